@@ -1,0 +1,2 @@
+/* conf/config.c: placeholder, being written. */
+#include "autoconfig.h"

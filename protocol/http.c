@@ -1,0 +1,2 @@
+/* protocol/http.c: placeholder, being written. */
+#include "autoconfig.h"

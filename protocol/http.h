@@ -1,0 +1,155 @@
+/*
+ * protocol/http.h: strict, incremental HTTP/1.x framing of one direction of one
+ * connection, on top of http-parser. protocol/http.c is the only file that
+ * includes <http_parser.h>, so a later parser swap touches one file.
+ *
+ * The framer never copies a body. It copies the head (bounded by
+ * http_limits.header_bytes) so that the fields below survive slice boundaries.
+ * Pointers in struct http_head point into the framer's own storage and stay
+ * valid until the next HTTP_EV_HEAD (the next message) or http_framer_reset().
+ *
+ * Pull API: the caller feeds a slice and gets back one event and the number of
+ * bytes consumed up to and including that event; it feeds the rest again.
+ *
+ *     while (len > 0) {
+ *         size_t n = http_framer_feed(f, data, len, &ev);
+ *         ... handle ev; bytes [data, data + n) are the raw bytes that led to it ...
+ *         data += n; len -= n;
+ *     }
+ *
+ * Exact positions (tests hold the framer to these):
+ *   HTTP_EV_HEAD  consumed ends right after the final LF of the head, so the
+ *                 caller can forward or hold the head bytes before any body.
+ *   HTTP_EV_BODY  ev.data/ev.len is payload inside the consumed bytes (for
+ *                 chunked bodies the chunk payload, without the framing).
+ *   HTTP_EV_END   consumed ends right after the last byte of the message.
+ *   HTTP_EV_ERROR ev.status/ev.code/ev.reason say why; the framer is dead
+ *                 until http_framer_reset(). Nothing after the error is valid.
+ *   HTTP_EV_NONE  the whole slice was consumed without completing an event.
+ * A slice may hold several pipelined messages; each is reported in turn.
+ */
+#ifndef SLUICE_HTTP_H
+#define SLUICE_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum http_kind {
+	HTTP_KIND_REQUEST,  /* tenant -> repository */
+	HTTP_KIND_RESPONSE  /* repository -> tenant */
+};
+
+enum http_method {
+	HTTP_METHOD_OTHER = 0, /* anything else the parser accepted (rejected by tsp) */
+	HTTP_METHOD_GET,
+	HTTP_METHOD_HEAD,
+	HTTP_METHOD_POST,
+	HTTP_METHOD_PUT,
+	HTTP_METHOD_DELETE,
+	HTTP_METHOD_OPTIONS
+};
+
+/* How the body of the current message is delimited. */
+enum http_body_kind {
+	HTTP_BODY_NONE,      /* no body (GET without length, 204, 304, 1xx, HEAD response) */
+	HTTP_BODY_LENGTH,    /* Content-Length bytes */
+	HTTP_BODY_CHUNKED,   /* Transfer-Encoding: chunked */
+	HTTP_BODY_UNTIL_EOF  /* response without length: ends at connection close */
+};
+
+enum http_event_type {
+	HTTP_EV_NONE = 0,
+	HTTP_EV_HEAD,
+	HTTP_EV_BODY,
+	HTTP_EV_END,
+	HTTP_EV_ERROR
+};
+
+struct http_limits {
+	size_t header_bytes;   /* whole head, request/status line included (default 16384) */
+	unsigned max_headers;  /* header lines per message (default 64) */
+	size_t target_bytes;   /* request target (default 1024) */
+};
+
+/* A byte string inside the framer's head storage; not NUL-terminated. */
+struct http_str {
+	const char *ptr;
+	size_t len;
+};
+
+struct http_header {
+	struct http_str name;  /* a valid token, as received (case preserved) */
+	struct http_str value; /* leading/trailing whitespace removed */
+};
+
+struct http_head {
+	enum http_kind kind;
+	unsigned version_major, version_minor; /* 1.0 or 1.1 */
+	enum http_method method;     /* requests */
+	struct http_str method_name; /* requests: as received */
+	struct http_str target;      /* requests: origin-form target */
+	unsigned status;             /* responses */
+
+	/* Framing, taken from the parser's own fields, never from header text. */
+	enum http_body_kind body;
+	uint64_t content_length;     /* valid when body == HTTP_BODY_LENGTH */
+	bool keep_alive;             /* connection may carry another message */
+	bool expect_continue;        /* request carried Expect: 100-continue */
+
+	/* Convenience copies of the headers the proxy needs (len 0 = absent). */
+	struct http_str host;
+	struct http_str authorization;
+
+	/* Every header, in order. */
+	const struct http_header *headers;
+	unsigned header_count;
+
+	size_t head_bytes;           /* raw size of the head on the wire */
+};
+
+struct http_event {
+	enum http_event_type type;
+	const char *data;   /* HTTP_EV_BODY: payload span inside the fed slice */
+	size_t len;
+	unsigned status;    /* HTTP_EV_ERROR: 400, 408, 431, ... */
+	const char *code;   /* HTTP_EV_ERROR: "bad-request", "header-too-large", ... */
+	const char *reason; /* HTTP_EV_ERROR: human-readable, static string */
+};
+
+struct http_framer; /* opaque */
+
+void http_limits_default(struct http_limits *limits);
+
+/* NULL on allocation failure. The limits are copied. */
+struct http_framer *http_framer_new(enum http_kind kind, const struct http_limits *limits);
+void http_framer_free(struct http_framer *f);
+/* Back to "start of a message"; also clears a dead framer. */
+void http_framer_reset(struct http_framer *f);
+
+size_t http_framer_feed(struct http_framer *f, const char *data, size_t len, struct http_event *ev);
+
+/* The peer closed its side. Returns HTTP_EV_END when that ends a
+ * close-delimited response, HTTP_EV_NONE when between messages, and
+ * HTTP_EV_ERROR when a message was cut short. */
+void http_framer_eof(struct http_framer *f, struct http_event *ev);
+
+/* Responses only: the next response answers a HEAD request, so it has no body
+ * whatever its headers say. Call before feeding that response's first byte. */
+void http_framer_expect_no_body(struct http_framer *f);
+
+/* The head of the message being framed (valid from HTTP_EV_HEAD on). */
+const struct http_head *http_framer_head(const struct http_framer *f);
+
+/* True between messages (nothing of a next message has been fed). */
+bool http_framer_idle(const struct http_framer *f);
+
+/* Case-insensitive header lookup in a head; NULL when absent. */
+const struct http_header *http_head_find(const struct http_head *head, const char *name);
+
+/* Helpers shared by the peers and the proxy. */
+bool http_str_eq(struct http_str s, const char *literal);          /* exact */
+bool http_str_ieq(struct http_str s, const char *literal);         /* ASCII case-insensitive */
+const char *http_status_text(unsigned status);                     /* "Service Unavailable" */
+
+#endif

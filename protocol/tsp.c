@@ -1,0 +1,2 @@
+/* protocol/tsp.c: placeholder, being written. */
+#include "autoconfig.h"

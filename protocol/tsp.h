@@ -1,0 +1,114 @@
+/*
+ * protocol/tsp.h: classification of a TSP/1 request head into a value.
+ * Pure: no I/O, no globals, no allocation. See protocol/PROTOCOL.md.
+ */
+#ifndef SLUICE_TSP_H
+#define SLUICE_TSP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "http.h"
+
+#define TSP_ID_MAX 64      /* ids: 1..64 of [A-Za-z0-9._-] */
+#define TSP_TENANT_MAX 64  /* tenant names follow the id grammar */
+#define TSP_SECRET_MAX 128
+
+enum tsp_category {
+	TSP_CAT_CONTROL = 0, /* the session hello: no category */
+	TSP_CAT_BACKUP,
+	TSP_CAT_BACKUP_COPY,
+	TSP_CAT_REPLICATION,
+	TSP_CAT_RESTORE,
+	TSP_CAT_COUNT
+};
+
+enum tsp_role {
+	TSP_ROLE_SESSION_HELLO = 0, /* GET  /tsp/1/session */
+	TSP_ROLE_JOB_OPEN,          /* POST /tsp/1/{cat}/jobs/{job} */
+	TSP_ROLE_TASK_OPEN,         /* POST .../jobs/{job}/tasks/{task} */
+	TSP_ROLE_BLOCK_WRITE,       /* PUT  .../tasks/{task}/blocks/{n} */
+	TSP_ROLE_BLOCK_READ,        /* GET  .../tasks/{task}/blocks/{n} */
+	TSP_ROLE_TASK_CLOSE,        /* POST .../tasks/{task}/close */
+	TSP_ROLE_JOB_CLOSE,         /* POST .../jobs/{job}/close */
+	TSP_ROLE_COUNT
+};
+
+enum tsp_origin { TSP_ORIGIN_NONE = 0, TSP_ORIGIN_VBR, TSP_ORIGIN_AGENT };
+
+enum tsp_workload {
+	TSP_WORKLOAD_NONE = 0,
+	TSP_WORKLOAD_VSPHERE,
+	TSP_WORKLOAD_HYPERV,
+	TSP_WORKLOAD_VCD,
+	TSP_WORKLOAD_WINDOWS,
+	TSP_WORKLOAD_LINUX,
+	TSP_WORKLOAD_MAC
+};
+
+enum tsp_operation {
+	TSP_OP_NONE = 0,
+	TSP_OP_REPLICATE,
+	TSP_OP_FAILOVER,
+	TSP_OP_FAILBACK,
+	TSP_OP_UNDO
+};
+
+enum tsp_result { TSP_RESULT_NONE = 0, TSP_RESULT_SUCCESS, TSP_RESULT_WARNING, TSP_RESULT_FAILED };
+
+/* A classified request. Strings are NUL-terminated copies (bounded). */
+struct tsp_request {
+	enum tsp_category category;
+	enum tsp_role role;
+	char tenant[TSP_TENANT_MAX + 1];
+	char job[TSP_ID_MAX + 1];    /* empty for the hello */
+	char task[TSP_ID_MAX + 1];   /* empty unless the role names a task */
+	uint32_t block;              /* block roles only */
+	enum tsp_origin origin;      /* job open: Tsp-Origin */
+	enum tsp_workload workload;  /* job open: Tsp-Workload */
+	enum tsp_operation operation;/* replication job open: Tsp-Operation */
+	char source[TSP_ID_MAX + 1]; /* restore job/task open: Tsp-Source */
+	enum tsp_result result;      /* closes: Tsp-Result */
+	char digest[64 + 1];         /* block write: hex of Tsp-Digest: sha256=<hex> */
+};
+
+/* A request the proxy answers itself instead of forwarding. */
+struct tsp_error {
+	unsigned status;    /* 400, 401, 404, 405 */
+	const char *code;   /* "bad-request", "unauthorized", "not-found", "method-not-allowed" */
+	const char *reason; /* static text for the message field and the log */
+};
+
+/* Classify a request head. Returns true and fills *req, or false and fills *err. */
+bool tsp_classify(const struct http_head *head, struct tsp_request *req, struct tsp_error *err);
+
+/* The category is a backup category in the sense of MISSION.md (backup, backup-copy). */
+bool tsp_category_is_backup(enum tsp_category category);
+
+/* Decode "Basic base64(name:secret)" into bounded buffers; false when malformed. */
+bool tsp_parse_basic_auth(struct http_str authorization, char tenant[TSP_TENANT_MAX + 1],
+			  char secret[TSP_SECRET_MAX + 1]);
+
+/* The id grammar: 1..TSP_ID_MAX of [A-Za-z0-9._-]. */
+bool tsp_id_valid(const char *id, size_t len);
+
+/* Names as they appear on the wire and in logs ("backup-copy", "job-open", ...).
+ * The *_parse functions return false for an unknown name. */
+const char *tsp_category_name(enum tsp_category category);
+const char *tsp_role_name(enum tsp_role role);
+const char *tsp_origin_name(enum tsp_origin origin);
+const char *tsp_workload_name(enum tsp_workload workload);
+const char *tsp_operation_name(enum tsp_operation operation);
+const char *tsp_result_name(enum tsp_result result);
+bool tsp_category_parse(const char *name, size_t len, enum tsp_category *out);
+bool tsp_origin_parse(const char *name, size_t len, enum tsp_origin *out);
+bool tsp_workload_parse(const char *name, size_t len, enum tsp_workload *out);
+bool tsp_operation_parse(const char *name, size_t len, enum tsp_operation *out);
+bool tsp_result_parse(const char *name, size_t len, enum tsp_result *out);
+
+/* The error body every proxy-made response carries:
+ * {"error":"<code>","message":"<text>"} with the text JSON-escaped.
+ * Writes at most size bytes (NUL included); returns the length it needed. */
+size_t tsp_error_body(char *buf, size_t size, const char *code, const char *message);
+
+#endif

@@ -1,0 +1,2 @@
+/* placeholder */
+int guard_placeholder;

@@ -1,0 +1,2 @@
+/* placeholder until the tests land */
+int main(void) { return 77; }
