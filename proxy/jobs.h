@@ -1,0 +1,190 @@
+/*
+ * proxy/jobs.h: the process-wide job table.
+ *
+ * Jobs are keyed by (tenant, category, job id), so one tenant can never touch
+ * another's job: the table is a hash of tenants, each holding a hash of its
+ * jobs, each holding a hash of its open tasks (uthash). Nothing here is per
+ * connection: a job's tasks may arrive on several connections at once, and
+ * the table outlives them all. Callers never hold entries across events;
+ * they look them up again by key (an entry may have expired in between).
+ *
+ * Bounded: at most max_jobs jobs (a job open beyond it gets JOBS_FULL),
+ * max_tasks open tasks per job and max_all_tasks in the whole table (a task
+ * open beyond either gets JOBS_FULL). Entries idle for idle_expiry seconds are
+ * removed by jobs_expire(). Time is passed in (seconds on a monotonic clock,
+ * never decreasing from call to call); there is no I/O.
+ *
+ * The drain flags belong to the maintenance policy (policy.c), which sets them
+ * through jobs_set_*_draining() so that the counts kept here stay exact as
+ * entries close or expire.
+ *
+ * Entry fields are read-only outside jobs.c. A pointer returned by a lookup
+ * is valid until the next call that may remove entries (close, expire,
+ * jobs_free).
+ */
+#ifndef SLUICE_JOBS_H
+#define SLUICE_JOBS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <uthash.h>
+
+#include "tsp.h"
+
+#define JOBS_DEFAULT_MAX_JOBS 10000u
+#define JOBS_DEFAULT_MAX_TASKS 1024u     /* open tasks per job */
+#define JOBS_DEFAULT_MAX_ALL_TASKS 100000u /* open tasks in the whole table */
+#define JOBS_DEFAULT_IDLE_EXPIRY 86400.0 /* seconds */
+
+struct jobs_limits {
+	size_t max_jobs;    /* [limits] job_table_size; >= 1 */
+	size_t max_tasks;   /* open tasks per job; >= 1 */
+	size_t max_all_tasks; /* open tasks in the whole table; >= 1 */
+	double idle_expiry; /* [limits] job_idle_expiry, seconds; 0 = never */
+};
+
+enum jobs_result {
+	JOBS_OK,         /* done */
+	JOBS_EXISTS,     /* open: the entry was there already (it is returned, touched) */
+	JOBS_FULL,       /* open: the table (or the job's task set) is at its bound */
+	JOBS_NO_MEMORY,  /* open: allocation failed; nothing changed */
+	JOBS_BAD_NAME    /* a tenant, job or task name is empty or too long */
+};
+
+/* What a job open says about the job (the rest of the row in MISSION.md's matrix). */
+struct job_desc {
+	enum tsp_origin origin;      /* NONE when learned from later messages */
+	enum tsp_workload workload;
+	enum tsp_operation operation;
+};
+
+struct job_task {
+	char id[TSP_ID_MAX + 1];
+	double opened_at;
+	double last_activity;
+	uint64_t bytes;              /* body bytes forwarded (jobs_count_bytes) */
+	bool learned;                /* registered from a message other than its open */
+	bool draining;               /* policy: open when maintenance began (R1) */
+	struct job *job;             /* the job holding it */
+	UT_hash_handle hh;           /* in job->tasks, by id */
+	struct job_task *lru_prev, *lru_next; /* table-wide, least recently active first */
+};
+
+struct job_key {
+	int category;                /* enum tsp_category, as int for a fixed layout */
+	char id[TSP_ID_MAX + 1];
+};
+
+struct jobs_tenant;
+
+struct job {
+	struct job_key key;          /* zero-padded: hashed as bytes */
+	struct jobs_tenant *tenant;
+	struct job_desc desc;
+	bool learned;                /* registered from a message other than its open */
+	bool draining;               /* policy: a job drained as a whole (R2) */
+	double opened_at;
+	double last_activity;        /* the latest activity of the job or any task */
+	struct job_task *tasks;      /* open tasks, by id */
+	size_t task_count;
+	size_t draining_tasks;       /* tasks with draining set */
+	UT_hash_handle hh;           /* in tenant->jobs, by key */
+	struct job *lru_prev, *lru_next;
+};
+
+struct jobs_tenant {
+	char name[TSP_TENANT_MAX + 1];
+	struct job *jobs;            /* by (category, id) */
+	size_t job_count;
+	size_t task_count;
+	size_t draining_tasks;       /* draining tasks in this tenant's jobs */
+	size_t draining_jobs;        /* jobs with draining set */
+	UT_hash_handle hh;           /* in the table, by name */
+};
+
+struct jobs; /* opaque */
+
+/* The defaults above. */
+void jobs_limits_default(struct jobs_limits *limits);
+
+/* NULL when memory is short or a limit is 0. The limits are copied. */
+struct jobs *jobs_new(const struct jobs_limits *limits);
+void jobs_free(struct jobs *jobs);
+/* New limits (reload). Lower bounds evict nothing: they refuse new opens until
+ * the table shrinks below them. False (nothing changed) when a limit is 0. */
+bool jobs_set_limits(struct jobs *jobs, const struct jobs_limits *limits);
+const struct jobs_limits *jobs_limits(const struct jobs *jobs);
+
+struct job *jobs_find(const struct jobs *jobs, const char *tenant, enum tsp_category category,
+		      const char *job_id);
+struct job_task *jobs_find_task(const struct job *job, const char *task_id);
+const struct jobs_tenant *jobs_find_tenant(const struct jobs *jobs, const char *tenant);
+
+/* A job open: adds the job (JOBS_OK) or finds it (JOBS_EXISTS, desc left as
+ * it was); *out (may be NULL) gets the entry on OK and EXISTS. */
+enum jobs_result jobs_open(struct jobs *jobs, const char *tenant, enum tsp_category category,
+			   const char *job_id, const struct job_desc *desc, double now,
+			   struct job **out);
+/* Replace what the job open said (a repeated open the repository accepted). */
+void jobs_describe(struct job *job, const struct job_desc *desc);
+/* True when another job open would be refused with JOBS_FULL. */
+bool jobs_full(const struct jobs *jobs);
+/* True when another task open in this job would be refused with JOBS_FULL. */
+bool jobs_tasks_full(const struct jobs *jobs, const struct job *job);
+
+/* A task open in an existing job: JOBS_OK, JOBS_EXISTS or JOBS_FULL (the job
+ * holds max_tasks open tasks, or the table max_all_tasks). Touches the job. */
+enum jobs_result jobs_open_task(struct jobs *jobs, struct job *job, const char *task_id,
+				double now, struct job_task **out);
+/* Mark an entry as learned (see policy.h: registered without seeing its open). */
+void jobs_mark_learned(struct job *job, struct job_task *task);
+
+/* Remove one task, or a job with all its tasks (the tenant goes with its last job). */
+void jobs_close_task(struct jobs *jobs, struct job_task *task);
+void jobs_close(struct jobs *jobs, struct job *job);
+
+/* Activity: moves the entry (and its job) to the young end of the expiry
+ * order. task may be NULL (job-level activity). */
+void jobs_touch(struct jobs *jobs, struct job *job, struct job_task *task, double now);
+/* Body bytes forwarded for a task, found by key; also touches it. False when
+ * the task is not in the table. */
+bool jobs_count_bytes(struct jobs *jobs, const char *tenant, enum tsp_category category,
+		      const char *job_id, const char *task_id, uint64_t bytes, double now);
+
+/* Drain flags (policy.c only): keep the counts exact. */
+void jobs_set_task_draining(struct jobs *jobs, struct job_task *task, bool draining);
+void jobs_set_job_draining(struct jobs *jobs, struct job *job, bool draining);
+
+/* Idle expiry. Removes every task and every job with no activity for
+ * idle_expiry seconds (a job's activity includes its tasks'), calling
+ * expired() (may be NULL) for each just before it goes: task != NULL for a
+ * task that expires inside a live job, task == NULL for a whole job (its
+ * remaining tasks go with it and are not reported one by one).
+ * Returns the number of entries reported. Cost: O(expired). */
+typedef void jobs_expired_fn(void *ctx, const struct job *job, const struct job_task *task);
+size_t jobs_expire(struct jobs *jobs, double now, jobs_expired_fn *expired, void *ctx);
+
+/* Counts, O(1). */
+size_t jobs_count(const struct jobs *jobs);
+size_t jobs_count_category(const struct jobs *jobs, enum tsp_category category);
+size_t jobs_task_count(const struct jobs *jobs);
+size_t jobs_tenant_count(const struct jobs *jobs);
+size_t jobs_draining_tasks(const struct jobs *jobs);
+size_t jobs_draining_jobs(const struct jobs *jobs);
+
+/* Iteration for the status endpoint and the policy, in insertion order. The
+ * callbacks must not add or remove entries. */
+typedef void jobs_tenant_fn(void *ctx, const struct jobs_tenant *tenant);
+typedef void jobs_job_fn(void *ctx, const struct job *job);
+typedef void jobs_task_fn(void *ctx, const struct job_task *task);
+void jobs_foreach_tenant(const struct jobs *jobs, jobs_tenant_fn *fn, void *ctx);
+void jobs_foreach_job(const struct jobs_tenant *tenant, jobs_job_fn *fn, void *ctx);
+void jobs_foreach_task(const struct job *job, jobs_task_fn *fn, void *ctx);
+/* Every job of the table, mutable: the policy's marking pass. fn must not
+ * add or remove entries. */
+typedef void jobs_job_mut_fn(void *ctx, struct jobs *jobs, struct job *job);
+void jobs_foreach_job_mut(struct jobs *jobs, jobs_job_mut_fn *fn, void *ctx);
+
+#endif
