@@ -10,9 +10,12 @@
 
 #include "http.h"
 
-#define TSP_ID_MAX 64      /* ids: 1..64 of [A-Za-z0-9._-] */
+#define TSP_ID_MAX 64      /* ids: 1..64 of [A-Za-z0-9._-], never "." or ".." */
 #define TSP_TENANT_MAX 64  /* tenant names follow the id grammar */
-#define TSP_SECRET_MAX 128
+#define TSP_SECRET_MAX 128 /* 1..128 bytes, no control characters */
+#define TSP_DIGEST_HEX 64  /* Tsp-Digest: sha256=<64 lowercase hex> */
+#define TSP_BLOCK_MAX (64u * 1024u * 1024u) /* largest block body, bytes */
+#define TSP_BLOCK_DEFAULT (1024u * 1024u)   /* a tenant's default block size */
 
 enum tsp_category {
 	TSP_CAT_CONTROL = 0, /* the session hello: no category */
@@ -67,19 +70,26 @@ struct tsp_request {
 	enum tsp_origin origin;      /* job open: Tsp-Origin */
 	enum tsp_workload workload;  /* job open: Tsp-Workload */
 	enum tsp_operation operation;/* replication job open: Tsp-Operation */
-	char source[TSP_ID_MAX + 1]; /* restore job/task open: Tsp-Source */
+	char source[TSP_ID_MAX + 1]; /* restore job/task open: the id in Tsp-Source */
+	enum tsp_category source_category; /* restore job open: backup or backup-copy
+					    * (from an optional prefix); else CONTROL */
 	enum tsp_result result;      /* closes: Tsp-Result */
-	char digest[64 + 1];         /* block write: hex of Tsp-Digest: sha256=<hex> */
+	char digest[TSP_DIGEST_HEX + 1]; /* block write: hex of Tsp-Digest: sha256=<hex> */
+	uint32_t body_bytes;         /* block write: Content-Length (1..TSP_BLOCK_MAX); else 0 */
 };
 
 /* A request the proxy answers itself instead of forwarding. */
 struct tsp_error {
-	unsigned status;    /* 400, 401, 404, 405 */
-	const char *code;   /* "bad-request", "unauthorized", "not-found", "method-not-allowed" */
+	unsigned status;    /* 400, 401, 404, 405, 413 */
+	const char *code;   /* "bad-request", "unauthorized", "not-found", "method-not-allowed",
+			     * "block-too-large" */
 	const char *reason; /* static text for the message field and the log */
+	const char *allow;  /* 405: the one method the path takes (for Allow:); else NULL */
 };
 
-/* Classify a request head. Returns true and fills *req, or false and fills *err. */
+/* Classify a request head (PROTOCOL.md §9 gives the order of the checks).
+ * Returns true and fills *req, or false and fills *err. Never touches the
+ * head's storage; *req holds copies. */
 bool tsp_classify(const struct http_head *head, struct tsp_request *req, struct tsp_error *err);
 
 /* The category is a backup category in the sense of MISSION.md (backup, backup-copy). */
@@ -89,11 +99,16 @@ bool tsp_category_is_backup(enum tsp_category category);
 bool tsp_parse_basic_auth(struct http_str authorization, char tenant[TSP_TENANT_MAX + 1],
 			  char secret[TSP_SECRET_MAX + 1]);
 
-/* The id grammar: 1..TSP_ID_MAX of [A-Za-z0-9._-]. */
+/* The id grammar: 1..TSP_ID_MAX of [A-Za-z0-9._-], neither "." nor "..". */
 bool tsp_id_valid(const char *id, size_t len);
 
+/* A block number: canonical decimal 0..4294967295 (no sign, no leading zero). */
+bool tsp_block_parse(const char *text, size_t len, uint32_t *out);
+
 /* Names as they appear on the wire and in logs ("backup-copy", "job-open", ...).
- * The *_parse functions return false for an unknown name. */
+ * The *_parse functions return false for an unknown name; names are
+ * case-sensitive. tsp_category_parse knows the four path names only (the
+ * hello's "control" is no category on the wire). */
 const char *tsp_category_name(enum tsp_category category);
 const char *tsp_role_name(enum tsp_role role);
 const char *tsp_origin_name(enum tsp_origin origin);
@@ -107,8 +122,11 @@ bool tsp_operation_parse(const char *name, size_t len, enum tsp_operation *out);
 bool tsp_result_parse(const char *name, size_t len, enum tsp_result *out);
 
 /* The error body every proxy-made response carries:
- * {"error":"<code>","message":"<text>"} with the text JSON-escaped.
- * Writes at most size bytes (NUL included); returns the length it needed. */
+ * {"error":"<code>","message":"<text>"} with both strings JSON-escaped
+ * (", \ and control characters; other bytes are copied).
+ * Like snprintf: writes at most size bytes (NUL included) and returns the
+ * length the whole body needs, without the NUL; the body was cut when the
+ * result is >= size. A cut never ends inside an escape sequence. */
 size_t tsp_error_body(char *buf, size_t size, const char *code, const char *message);
 
 #endif
