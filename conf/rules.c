@@ -1,0 +1,116 @@
+/*
+ * conf/rules.c: the rules that span several keys, checked once a whole
+ * file has been parsed. Each message names the key to change and how.
+ */
+#include "autoconfig.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "config.h"
+#include "internal.h"
+#include "value.h"
+
+struct rules {
+	const struct sluice_config *cfg;
+	const unsigned *set_at;
+	struct config_error *err;
+};
+
+static bool broken(struct rules *r, const char *section, const char *name, const char *format, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* The rule is broken: "[section] name: ..." at the line that set name. */
+static bool broken(struct rules *r, const char *section, const char *name, const char *format, ...)
+{
+	const struct config_key *key = config_key_find(section, name);
+	size_t count, used;
+	const struct config_key *keys = config_keys(&count);
+	va_list ap;
+
+	r->err->line = key != NULL ? r->set_at[key - keys] : 0;
+	used = (size_t)snprintf(r->err->message, sizeof r->err->message, "[%s] %s: ", section, name);
+	if (used < sizeof r->err->message) {
+		va_start(ap, format);
+		vsnprintf(r->err->message + used, sizeof r->err->message - used, format, ap);
+		va_end(ap);
+	}
+	return false;
+}
+
+static bool same_address(const struct config_address *a, const struct config_address *b)
+{
+	char x[CONFIG_ADDRESS_TEXT_MAX], y[CONFIG_ADDRESS_TEXT_MAX];
+
+	config_format_address(a, x);
+	config_format_address(b, y);
+	return strcmp(x, y) == 0;
+}
+
+static bool check_proxy(struct rules *r)
+{
+	const struct config_proxy *proxy = &r->cfg->proxy;
+
+	if (proxy->upstream.kind == CONFIG_ADDRESS_NONE)
+		return broken(r, "proxy", "upstream", "missing; name the backup repository: host:port, "
+			      "[v6]:port or unix:/path");
+	for (size_t i = 0; i < proxy->listen_count; i++) {
+		if (same_address(&proxy->listen[i], &proxy->upstream))
+			return broken(r, "proxy", "upstream", "is also a listen address, so sluice would "
+				      "connect to itself; name the repository's address");
+	}
+	if (!proxy->upstream_tls && proxy->upstream_ca[0] != '\0')
+		return broken(r, "proxy", "upstream_ca", "set while upstream_tls = off; set upstream_tls "
+			      "= on or leave upstream_ca empty");
+	if (!proxy->upstream_tls && proxy->upstream_name[0] != '\0')
+		return broken(r, "proxy", "upstream_name", "set while upstream_tls = off; set upstream_tls "
+			      "= on or leave upstream_name empty");
+	return true;
+}
+
+static bool check_tls(struct rules *r)
+{
+	const struct config_tls *tls = &r->cfg->tls;
+
+	if (tls->enabled && tls->certificate[0] == '\0')
+		return broken(r, "tls", "certificate", "required while [tls] enabled = on; name the PEM "
+			      "certificate chain tenants see (enabled = off only behind another TLS terminator)");
+	if (tls->enabled && tls->private_key[0] == '\0')
+		return broken(r, "tls", "private_key", "required while [tls] enabled = on; name the PEM "
+			      "private key of the certificate");
+	if (!tls->enabled && tls->client_ca[0] != '\0')
+		return broken(r, "tls", "client_ca", "set while [tls] enabled = off; client certificates "
+			      "need TLS: set enabled = on or leave client_ca empty");
+	return true;
+}
+
+static bool check_limits(struct rules *r)
+{
+	const struct config_limits *limits = &r->cfg->limits;
+	char buffer[CONFIG_FORMAT_MAX], header[CONFIG_FORMAT_MAX];
+
+	if (limits->buffer_bytes < limits->header_bytes) {
+		config_format_size(limits->buffer_bytes, buffer);
+		config_format_size(limits->header_bytes, header);
+		return broken(r, "limits", "buffer_bytes", "%s is smaller than header_bytes = %s; a buffer "
+			      "must hold a whole head: raise buffer_bytes or lower header_bytes", buffer, header);
+	}
+	return true;
+}
+
+static bool check_log(struct rules *r)
+{
+	if (r->cfg->log.target == CONFIG_LOG_TO_FILE && r->cfg->log.file[0] == '\0')
+		return broken(r, "log", "file", "required while target = file; name the log file (or use "
+			      "target = stderr or syslog)");
+	return true;
+}
+
+bool config_check_rules(const struct sluice_config *cfg, const unsigned *set_at,
+			struct config_error *err)
+{
+	struct rules r = { cfg, set_at, err };
+
+	return check_proxy(&r) && check_tls(&r) && check_limits(&r) && check_log(&r);
+}
