@@ -6,27 +6,45 @@
  * The framer never copies a body. It copies the head (bounded by
  * http_limits.header_bytes) so that the fields below survive slice boundaries.
  * Pointers in struct http_head point into the framer's own storage and stay
- * valid until the next HTTP_EV_HEAD (the next message) or http_framer_reset().
+ * valid until the first byte of the next message is fed (so through the
+ * message's HTTP_EV_END) or http_framer_reset().
  *
  * Pull API: the caller feeds a slice and gets back one event and the number of
- * bytes consumed up to and including that event; it feeds the rest again.
+ * bytes consumed up to and including that event; it feeds the rest again, and
+ * keeps feeding (with len 0 once the slice is used up) until HTTP_EV_NONE:
  *
- *     while (len > 0) {
+ *     for (;;) {
  *         size_t n = http_framer_feed(f, data, len, &ev);
- *         ... handle ev; bytes [data, data + n) are the raw bytes that led to it ...
+ *         ... bytes [data, data + n) are the raw bytes that led to ev ...
  *         data += n; len -= n;
+ *         if (ev.type == HTTP_EV_NONE || ev.type == HTTP_EV_ERROR)
+ *             break;
+ *         ... handle ev ...
  *     }
+ *
+ * A loop on "len > 0" alone misses the HTTP_EV_END of a message whose last
+ * byte is the last byte of the slice (every GET, every Content-Length body).
  *
  * Exact positions (tests hold the framer to these):
  *   HTTP_EV_HEAD  consumed ends right after the final LF of the head, so the
  *                 caller can forward or hold the head bytes before any body.
  *   HTTP_EV_BODY  ev.data/ev.len is payload inside the consumed bytes (for
- *                 chunked bodies the chunk payload, without the framing).
- *   HTTP_EV_END   consumed ends right after the last byte of the message.
+ *                 chunked bodies the chunk payload, without the framing);
+ *                 ev.len > 0.
+ *   HTTP_EV_END   consumed ends right after the last byte of the message. For
+ *                 a message without a body or with a Content-Length body the
+ *                 last byte was consumed by the HEAD or the last BODY event, so
+ *                 END consumes 0 bytes (it is reported even when len is 0).
  *   HTTP_EV_ERROR ev.status/ev.code/ev.reason say why; the framer is dead
- *                 until http_framer_reset(). Nothing after the error is valid.
+ *                 until http_framer_reset(): later feeds report the same error.
+ *                 An error consumes 0 bytes; nothing from the error on is valid.
  *   HTTP_EV_NONE  the whole slice was consumed without completing an event.
  * A slice may hold several pipelined messages; each is reported in turn.
+ *
+ * The head is checked strictly before HTTP_EV_HEAD is reported (see
+ * PROTOCOL.md, security): every byte of a head that reaches the caller has
+ * passed. Bodies cost nothing per byte: Content-Length bodies are counted,
+ * chunked bodies only have their framing bytes looked at.
  */
 #ifndef SLUICE_HTTP_H
 #define SLUICE_HTTP_H
@@ -71,6 +89,12 @@ struct http_limits {
 	unsigned max_headers;  /* header lines per message (default 64) */
 	size_t target_bytes;   /* request target (default 1024) */
 };
+
+/* Ranges http_framer_new() accepts (the configuration checks against these). */
+#define HTTP_HEADER_BYTES_MIN 64
+#define HTTP_HEADER_BYTES_MAX 65536   /* below http-parser's own 80 KiB bound */
+#define HTTP_MAX_HEADERS_MAX 1024     /* max_headers: 1..this */
+/* target_bytes: 1..header_bytes */
 
 /* A byte string inside the framer's head storage; not NUL-terminated. */
 struct http_str {
@@ -121,7 +145,9 @@ struct http_framer; /* opaque */
 
 void http_limits_default(struct http_limits *limits);
 
-/* NULL on allocation failure. The limits are copied. */
+/* NULL with errno ENOMEM on allocation failure, EINVAL when a limit is out of
+ * the ranges above; limits NULL means the defaults. The limits are copied.
+ * This is the framer's only allocation. */
 struct http_framer *http_framer_new(enum http_kind kind, const struct http_limits *limits);
 void http_framer_free(struct http_framer *f);
 /* Back to "start of a message"; also clears a dead framer. */
@@ -130,18 +156,22 @@ void http_framer_reset(struct http_framer *f);
 size_t http_framer_feed(struct http_framer *f, const char *data, size_t len, struct http_event *ev);
 
 /* The peer closed its side. Returns HTTP_EV_END when that ends a
- * close-delimited response, HTTP_EV_NONE when between messages, and
- * HTTP_EV_ERROR when a message was cut short. */
+ * close-delimited response (or an END not yet collected by a feed),
+ * HTTP_EV_NONE when between messages, and HTTP_EV_ERROR (400, the framer is
+ * then dead) when a message was cut short. */
 void http_framer_eof(struct http_framer *f, struct http_event *ev);
 
-/* Responses only: the next response answers a HEAD request, so it has no body
- * whatever its headers say. Call before feeding that response's first byte. */
+/* Responses only: the next final (non-1xx) response head to complete answers a
+ * HEAD request, so it has no body whatever its headers say. Call before that
+ * head is complete; one call covers one response. No effect on requests. */
 void http_framer_expect_no_body(struct http_framer *f);
 
-/* The head of the message being framed (valid from HTTP_EV_HEAD on). */
+/* The head of the message being framed (valid from HTTP_EV_HEAD until the
+ * next message's first byte is fed; zeroed before the first head). */
 const struct http_head *http_framer_head(const struct http_framer *f);
 
-/* True between messages (nothing of a next message has been fed). */
+/* True between messages: the last message's HTTP_EV_END has been reported
+ * and nothing of a next message has been fed. False once dead. */
 bool http_framer_idle(const struct http_framer *f);
 
 /* Case-insensitive header lookup in a head; NULL when absent. */
