@@ -405,6 +405,15 @@ jobs_set_job_draining(struct jobs *jobs, struct job *job, bool draining)
 }
 
 void
+jobs_set_tasks_draining(struct jobs *jobs, struct job *job, bool draining)
+{
+	struct job_task *task;
+
+	for (task = job->tasks; task != NULL; task = task->hh.next)
+		jobs_set_task_draining(jobs, task, draining);
+}
+
+void
 jobs_close_task(struct jobs *jobs, struct job_task *task)
 {
 	struct job *job = task->job;

@@ -156,6 +156,8 @@ bool jobs_count_bytes(struct jobs *jobs, const char *tenant, enum tsp_category c
 /* Drain flags (policy.c only): keep the counts exact. */
 void jobs_set_task_draining(struct jobs *jobs, struct job_task *task, bool draining);
 void jobs_set_job_draining(struct jobs *jobs, struct job *job, bool draining);
+/* Every open task of the job at once. */
+void jobs_set_tasks_draining(struct jobs *jobs, struct job *job, bool draining);
 
 /* Idle expiry. Removes every task and every job with no activity for
  * idle_expiry seconds (a job's activity includes its tasks'), calling
