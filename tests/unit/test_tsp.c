@@ -13,6 +13,8 @@
 
 #include <cmocka.h>
 
+#include "guard.h"
+#include "http.h"
 #include "tsp.h"
 #include "tsp_vectors.h"
 
@@ -540,6 +542,193 @@ static void test_error_body_truncation(void **state)
 	}
 }
 
+/* ---- no read past a string: each string of each vector against a guard page ---- */
+
+/* Classifies t's head once per string (target, each header name and value),
+ * that string moved right before a PROT_NONE page; the outcome must not change. */
+static void classify_each_string_guarded(struct test_head *t, struct guard *g)
+{
+	struct tsp_request base_req, req;
+	struct tsp_error base_err, err;
+	bool base = tsp_classify(&t->head, &base_req, &base_err);
+	struct http_str *strs[1 + 2 * MAX_TEST_HEADERS];
+	size_t n = 0;
+
+	strs[n++] = &t->head.target;
+	for (unsigned i = 0; i < t->head.header_count; i++) {
+		strs[n++] = &t->headers[i].name;
+		strs[n++] = &t->headers[i].value;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct http_str saved = *strs[i];
+		const char *placed = guard_place(g, saved.ptr, saved.len);
+
+		assert_non_null(placed);
+		strs[i]->ptr = placed;
+		assert_int_equal(tsp_classify(&t->head, &req, &err), base);
+		if (!base)
+			assert_int_equal(err.status, base_err.status);
+		*strs[i] = saved;
+	}
+}
+
+static void test_vectors_guarded(void **state)
+{
+	struct guard g = GUARD_INIT;
+	struct test_head t;
+
+	(void)state;
+	for (size_t i = 0; i < TSP_VECTOR_COUNT; i++) {
+		build_head(&t, tsp_vectors[i].line, tsp_vectors[i].headers, tsp_vectors[i].length);
+		classify_each_string_guarded(&t, &g);
+	}
+	guard_release(&g);
+}
+
+static void test_auth_guarded(void **state)
+{
+	static const char *const values[] = { "Basic YWNtZTpzM2NyZXQ=", "Basic YWNtZTpzM2NyZXQ", "Basic",
+					      "Basic YWNtZTpzM2NyZXR=", "Basic YWNtZTo=" };
+	char tenant[TSP_TENANT_MAX + 1], secret[TSP_SECRET_MAX + 1];
+	struct guard g = GUARD_INIT;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof values / sizeof values[0]; i++) {
+		size_t len = strlen(values[i]);
+		const char *p = guard_place(&g, values[i], len);
+
+		assert_non_null(p);
+		assert_int_equal(tsp_parse_basic_auth((struct http_str){ p, len }, tenant, secret), i == 0);
+		for (size_t cut = 0; cut < len; cut++) {
+			p = guard_place(&g, values[i], cut);
+			assert_non_null(p);
+			(void)tsp_parse_basic_auth((struct http_str){ p, cut }, tenant, secret);
+		}
+	}
+	guard_release(&g);
+}
+
+/* ---- through the real framer (protocol/http.c) ---- */
+
+#define CRLF_AUTH "Host: cloud.example.net\r\nAuthorization: Basic YWNtZTpzM2NyZXQ=\r\n"
+
+/* PROTOCOL.md §12.1, pipelined on one connection. */
+static const char backup_job_stream[] =
+	"GET /tsp/1/session HTTP/1.1\r\n" CRLF_AUTH "\r\n"
+	"POST /tsp/1/backup/jobs/nightly-0142 HTTP/1.1\r\n" CRLF_AUTH
+	"Tsp-Origin: vbr\r\nTsp-Workload: vsphere\r\n\r\n"
+	"POST /tsp/1/backup/jobs/nightly-0142/tasks/vm-web01 HTTP/1.1\r\n" CRLF_AUTH "\r\n"
+	"PUT /tsp/1/backup/jobs/nightly-0142/tasks/vm-web01/blocks/0 HTTP/1.1\r\n" CRLF_AUTH
+	"Content-Length: 17\r\nTsp-Digest: sha256=" TV_DIGEST_HEX "\r\n\r\nvm-web01 block 0\n"
+	"PUT /tsp/1/backup/jobs/nightly-0142/tasks/vm-web01/blocks/1 HTTP/1.1\r\n" CRLF_AUTH
+	"Content-Length: 17\r\nExpect: 100-continue\r\n"
+	"Tsp-Digest: sha256=5584a90403c7224de650ca76cb0b731953f129e03173c3b3f8c2bb1a5d17c53c\r\n\r\n"
+	"vm-web01 block 1\n"
+	"POST /tsp/1/backup/jobs/nightly-0142/tasks/vm-web01/close HTTP/1.1\r\n" CRLF_AUTH
+	"Tsp-Result:   success  \r\n\r\n"
+	"POST /tsp/1/backup/jobs/nightly-0142/close HTTP/1.1\r\n" CRLF_AUTH "tsp-result: success\r\n\r\n";
+
+static const enum tsp_role backup_job_roles[] = {
+	TSP_ROLE_SESSION_HELLO, TSP_ROLE_JOB_OPEN,  TSP_ROLE_TASK_OPEN, TSP_ROLE_BLOCK_WRITE,
+	TSP_ROLE_BLOCK_WRITE,	TSP_ROLE_TASK_CLOSE, TSP_ROLE_JOB_CLOSE,
+};
+
+#define STREAM_MAX 16
+
+struct framed {
+	unsigned heads;
+	bool classified[STREAM_MAX];
+	struct tsp_request req[STREAM_MAX];
+	struct tsp_error err[STREAM_MAX];
+	bool framer_error;
+};
+
+/* Feeds data in slices of `step` bytes (0: all at once) from a guard page. */
+static void frame_and_classify(const char *data, size_t len, size_t step, struct framed *out)
+{
+	struct http_framer *f = http_framer_new(HTTP_KIND_REQUEST, NULL);
+	struct guard g = GUARD_INIT;
+	const char *p = guard_place(&g, data, len);
+	size_t off = 0;
+
+	assert_non_null(f);
+	assert_non_null(p);
+	memset(out, 0, sizeof *out);
+	while (!out->framer_error) {
+		size_t slice = step == 0 || len - off < step ? len - off : step;
+		struct http_event ev;
+		size_t n = http_framer_feed(f, p + off, slice, &ev);
+
+		off += n;
+		if (ev.type == HTTP_EV_ERROR)
+			out->framer_error = true;
+		if (ev.type == HTTP_EV_HEAD) {
+			unsigned k = out->heads++;
+
+			assert_true(k < STREAM_MAX);
+			out->classified[k] = tsp_classify(http_framer_head(f), &out->req[k], &out->err[k]);
+		}
+		if (ev.type == HTTP_EV_NONE && off == len)
+			break;
+	}
+	http_framer_free(f);
+	guard_release(&g);
+}
+
+static void test_framer_backup_job(void **state)
+{
+	const size_t len = sizeof backup_job_stream - 1;
+	const size_t steps[] = { 0, 1, 2, 7, 64 };
+	struct framed out;
+
+	(void)state;
+	for (size_t s = 0; s < sizeof steps / sizeof steps[0]; s++) {
+		frame_and_classify(backup_job_stream, len, steps[s], &out);
+		assert_false(out.framer_error);
+		assert_int_equal(out.heads, sizeof backup_job_roles / sizeof backup_job_roles[0]);
+		for (unsigned k = 0; k < out.heads; k++) {
+			if (!out.classified[k])
+				fail_msg("message %u (step %zu): %s", k, steps[s], out.err[k].reason);
+			assert_int_equal(out.req[k].role, backup_job_roles[k]);
+			assert_string_equal(out.req[k].tenant, "acme");
+		}
+		assert_int_equal(out.req[3].block, 0);
+		assert_int_equal(out.req[4].block, 1);
+		assert_int_equal(out.req[4].body_bytes, 17);
+		assert_int_equal(out.req[5].result, TSP_RESULT_SUCCESS); /* OWS trimmed */
+	}
+}
+
+/* What the framer lets through, the classifier refuses with PROTOCOL.md's answer. */
+static void test_framer_then_refusals(void **state)
+{
+	static const struct {
+		const char *request;
+		unsigned status;
+	} rows[] = {
+		{ "PUT /tsp/1/backup/jobs/j/tasks/t/blocks/0 HTTP/1.1\r\n" CRLF_AUTH
+		  "Transfer-Encoding: chunked\r\nTsp-Digest: sha256=" TV_DIGEST_HEX
+		  "\r\n\r\n5\r\nhello\r\n0\r\n\r\n", 400 },
+		{ "GET /tsp/1/session HTTP/1.0\r\n" CRLF_AUTH "\r\n", 400 },
+		{ "GET /tsp/1/session?x HTTP/1.1\r\n" CRLF_AUTH "\r\n", 404 },
+		{ "PUT /tsp/1/restore/jobs/r/tasks/t/blocks/0 HTTP/1.1\r\n" CRLF_AUTH
+		  "Content-Length: 1\r\n\r\nx", 405 },
+		{ "GET /tsp/1/session HTTP/1.1\r\nHost: h\r\n\r\n", 401 },
+		{ "PUT /tsp/1/backup/jobs/j/tasks/t/blocks/0 HTTP/1.1\r\n" CRLF_AUTH
+		  "Content-Length: 67108865\r\nTsp-Digest: sha256=" TV_DIGEST_HEX "\r\n\r\n", 413 },
+	};
+	struct framed out;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		frame_and_classify(rows[i].request, strlen(rows[i].request), 0, &out);
+		assert_false(out.framer_error); /* valid HTTP: the refusal is TSP's */
+		assert_int_equal(out.heads, 1);
+		assert_false(out.classified[0]);
+		assert_int_equal(out.err[0].status, rows[i].status);
+	}
+}
+
 /* ---- the group ---- */
 
 static const struct CMUnitTest unit_tests[] = {
@@ -559,6 +748,10 @@ static const struct CMUnitTest unit_tests[] = {
 	cmocka_unit_test(test_error_body_plain),
 	cmocka_unit_test(test_error_body_escaping),
 	cmocka_unit_test(test_error_body_truncation),
+	cmocka_unit_test(test_vectors_guarded),
+	cmocka_unit_test(test_auth_guarded),
+	cmocka_unit_test(test_framer_backup_job),
+	cmocka_unit_test(test_framer_then_refusals),
 };
 
 #define UNIT_COUNT (sizeof unit_tests / sizeof unit_tests[0])
