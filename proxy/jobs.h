@@ -33,15 +33,16 @@
 
 #include "tsp.h"
 
-#define JOBS_DEFAULT_MAX_JOBS 10000u
-#define JOBS_DEFAULT_MAX_TASKS 1024u     /* open tasks per job */
+/* The defaults match [limits] job_table_size and job_idle_expiry. */
+#define JOBS_DEFAULT_MAX_JOBS 100000u
+#define JOBS_DEFAULT_MAX_TASKS 1024u       /* open tasks per job */
 #define JOBS_DEFAULT_MAX_ALL_TASKS 100000u /* open tasks in the whole table */
-#define JOBS_DEFAULT_IDLE_EXPIRY 86400.0 /* seconds */
+#define JOBS_DEFAULT_IDLE_EXPIRY 21600.0   /* seconds: 6 h */
 
 struct jobs_limits {
-	size_t max_jobs;    /* [limits] job_table_size; >= 1 */
-	size_t max_tasks;   /* open tasks per job; >= 1 */
-	size_t max_all_tasks; /* open tasks in the whole table; >= 1 */
+	size_t max_jobs;      /* [limits] job_table_size; >= 1 */
+	size_t max_tasks;     /* open tasks per job; >= 1 */
+	size_t max_all_tasks; /* open tasks in the whole table ([limits] job_table_size); >= 1 */
 	double idle_expiry; /* [limits] job_idle_expiry, seconds; 0 = never */
 };
 

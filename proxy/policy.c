@@ -7,7 +7,6 @@
  */
 #include "autoconfig.h"
 
-#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,7 +15,7 @@
 typedef char tenant_name[TSP_TENANT_MAX + 1];
 
 struct policy {
-	struct policy_settings settings; /* disabled_tenants unused: see below */
+	struct policy_settings settings; /* as applied, less disabled_tenants: */
 	tenant_name *disabled;           /* sorted copy of the disabled tenants */
 	size_t disabled_count;
 	enum policy_state state;

@@ -89,7 +89,7 @@ struct policy_settings {
 	enum policy_mode mode;              /* [maintenance] mode */
 	unsigned categories;                /* [maintenance] categories, POLICY_CATEGORY bits */
 	double drain_timeout;               /* [maintenance] drain_timeout, seconds; 0 = none */
-	const char *const *disabled_tenants;/* [tenants] disabled (copied by policy_apply) */
+	char *const *disabled_tenants;      /* [tenants] disabled (copied by policy_apply) */
 	size_t disabled_count;
 };
 
@@ -198,14 +198,18 @@ struct policy_decision policy_decide(const struct policy *policy, const struct j
 				     const struct tsp_request *req, double now);
 
 /* Apply a request that is being forwarded to the job table (see above).
- * False only when a job or task open could not be recorded (memory): answer
- * 503 busy instead of forwarding it. */
+ * False only when a job or task open could not be recorded (memory short,
+ * or the table filled since the decision): answer 503 busy instead of
+ * forwarding it. */
 bool policy_record(struct jobs *jobs, const struct tsp_request *req, double now,
 		   struct policy_record *rec);
 
-/* The repository's final status for a recorded request (0: no answer came,
- * the upstream failed). Undoes failed opens and learning, removes closed
- * entries on 2xx. */
+/* The repository's final status for a recorded request (not a 1xx). Pass 0
+ * when no answer will come (the upstream failed, or the pair closed with the
+ * request in flight): an open is then undone, like any non-2xx. Undoes failed
+ * opens and learning; removes closed entries on 2xx. Finds entries by key, so
+ * it is safe whatever happened to the table in between (expiry, other
+ * connections). */
 void policy_on_response(struct jobs *jobs, const struct tsp_request *req,
 			const struct policy_record *rec, unsigned status);
 

@@ -442,7 +442,8 @@ static void
 test_r10_disabled_tenant_refused_everything(void **state)
 {
 	struct fixture *f = *state;
-	static const char *const disabled[] = { "globex" };
+	static char globex[] = "globex";
+	static char *const disabled[] = { globex };
 	struct tsp_request req;
 	struct policy_decision d;
 	enum tsp_role role;
@@ -1258,10 +1259,9 @@ static void
 test_invalid_settings_rejected(void **state)
 {
 	struct fixture *f = *state;
-	static const char *const empty_name[] = { "" };
-	static const char *const long_name[] = {
-		"a-tenant-name-that-is-far-too-long-for-the-id-grammar-0123456789-x"
-	};
+	static char empty[] = "", too_long[] = "a-tenant-name-far-too-long-for-the-id-grammar-0123456789-abcdefgh";
+	static char *const empty_name[] = { empty };
+	static char *const long_name[] = { too_long };
 	struct policy_settings s;
 	const char *error = NULL;
 
@@ -1292,7 +1292,8 @@ static void
 test_disabled_list_sorted_lookup(void **state)
 {
 	struct fixture *f = *state;
-	static const char *const disabled[] = { "zeta", "alpha", "mid", "beta" };
+	static char zeta[] = "zeta", alpha[] = "alpha", mid[] = "mid", beta[] = "beta";
+	static char *const disabled[] = { zeta, alpha, mid, beta };
 	uint64_t generation = policy_generation(f->policy);
 
 	f->settings.disabled_tenants = disabled;
