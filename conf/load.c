@@ -81,8 +81,14 @@ static int on_key(void *user, const char *section, const char *name, const char 
 		return 0;
 	if (load->lines.long_value != NULL)
 		value = load->lines.long_value;
-	if (section[0] == '\0')
-		return key_error(load, "", name, "key before the first [section]; put it under its section");
+	if (section[0] == '\0') {
+		char q[CONFIG_QUOTE_MAX];
+		load->lines.failed = true;
+		load->lines.err.line = load->lines.line;
+		config_fail(&load->lines.err, "%s: key before the first [section]; put it under its section",
+			    config_quote(name, q));
+		return 0;
+	}
 	key = config_key_find(section, name);
 	if (key == NULL)
 		return unknown_key(load, section, name);

@@ -386,6 +386,7 @@ static bool parse_port(const char *text, enum config_flavor flavor, struct confi
 static bool parse_host(const char *host, size_t len, enum config_flavor flavor,
 		       struct config_address *out, struct config_error *err)
 {
+	struct in_addr v4;
 	struct in6_addr v6;
 	char q[CONFIG_QUOTE_MAX];
 
@@ -414,6 +415,10 @@ static bool parse_host(const char *host, size_t len, enum config_flavor flavor,
 			return config_fail(err, "%s is not a host name or IPv4 address; IPv6 addresses go in "
 					   "brackets ([::1]:443)%s", config_quote(out->host, q),
 					   flavor == CONFIG_FLAVOR_LISTEN ? ", any address is *:port" : "");
+		/* All digits and dots: no DNS name looks like that, so it must be IPv4. */
+		if (strspn(out->host, "0123456789.") == len && inet_pton(AF_INET, out->host, &v4) != 1)
+			return config_fail(err, "%s is not an IPv4 address; use four numbers 0-255, e.g. "
+					   "127.0.0.1", config_quote(out->host, q));
 	}
 	if (flavor == CONFIG_FLAVOR_LOOPBACK && !is_loopback(out->host))
 		return config_fail(err, "%s is not a loopback address; the admin endpoint has no "

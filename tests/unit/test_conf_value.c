@@ -310,6 +310,8 @@ static void test_address_rejects(void **state)
 		{ ":443", CONFIG_FLAVOR_LISTEN, "the host is missing; use host:port, [v6]:port or *:port" },
 		{ "*:443", CONFIG_FLAVOR_CONNECT, "\"*\" is not a host name or IPv4 address" },
 		{ "bad_host:1", CONFIG_FLAVOR_CONNECT, "\"bad_host\" is not a host name" },
+		{ "10.0.0.256:1", CONFIG_FLAVOR_CONNECT, "\"10.0.0.256\" is not an IPv4 address" },
+		{ "10.1:1", CONFIG_FLAVOR_CONNECT, "\"10.1\" is not an IPv4 address" },
 		{ "unix:/run/x.sock", CONFIG_FLAVOR_LISTEN, "a UNIX socket is not allowed here" },
 		{ "unix:", CONFIG_FLAVOR_CONNECT, "the UNIX socket path is missing" },
 		{ "10.0.0.1:9443", CONFIG_FLAVOR_LOOPBACK, "\"10.0.0.1\" is not a loopback address" },

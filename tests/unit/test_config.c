@@ -205,7 +205,8 @@ static void test_duplicate_key(void **state)
 
 static void test_key_before_any_section(void **state)
 {
-	assert_load_fails(*state, "upstream = 127.0.0.1:9000\n" MINIMAL, 1, "key before the first [section]");
+	assert_load_fails(*state, "upstream = 127.0.0.1:9000\n" MINIMAL, 1,
+			  "sluice.ini:1: \"upstream\": key before the first [section]; put it under its section");
 }
 
 static void test_line_that_is_not_ini(void **state)
