@@ -12,11 +12,10 @@
  * head the two read differently is refused.
  *
  * Bodies: framed here, not by the library. A Content-Length body is counted
- * down. Debian's http-parser accepts any two bytes after chunk data, chunk
- * extensions with bare LF and sizes followed by junk, and none of that can be
- * seen from its callbacks; the chunked decoder below is strict instead
- * (1-16 hex digits CRLF, data, CRLF; no extensions, no trailers) and looks at
- * the framing bytes only, never at the payload.
+ * down; a chunked body goes through the strict decoder of http_chunked.c,
+ * because Debian's http-parser accepts any two bytes after chunk data, chunk
+ * extensions with bare LF and sizes followed by junk, none of which can be
+ * seen from its callbacks.
  */
 #include "autoconfig.h"
 
@@ -35,19 +34,12 @@
 enum framer_state {
 	ST_HEAD,          /* reading a head; `stored` bytes of it so far */
 	ST_BODY_LENGTH,   /* body_left bytes of a Content-Length body to go */
+	ST_BODY_CHUNKED,  /* in a chunked body: see `chunked` */
 	ST_BODY_EOF,      /* the body runs until the peer closes */
-	ST_CHUNK_SIZE,    /* in a chunk-size line: hex digits, then CR */
-	ST_CHUNK_SIZE_LF, /* CR seen after the size: LF must follow */
-	ST_CHUNK_DATA,    /* body_left payload bytes of this chunk to go */
-	ST_CHUNK_DATA_CR, /* the payload must be followed by CR ... */
-	ST_CHUNK_DATA_LF, /* ... and LF */
-	ST_TRAILER_CR,    /* after the last chunk only the empty line: CR ... */
-	ST_TRAILER_LF,    /* ... and LF, which ends the message */
 	ST_END,           /* the message is complete; HTTP_EV_END not reported yet */
 	ST_DEAD           /* an error was reported; only a reset leaves this */
 };
 
-#define CHUNK_SIZE_DIGITS_MAX 16 /* a uint64_t */
 #define NO_OFFSET ((size_t)-1)
 
 struct http_framer {
@@ -56,9 +48,8 @@ struct http_framer {
 	enum framer_state state;
 	struct http_error error;  /* ST_DEAD: reported again on every call */
 	bool no_body_next;        /* http_framer_expect_no_body() is pending */
-	uint64_t body_left;       /* ST_BODY_LENGTH, ST_CHUNK_DATA */
-	uint64_t chunk_size;      /* ST_CHUNK_SIZE: value so far ... */
-	unsigned chunk_digits;    /* ... from this many hex digits */
+	uint64_t body_left;       /* ST_BODY_LENGTH */
+	struct http_chunked chunked; /* ST_BODY_CHUNKED */
 	struct http_head head;
 
 	/* The head being read, and what the parser's callbacks saw of it. */
@@ -267,12 +258,17 @@ static const char *parser_error_reason(enum http_errno e)
 	}
 }
 
-static bool disagree(struct http_error *err)
+static bool refuse(struct http_error *err, const char *reason)
 {
 	err->status = 400;
 	err->code = HTTP_CODE_BAD_REQUEST;
-	err->reason = "ambiguous head: http-parser and the strict check read it differently";
+	err->reason = reason;
 	return false;
+}
+
+static bool disagree(struct http_error *err)
+{
+	return refuse(err, "ambiguous head: http-parser and the strict check read it differently");
 }
 
 /* The parser's fields must say what the strict scan says. */
@@ -301,30 +297,23 @@ static bool agree_with_parser(const struct http_framer *f, const struct http_hea
 	return true;
 }
 
-static bool refuse(struct http_error *err, const char *reason)
-{
-	err->status = 400;
-	err->code = HTTP_CODE_BAD_REQUEST;
-	err->reason = reason;
-	return false;
-}
-
-/* RFC 9112 §6.3, strictly: which body follows this head. */
-static bool choose_body(struct http_framer *f, const struct http_head_facts *facts,
-			struct http_error *err)
+/* RFC 9112 §6.3, strictly: which body follows this head. The parser's fields
+ * (already checked against the strict scan) decide. */
+static bool choose_body(struct http_framer *f, struct http_error *err)
 {
 	struct http_head *h = &f->head;
-	bool chunked = facts->transfer_encoding_count != 0;
-	bool length = facts->content_length_count != 0;
+	bool chunked = (f->parser.flags & F_CHUNKED) != 0;
+	bool length = (f->parser.flags & F_CONTENTLENGTH) != 0;
+	uint64_t content_length = length ? f->parser.content_length : 0;
 	bool final;
 
 	if (chunked && length)
 		return refuse(err, "both Content-Length and Transfer-Encoding");
 	if (chunked && h->version_minor == 0)
 		return refuse(err, "Transfer-Encoding on HTTP/1.0");
-	h->content_length = facts->content_length;
+	h->content_length = content_length;
 	if (h->kind == HTTP_KIND_REQUEST) {
-		if ((chunked || facts->content_length != 0) &&
+		if ((chunked || content_length != 0) &&
 		    (h->method == HTTP_METHOD_GET || h->method == HTTP_METHOD_HEAD))
 			return refuse(err, "GET or HEAD request with a body");
 		h->body = chunked ? HTTP_BODY_CHUNKED : length ? HTTP_BODY_LENGTH : HTTP_BODY_NONE;
@@ -334,7 +323,7 @@ static bool choose_body(struct http_framer *f, const struct http_head_facts *fac
 		return refuse(err, "101 Switching Protocols is not accepted");
 	final = h->status >= 200;
 	if (!final || h->status == 204) {
-		if (chunked || facts->content_length != 0)
+		if (chunked || content_length != 0)
 			return refuse(err, "1xx or 204 response with a body length");
 		h->body = HTTP_BODY_NONE;
 	} else if (h->status == 304 || f->no_body_next) {
@@ -357,9 +346,8 @@ static void enter_body(struct http_framer *f)
 		f->state = f->body_left != 0 ? ST_BODY_LENGTH : ST_END;
 		break;
 	case HTTP_BODY_CHUNKED:
-		f->chunk_size = 0;
-		f->chunk_digits = 0;
-		f->state = ST_CHUNK_SIZE;
+		http_chunked_init(&f->chunked);
+		f->state = ST_BODY_CHUNKED;
 		break;
 	case HTTP_BODY_UNTIL_EOF:
 		f->state = ST_BODY_EOF;
@@ -377,7 +365,7 @@ static bool finish_head(struct http_framer *f, struct http_event *ev)
 	struct http_error err;
 
 	if (!http_head_scan(f->head_buf, f->stored, &f->limits, f->slots, &f->head, &facts, &err) ||
-	    !agree_with_parser(f, &facts, &err) || !choose_body(f, &facts, &err)) {
+	    !agree_with_parser(f, &facts, &err) || !choose_body(f, &err)) {
 		die(f, err.status, err.code, err.reason, ev);
 		return false;
 	}
@@ -434,99 +422,19 @@ static size_t feed_length(struct http_framer *f, const char *data, size_t len, s
 	return body_event(ev, data, n);
 }
 
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static const char *chunk_size_byte(struct http_framer *f, char c)
-{
-	int v = hex_value(c);
-
-	if (v >= 0) {
-		if (f->chunk_digits == CHUNK_SIZE_DIGITS_MAX)
-			return "chunk size longer than 16 hex digits";
-		f->chunk_size = f->chunk_size << 4 | (uint64_t)v;
-		f->chunk_digits++;
-		return NULL;
-	}
-	if (f->chunk_digits == 0)
-		return "chunk-size line does not start with a hex digit";
-	if (c == ';')
-		return "chunk extensions are not accepted";
-	if (c == ' ' || c == '\t')
-		return "whitespace after the chunk size";
-	if (c == '\n')
-		return "bare LF after the chunk size";
-	if (c != '\r')
-		return "invalid byte in the chunk size";
-	f->state = ST_CHUNK_SIZE_LF;
-	return NULL;
-}
-
-/* One framing byte of a chunked body; returns a reason on a violation. */
-static const char *chunk_framing_byte(struct http_framer *f, char c, struct http_event *ev)
-{
-	switch (f->state) {
-	case ST_CHUNK_SIZE:
-		return chunk_size_byte(f, c);
-	case ST_CHUNK_SIZE_LF:
-		if (c != '\n')
-			return "bare CR after the chunk size";
-		f->body_left = f->chunk_size;
-		f->state = f->chunk_size != 0 ? ST_CHUNK_DATA : ST_TRAILER_CR;
-		f->chunk_size = 0;
-		f->chunk_digits = 0;
-		return NULL;
-	case ST_CHUNK_DATA_CR:
-	case ST_CHUNK_DATA_LF:
-		if (c != (f->state == ST_CHUNK_DATA_CR ? '\r' : '\n'))
-			return "chunk data not followed by CRLF";
-		f->state = f->state == ST_CHUNK_DATA_CR ? ST_CHUNK_DATA_LF : ST_CHUNK_SIZE;
-		return NULL;
-	case ST_TRAILER_CR:
-		if (c != '\r')
-			return "trailer fields are not accepted";
-		f->state = ST_TRAILER_LF;
-		return NULL;
-	case ST_TRAILER_LF:
-		if (c != '\n')
-			return "bare CR after the last chunk";
-		end_message(f, ev);
-		return NULL;
-	default:
-		return "internal: not in a chunked body";
-	}
-}
-
 static size_t feed_chunked(struct http_framer *f, const char *data, size_t len, struct http_event *ev)
 {
-	size_t i = 0;
+	struct http_str payload;
+	const char *reason;
+	size_t n = http_chunked_feed(&f->chunked, data, len, &payload, &reason);
 
-	while (i < len) {
-		const char *reason;
-
-		if (f->state == ST_CHUNK_DATA) {
-			size_t n = (uint64_t)(len - i) < f->body_left ? len - i : (size_t)f->body_left;
-
-			f->body_left -= n;
-			if (f->body_left == 0)
-				f->state = ST_CHUNK_DATA_CR;
-			return i + body_event(ev, data + i, n);
-		}
-		reason = chunk_framing_byte(f, data[i++], ev);
-		if (reason != NULL)
-			return bad(f, reason, ev);
-		if (ev->type == HTTP_EV_END)
-			return i;
-	}
-	return i;
+	if (reason != NULL)
+		return bad(f, reason, ev);
+	if (payload.len != 0)
+		body_event(ev, payload.ptr, payload.len);
+	else if (f->chunked.state == CHUNKED_DONE)
+		end_message(f, ev);
+	return n;
 }
 
 /* ---- the public entry points ---- */
@@ -553,11 +461,12 @@ size_t http_framer_feed(struct http_framer *f, const char *data, size_t len, str
 		return feed_head(f, data, len, ev);
 	case ST_BODY_LENGTH:
 		return feed_length(f, data, len, ev);
+	case ST_BODY_CHUNKED:
+		return feed_chunked(f, data, len, ev);
 	case ST_BODY_EOF:
 		return len != 0 ? body_event(ev, data, len) : 0;
-	default:
-		return feed_chunked(f, data, len, ev);
 	}
+	return 0;
 }
 
 void http_framer_eof(struct http_framer *f, struct http_event *ev)

@@ -29,8 +29,8 @@
  *   HTTP_EV_HEAD  consumed ends right after the final LF of the head, so the
  *                 caller can forward or hold the head bytes before any body.
  *   HTTP_EV_BODY  ev.data/ev.len is payload inside the consumed bytes (for
- *                 chunked bodies the chunk payload, without the framing);
- *                 ev.len > 0.
+ *                 chunked bodies the chunk payload, without the framing) and
+ *                 ends them; ev.len > 0.
  *   HTTP_EV_END   consumed ends right after the last byte of the message. For
  *                 a message without a body or with a Content-Length body the
  *                 last byte was consumed by the HEAD or the last BODY event, so

@@ -2,7 +2,8 @@
  * protocol/http_internal.h: what the framer's files share; not for callers.
  *
  * http.c drives http-parser and frames bodies; http_head.c checks a complete
- * head byte by byte and extracts its fields. The framer cross-checks the two
+ * head byte by byte and extracts its fields; http_chunked.c decodes chunked
+ * bodies strictly. The framer cross-checks the two
  * views (http_head_facts against the parser's own fields) before it reports
  * a head, so a head the library and the strict scan read differently is an
  * error, never a message.
@@ -43,5 +44,34 @@ struct http_head_facts {
 bool http_head_scan(const char *raw, size_t len, const struct http_limits *limits,
 		    struct http_header *slots, struct http_head *head,
 		    struct http_head_facts *facts, struct http_error *err);
+
+/* The strict chunked decoder (http_chunked.c). */
+enum http_chunked_state {
+	CHUNKED_SIZE,       /* hex digits of a chunk-size line, then CR */
+	CHUNKED_SIZE_LF,    /* CR seen after the size: LF must follow */
+	CHUNKED_DATA,       /* `size` payload bytes of this chunk to go */
+	CHUNKED_DATA_CR,    /* the payload must be followed by CR ... */
+	CHUNKED_DATA_LF,    /* ... and LF */
+	CHUNKED_TRAILER_CR, /* after the last chunk only the empty line: CR ... */
+	CHUNKED_TRAILER_LF, /* ... and LF */
+	CHUNKED_DONE        /* the body's last byte has been consumed */
+};
+
+struct http_chunked {
+	enum http_chunked_state state;
+	uint64_t size;   /* CHUNKED_SIZE: the size so far; CHUNKED_DATA: bytes to go */
+	unsigned digits; /* CHUNKED_SIZE: hex digits so far */
+};
+
+void http_chunked_init(struct http_chunked *c);
+
+/*
+ * Consume framing bytes from data[0, len) up to and including the first
+ * payload span (returned in *payload, len > 0, ending the consumed bytes),
+ * the end of the body (state CHUNKED_DONE) or the end of the slice.
+ * On a violation returns 0 with *reason set; the decoder is then unusable.
+ */
+size_t http_chunked_feed(struct http_chunked *c, const char *data, size_t len,
+			 struct http_str *payload, const char **reason);
 
 #endif
