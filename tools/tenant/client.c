@@ -7,6 +7,7 @@
  */
 #include "autoconfig.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -264,6 +265,7 @@ exchange(struct client *c, const struct call *call, struct answer *ans, char *er
 	bool body_sent = call->body == NULL;
 	char write_err[256] = "";
 
+	assert(c->conn != NULL);
 	if (!send_head(c, call, err, errsize))
 		return false;
 	if (!body_sent && c->rpos == c->rend && !conn_wait_readable(c->conn, CLIENT_CONTINUE_WAIT_MS)) {
@@ -354,6 +356,23 @@ client_connect(struct client *c, struct hello *hello, char *err, size_t errsize)
 	return ok;
 }
 
+/* A connection for the next request: a new one starts with a hello, unless
+ * the server closes every connection after one answer (then the request goes
+ * on a connection of its own). */
+static bool
+ensure_connection(struct client *c, char *err, size_t errsize)
+{
+	struct hello hello;
+
+	if (c->conn != NULL)
+		return true;
+	if (!client_connect(c, &hello, err, errsize))
+		return false;
+	if (c->conn == NULL)
+		c->conn = conn_open(c->setup->host, c->setup->port, c->setup->tls, err, errsize);
+	return c->conn != NULL;
+}
+
 static bool
 idempotent(const struct call *call)
 {
@@ -363,7 +382,6 @@ idempotent(const struct call *call)
 bool
 client_call(struct client *c, const struct call *call, struct answer *ans, char *err, size_t errsize)
 {
-	struct hello hello;
 	bool reused = c->conn != NULL;
 
 	/* Bytes nobody asked for, or a close while idle: start afresh. */
@@ -371,7 +389,7 @@ client_call(struct client *c, const struct call *call, struct answer *ans, char 
 		disconnect(c);
 		reused = false;
 	}
-	if (c->conn == NULL && !client_connect(c, &hello, err, errsize))
+	if (!ensure_connection(c, err, errsize))
 		return false;
 	memset(ans, 0, sizeof(*ans));
 	if (exchange(c, call, ans, err, errsize))
@@ -381,7 +399,7 @@ client_call(struct client *c, const struct call *call, struct answer *ans, char 
 	disconnect(c);
 	if (!reused || ans->status != 0 || !idempotent(call))
 		return false;
-	if (!client_connect(c, &hello, err, errsize))
+	if (!ensure_connection(c, err, errsize))
 		return false;
 	memset(ans, 0, sizeof(*ans));
 	if (exchange(c, call, ans, err, errsize))
