@@ -69,7 +69,7 @@ struct seen {
 	const char *command;
 	const char *tenant;     /* --tenant NAME:SECRET */
 	const char *pause_at;
-	bool origin, workload;
+	bool workload;          /* --workload given: no default from the origin */
 };
 
 static enum options_outcome
@@ -241,13 +241,45 @@ set_defaults(struct tenant_options *opt)
 	opt->origin = TSP_ORIGIN_VBR;
 }
 
+/* --tasks, --blocks, --parallel, --block-size. */
+static enum options_outcome
+apply_count(int ch, const char *arg, struct tenant_options *opt, char *err, size_t errsize)
+{
+	unsigned long n;
+
+	switch (ch) {
+	case OPT_TASKS:
+		if (!parse_uint(arg, 1, TENANT_TASKS_MAX, &n))
+			return fail(err, errsize, "--tasks '%s': expected a number in 1..%u", arg,
+				    TENANT_TASKS_MAX);
+		opt->tasks = (unsigned)n;
+		break;
+	case OPT_BLOCKS:
+		if (!parse_uint(arg, 1, TENANT_BLOCKS_MAX, &n))
+			return fail(err, errsize, "--blocks '%s': expected a number in 1..%u", arg,
+				    TENANT_BLOCKS_MAX);
+		opt->blocks = (unsigned)n;
+		break;
+	case OPT_PARALLEL:
+		if (!parse_uint(arg, 1, TENANT_PARALLEL_MAX, &n))
+			return fail(err, errsize, "--parallel '%s': expected a number in 1..%u", arg,
+				    TENANT_PARALLEL_MAX);
+		opt->parallel = (unsigned)n;
+		break;
+	default: /* OPT_BLOCK_SIZE */
+		if (!tenant_size_parse(arg, &opt->block_size))
+			return fail(err, errsize, "--block-size '%s': expected 1..%u bytes, "
+				    "optionally with a k or m suffix (e.g. 512k, 1m)", arg, TSP_BLOCK_MAX);
+		break;
+	}
+	return OPTIONS_RUN;
+}
+
 /* One option of the getopt loop; OPTIONS_RUN means "go on". */
 static enum options_outcome
 apply_option(int ch, const char *arg, struct tenant_options *opt, struct seen *seen,
 	     char *err, size_t errsize)
 {
-	unsigned long n;
-
 	switch (ch) {
 	case OPT_CONNECT:
 		if (!parse_connect(arg, opt))
@@ -262,7 +294,6 @@ apply_option(int ch, const char *arg, struct tenant_options *opt, struct seen *s
 	case OPT_ORIGIN:
 		if (!tsp_origin_parse(arg, strlen(arg), &opt->origin))
 			return fail(err, errsize, "--origin '%s': expected vbr or agent", arg);
-		seen->origin = true;
 		break;
 	case OPT_WORKLOAD:
 		if (!tsp_workload_parse(arg, strlen(arg), &opt->workload))
@@ -270,29 +301,8 @@ apply_option(int ch, const char *arg, struct tenant_options *opt, struct seen *s
 				    "windows, linux or mac", arg);
 		seen->workload = true;
 		break;
-	case OPT_TASKS:
-		if (!parse_uint(arg, 1, TENANT_TASKS_MAX, &n))
-			return fail(err, errsize, "--tasks '%s': expected a number in 1..%u", arg,
-				    TENANT_TASKS_MAX);
-		opt->tasks = (unsigned)n;
-		break;
-	case OPT_BLOCKS:
-		if (!parse_uint(arg, 1, TENANT_BLOCKS_MAX, &n))
-			return fail(err, errsize, "--blocks '%s': expected a number in 1..%u", arg,
-				    TENANT_BLOCKS_MAX);
-		opt->blocks = (unsigned)n;
-		break;
-	case OPT_BLOCK_SIZE:
-		if (!tenant_size_parse(arg, &opt->block_size))
-			return fail(err, errsize, "--block-size '%s': expected 1..%u bytes, "
-				    "optionally with a k or m suffix (e.g. 512k, 1m)", arg, TSP_BLOCK_MAX);
-		break;
-	case OPT_PARALLEL:
-		if (!parse_uint(arg, 1, TENANT_PARALLEL_MAX, &n))
-			return fail(err, errsize, "--parallel '%s': expected a number in 1..%u", arg,
-				    TENANT_PARALLEL_MAX);
-		opt->parallel = (unsigned)n;
-		break;
+	case OPT_TASKS: case OPT_BLOCKS: case OPT_PARALLEL: case OPT_BLOCK_SIZE:
+		return apply_count(ch, arg, opt, err, errsize);
 	case OPT_JOB:
 		if (!tsp_id_valid(arg, strlen(arg)))
 			return fail(err, errsize, "--job '%s': expected 1-%d of [A-Za-z0-9._-], "
@@ -300,7 +310,7 @@ apply_option(int ch, const char *arg, struct tenant_options *opt, struct seen *s
 		strcpy(opt->job, arg);
 		break;
 	case OPT_SOURCE:
-		if (!copy_bounded(opt->source, sizeof(opt->source), arg) || arg[0] == '\0')
+		if (arg[0] == '\0' || !copy_bounded(opt->source, sizeof(opt->source), arg))
 			return fail(err, errsize, "--source: expected [backup/|backup-copy/]JOB");
 		break;
 	case OPT_JSON: opt->json = true; break;
@@ -318,8 +328,7 @@ apply_option(int ch, const char *arg, struct tenant_options *opt, struct seen *s
 		break;
 	case 'h': return OPTIONS_HELP;
 	case 'V': return OPTIONS_VERSION;
-	default:
-		return fail(err, errsize, "unknown option");
+	default: return fail(err, errsize, "unknown option");
 	}
 	return OPTIONS_RUN;
 }
