@@ -41,10 +41,13 @@
  *   HTTP_EV_NONE  the whole slice was consumed without completing an event.
  * A slice may hold several pipelined messages; each is reported in turn.
  *
- * The head is checked strictly before HTTP_EV_HEAD is reported (see
- * PROTOCOL.md, security): every byte of a head that reaches the caller has
- * passed. Bodies cost nothing per byte: Content-Length bodies are counted,
- * chunked bodies only have their framing bytes looked at.
+ * The head is checked strictly before HTTP_EV_HEAD is reported (the grammar
+ * is at the top of http_head.c and http_chunked.c; PROTOCOL.md, security):
+ * every byte of a head that reaches the caller has passed. What is TSP's rule
+ * rather than HTTP's (Host required, no request Transfer-Encoding, the target's
+ * shape) is left to tsp_classify(). Bodies cost nothing per byte:
+ * Content-Length bodies are counted, chunked bodies only have their framing
+ * bytes looked at.
  */
 #ifndef SLUICE_HTTP_H
 #define SLUICE_HTTP_H
@@ -136,9 +139,12 @@ struct http_event {
 	enum http_event_type type;
 	const char *data;   /* HTTP_EV_BODY: payload span inside the fed slice */
 	size_t len;
-	unsigned status;    /* HTTP_EV_ERROR: 400, 408, 431, ... */
-	const char *code;   /* HTTP_EV_ERROR: "bad-request", "header-too-large", ... */
-	const char *reason; /* HTTP_EV_ERROR: human-readable, static string */
+	/* HTTP_EV_ERROR: 400 "bad-request" or 431 "header-too-large", and a static
+	 * reason naming the rule. On a response stream they describe the
+	 * response (the proxy answers the tenant 502 and closes both sides). */
+	unsigned status;
+	const char *code;
+	const char *reason;
 };
 
 struct http_framer; /* opaque */
