@@ -344,10 +344,12 @@ void handler_end(struct repo *repo, struct request *q, struct outbuf *out, doubl
 		store_digest_parse(q->tsp.digest, strlen(q->tsp.digest), rec.digest);
 		finish_block(repo, q, out, &rec, now);
 	} else if ((rc = store_block_finish(&q->writer, rec.digest)) != 0) {
+		bool full = rc == ENOSPC || rc == EDQUOT;
+
 		store_block_abort(&q->writer);
 		snprintf(msg, sizeof msg, "cannot write the block: %s", strerror(rc));
-		refuse_at_end(repo, q, out, rc == ENOSPC ? 507 : 500,
-			      rc == ENOSPC ? "storage-full" : "internal", msg, now);
+		refuse_at_end(repo, q, out, full ? 507 : 500, full ? "storage-full" : "internal", msg,
+			      now);
 	} else if (!store_digest_parse(q->tsp.digest, strlen(q->tsp.digest), claimed) ||
 		   memcmp(claimed, rec.digest, sizeof claimed) != 0) {
 		store_block_abort(&q->writer);

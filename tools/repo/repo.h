@@ -33,6 +33,10 @@ struct repo {
 	struct outbuf scratch;   /* JSON bodies being built */
 };
 
+/* SIGHUP: reads the users file again and swaps it in; on any error the
+ * tenants in use stay and the log names the file and line. */
+void repo_reload_users(struct repo *repo);
+
 /* One line on stderr, prefixed "sluice-repo: ". */
 void repo_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -5,6 +5,8 @@
  *               [--discard] [--fsync] [--max-block SIZE] [--log-requests] [-v]
  *   sluice-repo --verify DIR [--json]
  *
+ * SIGHUP reads the users file again.
+ *
  * Exit status: 0 after a clean stop (SIGTERM, SIGINT); 1 when it cannot start
  * (users file, data directory, address); 2 on usage errors. --verify: 0
  * nothing corrupt, 1 something corrupt, 2 usage or DIR unusable.
@@ -64,7 +66,8 @@ static const char usage_text[] =
 	"\n"
 	"  --listen HOST:PORT  address to serve plain TCP on; port 0 picks a free one\n"
 	"  --data DIR          where jobs, tasks, blocks and replicas are kept (created if missing)\n"
-	"  --users FILE        tenants, one \"tenant:secret\" per line, # comments\n"
+	"  --users FILE        tenants, one \"tenant:secret\" per line, # comments;\n"
+	"                      read again on SIGHUP\n"
 	"  --ready-file PATH   once listening, write the bound address (HOST:PORT) there\n"
 	"  --discard           accept block data and drop it: nothing written, no digest\n"
 	"                      computed (benchmarks); restores of such blocks fail\n"
@@ -85,6 +88,20 @@ void repo_log(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+}
+
+void repo_reload_users(struct repo *repo)
+{
+	struct users *fresh = NULL;
+	char err[PATH_MAX + 256];
+
+	if (users_load(repo->opt.users_file, &fresh, err, sizeof err) != 0) {
+		repo_log("reload: --users %s: the tenants in use stay", err);
+		return;
+	}
+	users_free(repo->users);
+	repo->users = fresh;
+	repo_log("reload: %zu tenant(s) from %s", users_count(fresh), repo->opt.users_file);
 }
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -248,11 +265,11 @@ int main(int argc, char **argv)
 	repo.store.lock_fd = -1;
 	outbuf_init(&repo.scratch);
 	rc = start(&repo, &srv);
-	if (rc == 0) {
+	if (rc == 0)
 		server_run(&srv);
-		repo_log("stopped");
-	}
 	server_close(&srv);
+	if (rc == 0)
+		repo_log("stopped");
 	catalog_free(repo.catalog);
 	store_unlock(&repo.store);
 	users_free(repo.users);

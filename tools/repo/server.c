@@ -95,6 +95,7 @@ static int bind_one(const struct addrinfo *ai)
 static void on_accept(struct ev_loop *loop, ev_io *w, int revents);
 static void on_accept_resume(struct ev_loop *loop, ev_timer *w, int revents);
 static void on_stop_signal(struct ev_loop *loop, ev_signal *w, int revents);
+static void on_reload_signal(struct ev_loop *loop, ev_signal *w, int revents);
 
 int server_listen(struct server *s, struct repo *repo, const char *host_port, char *err,
 		  size_t err_size)
@@ -138,9 +139,11 @@ int server_listen(struct server *s, struct repo *repo, const char *host_port, ch
 	s->accept_pause.data = s;
 	ev_signal_init(&s->sigterm, on_stop_signal, SIGTERM);
 	ev_signal_init(&s->sigint, on_stop_signal, SIGINT);
-	s->sigterm.data = s->sigint.data = s;
+	ev_signal_init(&s->sighup, on_reload_signal, SIGHUP);
+	s->sigterm.data = s->sigint.data = s->sighup.data = s;
 	ev_signal_start(s->loop, &s->sigterm);
 	ev_signal_start(s->loop, &s->sigint);
+	ev_signal_start(s->loop, &s->sighup);
 	return 0;
 }
 
@@ -219,6 +222,15 @@ static void on_stop_signal(struct ev_loop *loop, ev_signal *w, int revents)
 	ev_break(loop, EVBREAK_ALL);
 }
 
+static void on_reload_signal(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	struct server *s = w->data;
+
+	(void)loop;
+	(void)revents;
+	repo_reload_users(s->repo);
+}
+
 void server_run(struct server *s)
 {
 	ev_run(s->loop, 0);
@@ -232,6 +244,7 @@ void server_close(struct server *s)
 		ev_timer_stop(s->loop, &s->accept_pause);
 		ev_signal_stop(s->loop, &s->sigterm);
 		ev_signal_stop(s->loop, &s->sigint);
+		ev_signal_stop(s->loop, &s->sighup);
 	}
 	if (s->listen_fd >= 0)
 		close(s->listen_fd);

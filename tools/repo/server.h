@@ -17,7 +17,7 @@ struct server {
 	int listen_fd;
 	ev_io accept_watcher;
 	ev_timer accept_pause;   /* out of descriptors: accepting resumes later */
-	ev_signal sigterm, sigint;
+	ev_signal sigterm, sigint, sighup;
 	struct conn_set conns;
 	char bound[80];          /* "127.0.0.1:PORT", "[::1]:PORT" */
 };
@@ -28,7 +28,7 @@ int server_listen(struct server *s, struct repo *repo, const char *host_port, ch
 /* Writes the bound address and a newline to path, via a temporary file and
  * rename, so that a reader never sees half of it. */
 int server_write_ready_file(const struct server *s, const char *path, char *err, size_t err_size);
-/* Serves until SIGTERM or SIGINT. */
+/* Serves until SIGTERM or SIGINT; SIGHUP reloads the users file. */
 void server_run(struct server *s);
 /* Ends every connection and closes the socket. */
 void server_close(struct server *s);

@@ -366,9 +366,10 @@ static void print_task(void *arg, const struct verify_task *t)
 	struct printer *p = arg;
 
 	if (!p->json) {
-		fprintf(p->out, "%-10s %s/%s/%s/%s  %u blocks  %llu bytes%s%s\n",
+		fprintf(p->out, "%-10s %s/%s/%s/%s  %u block%s  %llu bytes%s%s\n",
 			verify_verdict_name(t->verdict), t->tenant, tsp_category_name(t->category),
-			t->job, t->task, (unsigned)t->blocks, (unsigned long long)t->bytes,
+			t->job, t->task, (unsigned)t->blocks, t->blocks == 1 ? "" : "s",
+			(unsigned long long)t->bytes,
 			t->reason[0] != '\0' ? "  " : "", t->reason);
 		return;
 	}
