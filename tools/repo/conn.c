@@ -284,6 +284,17 @@ static bool fill(struct conn *c)
 	return st != IO_ERROR;
 }
 
+/* A block read that cannot be completed: its Content-Length was promised,
+ * so the connection ends after the bytes already queued. */
+static void abandon_file(struct conn *c, const char *why)
+{
+	repo_log("%s: block read failed mid-answer: %s", c->peer, why);
+	close(c->file.fd);
+	c->file.fd = -1;
+	c->req.close = true;
+	enter(c, PHASE_CLOSING);
+}
+
 /* Moves block-read bytes from the file into the output buffer. */
 static bool pump_file(struct conn *c)
 {
@@ -293,19 +304,16 @@ static bool pump_file(struct conn *c)
 	if (c->file.fd < 0 || c->out.len >= OUT_HIGH)
 		return false;
 	want = c->file.left < FILE_CHUNK ? (size_t)c->file.left : FILE_CHUNK;
-	if (!outbuf_reserve(&c->out, want))
+	if (!outbuf_reserve(&c->out, want)) {
+		abandon_file(c, "out of memory");
 		return false;
+	}
 	do
 		n = read(c->file.fd, outbuf_tail(&c->out), want);
 	while (n < 0 && errno == EINTR);
 	if (n <= 0) {
-		/* The block was checked at open; a short file now cannot be framed. */
-		repo_log("%s: block read failed mid-answer: %s", c->peer,
-			 n < 0 ? strerror(errno) : "file shorter than its record");
-		close(c->file.fd);
-		c->file.fd = -1;
-		enter(c, PHASE_CLOSING);
-		c->req.close = true;
+		/* The block's size was checked at open; it changed under us. */
+		abandon_file(c, n < 0 ? strerror(errno) : "file shorter than its record");
 		return false;
 	}
 	outbuf_commit(&c->out, (size_t)n);
