@@ -38,10 +38,17 @@ void
 job_progress(struct job_context *ctx)
 {
 	const struct tenant_options *opt = ctx->opt;
+	uint64_t now;
 
 	if (!ctx->progress)
 		return;
+	now = job_clock_us();
 	pthread_mutex_lock(&ctx->lock);
+	if (now - ctx->progress_drawn_us < PROGRESS_INTERVAL_US) {
+		pthread_mutex_unlock(&ctx->lock);
+		return;
+	}
+	ctx->progress_drawn_us = now;
 	fprintf(stderr, "\r\033[K%s %s: %u/%u tasks, %lu/%lu blocks", tenant_command_name(opt->command),
 		ctx->st->job, atomic_load(&ctx->tasks_done), opt->tasks,
 		atomic_load(&ctx->blocks_done), (unsigned long)opt->tasks * opt->blocks);

@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "client.h"
 #include "options.h"
@@ -17,6 +18,7 @@
 
 #define PAUSE_WAIT_MAX_MS 120000 /* --pause-at: how long PATH.go may take */
 #define PAUSE_POLL_MS 10
+#define PROGRESS_INTERVAL_US 100000 /* redraw the progress line at most 10 times a second */
 
 /* Run the job. st->tasks must hold opt->tasks zeroed entries; everything
  * else in *st is filled here. progress: draw a progress line on stderr. */
@@ -33,6 +35,7 @@ struct job_context {
 	atomic_uint tasks_done;      /* for the progress line */
 	atomic_ulong blocks_done;
 	bool progress;
+	uint64_t progress_drawn_us;  /* when the progress line was last drawn */
 	pthread_mutex_t lock;        /* st->aborted, the progress line */
 };
 
@@ -47,7 +50,7 @@ struct task_buffers {
 bool task_run(struct job_context *ctx, struct client *c, const struct task_buffers *buf,
 	      unsigned index);
 
-/* Redraw the progress line (no-op unless ctx->progress). */
+/* Redraw the progress line (no-op unless ctx->progress, or drawn too recently). */
 void job_progress(struct job_context *ctx);
 
 /* Microseconds of CLOCK_MONOTONIC. */
