@@ -295,7 +295,7 @@ exchange(struct client *c, const struct call *call, struct answer *ans, char *er
 	return true;
 }
 
-static bool
+static void
 parse_hello(const struct answer *ans, struct hello *hello)
 {
 	struct json_span text = { ans->text, strlen(ans->text) }, m;
@@ -306,7 +306,7 @@ parse_hello(const struct answer *ans, struct hello *hello)
 	hello->max_block_bytes = TSP_BLOCK_MAX;
 	if (ans->status != 200) {
 		answer_failure(ans, &hello->why);
-		return true;
+		return;
 	}
 	if (json_find_uint(text, "max_block_bytes", &hello->max_block_bytes) &&
 	    (hello->max_block_bytes == 0 || hello->max_block_bytes > TSP_BLOCK_MAX))
@@ -321,39 +321,30 @@ parse_hello(const struct answer *ans, struct hello *hello)
 	}
 	if (n->present && n->mode[0] == '\0')
 		snprintf(n->mode, sizeof(n->mode), "%s", ans->maintenance);
-	return true;
 }
 
 bool
 client_connect(struct client *c, struct hello *hello, char *err, size_t errsize)
 {
 	static const struct call call = { .method = "GET", .target = "/tsp/1/session" };
-	struct answer *ans;
-	bool ok;
+	struct answer ans;
+	size_t len;
 
 	disconnect(c);
 	c->conn = conn_open(c->setup->host, c->setup->port, c->setup->tls, err, errsize);
 	if (c->conn == NULL)
 		return false;
-	ans = malloc(sizeof(*ans));
-	if (ans == NULL) {
-		snprintf(err, errsize, "out of memory");
-		disconnect(c);
-		return false;
+	memset(&ans, 0, sizeof(ans));
+	if (exchange(c, &call, &ans, err, errsize)) {
+		parse_hello(&ans, hello);
+		return true;
 	}
-	ok = exchange(c, &call, ans, err, errsize);
-	if (ok) {
-		parse_hello(ans, hello);
-	} else {
-		disconnect(c);
-		if (c->setup->tls == NULL) {
-			size_t len = strlen(err);
-
-			snprintf(err + len, errsize - len, " (a TLS port? drop --plain)");
-		}
+	disconnect(c);
+	if (c->setup->tls == NULL) {
+		len = strlen(err);
+		snprintf(err + len, errsize - len, " (a TLS port? drop --plain)");
 	}
-	free(ans);
-	return ok;
+	return false;
 }
 
 /* A connection for the next request: a new one starts with a hello, unless
