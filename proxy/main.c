@@ -1,7 +1,7 @@
 /*
  * proxy/main.c: sluice's front door. Parses the command line, loads the
  * configuration, and either answers (-t, --dump-config, --list-keys, -V,
- * -h) or hands the configuration to the proxy.
+ * -h) or hands the configuration to the proxy (server.c).
  */
 #include "autoconfig.h"
 
@@ -10,6 +10,7 @@
 
 #include "config.h"
 #include "options.h"
+#include "server.h"
 
 /* --list-keys: one key per line, tab-separated: section.key, type, default,
  * reload (reload or restart). tests/check-docs.sh reads it. */
@@ -48,9 +49,7 @@ static int load_and_answer(const struct options *options)
 			fputs("sluice: cannot write the configuration to stdout\n", stderr);
 		break;
 	default:
-		/* The event loop (issue 4) takes over here. */
-		fputs("sluice: the proxy event loop is not built yet\n", stderr);
-		break;
+		return server_run(cfg, options); /* owns cfg from here on */
 	}
 	config_free(cfg);
 	return status;

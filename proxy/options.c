@@ -32,7 +32,7 @@ void options_usage(FILE *out)
 	fputs("usage: sluice [-c FILE] [-f] [-t] [-V] [-h] [--dump-config] [--list-keys]\n"
 	      "              [--ready-file PATH]\n"
 	      "  -c, --config FILE   configuration file (default " SYSCONFDIR "/sluice/sluice.ini)\n"
-	      "  -f, --foreground    do not detach; log to stderr\n"
+	      "  -f, --foreground    do not detach (the log goes where [log] target says)\n"
 	      "  -t, --test          check the configuration and exit\n"
 	      "      --dump-config   print every effective value as an INI file and exit\n"
 	      "      --list-keys     print every key: section.key, type, default, reload\n"

@@ -23,7 +23,7 @@ enum options_action {
 struct options {
 	enum options_action action;
 	const char *config_path; /* -c, default SYSCONFDIR "/sluice/sluice.ini" */
-	bool foreground;         /* -f: stay attached, log to stderr */
+	bool foreground;         /* -f: stay attached */
 	const char *ready_file;  /* --ready-file: where to write the bound addresses once listening */
 };
 

@@ -1,0 +1,585 @@
+/*
+ * proxy/conn.c: a tenant connection's life: accept, TLS handshake, the event
+ * loop of one pair (conn_run), the tenant socket's reads and writes, timers,
+ * lingering close and freeing. The two directions' logic lives in request.c
+ * and response.c; the queue in exchange.c.
+ *
+ * After every event conn_run() moves bytes until nothing moves any more, then
+ * recomputes both watcher masks and the timer from the buffers and the queue
+ * (conn_watch, conn_arm_timer): nothing starts or stops a watcher elsewhere.
+ */
+#include "autoconfig.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "conn.h"
+#include "log.h"
+#include "server.h"
+
+/* Deadlines, in the order of the questions a stuck connection raises. */
+enum deadline {
+	DEADLINE_NONE,
+	DEADLINE_HANDSHAKE, /* [timeouts] handshake */
+	DEADLINE_LINGER,    /* CONN_LINGER_SECONDS */
+	DEADLINE_HEADER,    /* [timeouts] header: 408 */
+	DEADLINE_BODY,      /* [limits] min_body_rate over [timeouts] body: 408 */
+	DEADLINE_IDLE,      /* [timeouts] idle: close */
+	DEADLINE_SEND,      /* the tenant does not read its answers for [timeouts] idle: close */
+	DEADLINE_CONNECT,   /* [timeouts] upstream_connect: 502 */
+	DEADLINE_RESPONSE   /* [timeouts] upstream_response: 504 */
+};
+
+static void conn_run(struct conn *c);
+
+double conn_now(const struct conn *c)
+{
+	return ev_now(c->server->loop);
+}
+
+void conn_log(const struct conn *c, enum config_log_level level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_prefixed(level, c->prefix, fmt, ap);
+	va_end(ap);
+}
+
+void conn_set_tenant(struct conn *c, const char *tenant)
+{
+	if (strcmp(c->tenant_name, tenant) == 0)
+		return;
+	snprintf(c->tenant_name, sizeof c->tenant_name, "%s", tenant);
+	snprintf(c->prefix, sizeof c->prefix, "[%s %s]", c->peer, c->tenant_name);
+}
+
+const char *conn_span_at(const struct buffer *b, size_t offset, size_t *len)
+{
+	struct iovec iov[2];
+	int n = buffer_read_iov(b, iov);
+
+	for (int i = 0; i < n; i++) {
+		if (offset < iov[i].iov_len) {
+			*len = iov[i].iov_len - offset;
+			return (const char *)iov[i].iov_base + offset;
+		}
+		offset -= iov[i].iov_len;
+	}
+	*len = 0;
+	return "";
+}
+
+/* ---- freeing ---- */
+
+static void conn_free(struct conn *c)
+{
+	struct ev_loop *loop = c->server->loop;
+
+	exchange_drop_after(c, NULL);
+	endpoint_close(&c->tenant, loop);
+	upstream_close(&c->up, loop);
+	ev_timer_stop(loop, &c->timer);
+	buffer_fini(&c->in);
+	buffer_fini(&c->out);
+	http_framer_free(c->requests);
+	http_framer_free(c->responses);
+	server_conn_removed(c->server, c);
+	runconf_unref(c->rc);
+	free(c);
+}
+
+void conn_abort(struct conn *c)
+{
+	conn_free(c);
+}
+
+void conn_linger(struct conn *c)
+{
+	exchange_finish_head(c); /* the closing answer, which is out */
+	exchange_drop_after(c, NULL);
+	upstream_close(&c->up, c->server->loop);
+	c->read_requests = false;
+	buffer_fini(&c->in);
+	buffer_fini(&c->out);
+	c->in_forward = c->in_drop = c->in_held = c->out_ready = c->out_held = 0;
+	if (c->tenant_eof) {
+		c->doomed = true;
+		return;
+	}
+	endpoint_shutdown_write(&c->tenant);
+	c->state = CONN_LINGER;
+	c->linger_since = conn_now(c);
+}
+
+/* Drop what the tenant still sends, on the raw socket, until it closes. */
+static void linger_drain(struct conn *c)
+{
+	char scratch[16384];
+
+	while (c->tenant.readable) {
+		ssize_t n = recv(c->tenant.fd, scratch, sizeof scratch, 0);
+
+		if (n > 0) {
+			c->linger_bytes += (size_t)n;
+			if (c->linger_bytes > CONN_LINGER_BYTES)
+				c->doomed = true;
+		} else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			c->tenant.readable = false;
+		} else if (n < 0 && errno == EINTR) {
+			continue;
+		} else {
+			c->doomed = true; /* closed or reset: done */
+		}
+		if (c->doomed)
+			return;
+	}
+}
+
+/* ---- the tenant socket ---- */
+
+static bool tenant_handshake(struct conn *c)
+{
+	enum endpoint_status st = endpoint_handshake(&c->tenant);
+	char desc[128];
+
+	if (st == ENDPOINT_AGAIN)
+		return false;
+	if (st != ENDPOINT_OK) {
+		c->server->counters.handshake_failures++;
+		tls_log_errors(CONFIG_LOG_INFO, c->prefix, "TLS handshake failed");
+		c->doomed = true;
+		return false;
+	}
+	if (log_enabled(CONFIG_LOG_DEBUG)) {
+		tls_describe(c->tenant.ssl, desc, sizeof desc);
+		conn_log(c, CONFIG_LOG_DEBUG, "TLS established: %s", desc);
+	}
+	c->state = CONN_OPEN;
+	c->read_requests = true;
+	c->last_tenant_read = conn_now(c);
+	return true;
+}
+
+static void tenant_failed(struct conn *c, enum endpoint_status st, const char *what)
+{
+	if (c->tenant.last_errno != 0)
+		conn_log(c, CONFIG_LOG_INFO, "%s the tenant failed: %s", what, strerror(c->tenant.last_errno));
+	else if (st == ENDPOINT_ERROR)
+		tls_log_errors(CONFIG_LOG_INFO, c->prefix, what);
+	c->doomed = true;
+}
+
+static bool tenant_read(struct conn *c)
+{
+	bool progress = false;
+
+	if (!c->read_requests || c->tenant_eof || !endpoint_may_read(&c->tenant))
+		return false;
+	if (c->in.data == NULL && !buffer_init(&c->in, c->rc->cfg->limits.buffer_bytes)) {
+		conn_log(c, CONFIG_LOG_ERROR, "out of memory for a buffer; closing");
+		c->doomed = true;
+		return false;
+	}
+	while (endpoint_may_read(&c->tenant)) {
+		size_t room, n;
+		unsigned char *span = buffer_write_span(&c->in, &room);
+		enum endpoint_status st;
+
+		if (room == 0)
+			break;
+		st = endpoint_read(&c->tenant, span, room, &n);
+		if (st == ENDPOINT_AGAIN)
+			break;
+		if (st == ENDPOINT_EOF) {
+			c->tenant_eof = true;
+			return true;
+		}
+		if (st == ENDPOINT_ERROR) {
+			tenant_failed(c, st, "reading from");
+			return false;
+		}
+		buffer_commit(&c->in, n);
+		c->server->counters.bytes_in += n;
+		c->last_tenant_read = conn_now(c);
+		if (c->reading != NULL)
+			c->body_window_bytes += n;
+		progress = true;
+	}
+	return progress;
+}
+
+/* What goes to the tenant next: response bytes framed as ready, or, once
+ * those are out, the local answer at the head of the queue. */
+static const void *next_output(struct conn *c, size_t *len, bool *from_out)
+{
+	struct exchange *head = c->queue_head;
+
+	if (c->out_ready > 0) {
+		const unsigned char *p = buffer_read_span(&c->out, len);
+
+		if (*len > c->out_ready)
+			*len = c->out_ready;
+		*from_out = true;
+		return p;
+	}
+	*from_out = false;
+	if (head != NULL && head->kind == EXCHANGE_LOCAL && head->answer_sent < head->answer_len) {
+		*len = head->answer_len - head->answer_sent;
+		return head->answer + head->answer_sent;
+	}
+	*len = 0;
+	return NULL;
+}
+
+static bool tenant_write(struct conn *c)
+{
+	bool progress = false;
+
+	while (endpoint_may_write(&c->tenant)) {
+		size_t len, n;
+		bool from_out;
+		const void *p = next_output(c, &len, &from_out);
+		enum endpoint_status st;
+
+		if (p == NULL)
+			break;
+		st = endpoint_write(&c->tenant, p, len, &n);
+		if (st == ENDPOINT_AGAIN)
+			break;
+		if (st != ENDPOINT_OK) {
+			tenant_failed(c, st, "writing to");
+			return false;
+		}
+		if (from_out) {
+			buffer_consume(&c->out, n);
+			c->out_ready -= n;
+		} else {
+			c->queue_head->answer_sent += n;
+		}
+		c->server->counters.bytes_out += n;
+		c->last_tenant_write = conn_now(c);
+		progress = true;
+	}
+	return progress;
+}
+
+static bool output_pending(const struct conn *c)
+{
+	const struct exchange *head = c->queue_head;
+
+	return c->out_ready > 0 ||
+	       (head != NULL && head->kind == EXCHANGE_LOCAL && head->answer_sent < head->answer_len);
+}
+
+/* CLOSING ends once every answer owed is out. */
+static bool settle_state(struct conn *c)
+{
+	if (c->state == CONN_OPEN && !c->read_requests)
+		c->state = CONN_CLOSING;
+	if (c->state == CONN_OPEN && c->tenant_eof && c->queue_head == NULL && !output_pending(c) &&
+	    request_unframed(c) == 0 && c->in_held == 0)
+		c->state = CONN_CLOSING;
+	if (c->state != CONN_CLOSING || c->queue_head != NULL || output_pending(c))
+		return false;
+	c->doomed = true;
+	return true;
+}
+
+/* ---- watchers and timers ---- */
+
+static bool idle(const struct conn *c)
+{
+	return c->state == CONN_OPEN && c->queue_head == NULL && c->reading == NULL &&
+	       c->head_started == 0 && c->in_held == 0;
+}
+
+static void conn_watch(struct conn *c)
+{
+	struct ev_loop *loop = c->server->loop;
+	bool want_read, up_ready = c->up.state == UPSTREAM_READY;
+
+	if (c->state == CONN_HANDSHAKE) {
+		endpoint_watch(&c->tenant, loop, false, false);
+		return;
+	}
+	if (c->state == CONN_LINGER) {
+		endpoint_watch(&c->tenant, loop, true, false);
+		return;
+	}
+	if (idle(c) && buffer_length(&c->in) == 0 && buffer_length(&c->out) == 0) {
+		buffer_fini(&c->in); /* idle connections hold no buffers */
+		buffer_fini(&c->out);
+	}
+	want_read = c->read_requests && !c->tenant_eof &&
+		    (c->in.data == NULL || buffer_room(&c->in) > 0);
+	if (c->reading != NULL && !want_read)
+		c->body_window_paused = true; /* the proxy, not the tenant, holds the body back */
+	endpoint_watch(&c->tenant, loop, want_read, output_pending(c));
+	endpoint_watch(&c->up.ep, loop,
+		       up_ready && !c->up_eof && (c->out.data == NULL || buffer_room(&c->out) > 0),
+		       up_ready && c->in_forward > 0);
+}
+
+static double seconds(uint64_t ms)
+{
+	return config_seconds(ms);
+}
+
+static double conn_deadline(const struct conn *c, enum deadline *kind)
+{
+	const struct sluice_config *cfg = c->rc->cfg;
+	const struct exchange *aw;
+	double at = 0;
+
+	*kind = DEADLINE_NONE;
+#define CONSIDER(k, t) do { double t_ = (t); if (*kind == DEADLINE_NONE || t_ < at) { at = t_; *kind = (k); } } while (0)
+	if (c->state == CONN_HANDSHAKE) {
+		CONSIDER(DEADLINE_HANDSHAKE, c->accepted_at + seconds(cfg->timeouts.handshake_ms));
+		return at;
+	}
+	if (c->state == CONN_LINGER) {
+		CONSIDER(DEADLINE_LINGER, c->linger_since + CONN_LINGER_SECONDS);
+		return at;
+	}
+	if (c->head_started > 0 && c->read_requests)
+		CONSIDER(DEADLINE_HEADER, c->head_started + seconds(cfg->timeouts.header_ms));
+	if (c->reading != NULL && c->read_requests && cfg->limits.min_body_rate > 0)
+		CONSIDER(DEADLINE_BODY, c->body_window_start + seconds(cfg->timeouts.body_ms));
+	if (idle(c))
+		CONSIDER(DEADLINE_IDLE, (c->last_tenant_read > c->last_tenant_write ? c->last_tenant_read
+					 : c->last_tenant_write) + seconds(cfg->timeouts.idle_ms));
+	if (output_pending(c) && c->tenant.write_blocked)
+		CONSIDER(DEADLINE_SEND, c->last_tenant_write + seconds(cfg->timeouts.idle_ms));
+	if (upstream_connecting(&c->up))
+		CONSIDER(DEADLINE_CONNECT, c->up.started + seconds(cfg->timeouts.upstream_connect_ms));
+	aw = c->up.state == UPSTREAM_READY ? exchange_awaiting(c) : NULL;
+	if (aw != NULL && (aw->request_done || c->in_forward > 0) &&
+	    (c->out.data == NULL || buffer_room(&c->out) > 0))
+		CONSIDER(DEADLINE_RESPONSE, c->last_upstream + seconds(cfg->timeouts.upstream_response_ms));
+#undef CONSIDER
+	return at;
+}
+
+static void conn_arm_timer(struct conn *c)
+{
+	struct ev_loop *loop = c->server->loop;
+	enum deadline kind;
+	double at = conn_deadline(c, &kind), now = conn_now(c);
+
+	if (kind == DEADLINE_NONE) {
+		ev_timer_stop(loop, &c->timer);
+		c->timer_at = 0;
+		return;
+	}
+	/* A later deadline keeps the armed timer: it fires early and re-arms, so
+	 * busy connections do not move the timer heap on every event. */
+	if (ev_is_active(&c->timer) && at >= c->timer_at - 0.001)
+		return;
+	ev_timer_stop(loop, &c->timer);
+	ev_timer_set(&c->timer, at > now ? at - now : 0, 0);
+	ev_timer_start(loop, &c->timer);
+	c->timer_at = at;
+}
+
+static void body_deadline(struct conn *c)
+{
+	const struct sluice_config *cfg = c->rc->cfg;
+	double window = seconds(cfg->timeouts.body_ms);
+
+	if (c->body_window_paused || (double)c->body_window_bytes >= (double)cfg->limits.min_body_rate * window) {
+		c->body_window_start = conn_now(c);
+		c->body_window_bytes = 0;
+		c->body_window_paused = false;
+		return;
+	}
+	request_fail(c, 408, "timeout", "the request body arrived slower than [limits] min_body_rate");
+}
+
+static void conn_timeout(struct conn *c)
+{
+	enum deadline kind;
+	double at = conn_deadline(c, &kind);
+
+	if (kind == DEADLINE_NONE || at > conn_now(c) + 0.001)
+		return; /* an early wake-up: conn_run re-arms */
+	switch (kind) {
+	case DEADLINE_HANDSHAKE:
+		c->server->counters.handshake_failures++;
+		conn_log(c, CONFIG_LOG_INFO, "TLS handshake not done within [timeouts] handshake; closing");
+		c->doomed = true;
+		break;
+	case DEADLINE_LINGER:
+	case DEADLINE_NONE:
+		c->doomed = true;
+		break;
+	case DEADLINE_HEADER:
+		request_fail(c, 408, "timeout", "the request head did not arrive within [timeouts] header");
+		break;
+	case DEADLINE_BODY:
+		body_deadline(c);
+		break;
+	case DEADLINE_IDLE:
+		conn_log(c, CONFIG_LOG_DEBUG, "idle for [timeouts] idle; closing");
+		c->doomed = true;
+		break;
+	case DEADLINE_SEND:
+		conn_log(c, CONFIG_LOG_INFO, "the tenant read none of its answers for [timeouts] idle; closing");
+		c->doomed = true;
+		break;
+	case DEADLINE_CONNECT:
+		response_upstream_lost(c, 502, "upstream-unavailable",
+				       "no connection to the repository within [timeouts] upstream_connect");
+		break;
+	case DEADLINE_RESPONSE:
+		response_upstream_lost(c, 504, "upstream-timeout",
+				       "the repository did not answer within [timeouts] upstream_response");
+		break;
+	}
+}
+
+/* ---- events ---- */
+
+static void conn_run(struct conn *c)
+{
+	int round;
+
+	for (round = 0; round < CONN_ROUNDS_MAX && !c->doomed; round++) {
+		bool progress;
+
+		if (c->state == CONN_HANDSHAKE) {
+			if (!tenant_handshake(c))
+				break;
+			continue;
+		}
+		if (c->state == CONN_LINGER) {
+			linger_drain(c);
+			break;
+		}
+		progress = tenant_read(c);
+		progress |= request_pump(c);
+		progress |= response_upstream_io(c, c->up_event);
+		c->up_event = false;
+		progress |= response_pump(c);
+		progress |= tenant_write(c);
+		progress |= settle_state(c);
+		if (!progress)
+			break;
+	}
+	if (c->doomed) {
+		conn_free(c);
+		return;
+	}
+	if (round == CONN_ROUNDS_MAX)
+		ev_feed_event(c->server->loop, &c->tenant.io, EV_CUSTOM); /* more to do, after the others */
+	conn_watch(c);
+	conn_arm_timer(c);
+}
+
+static void tenant_event(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct conn *c = w->data;
+
+	endpoint_on_event(&c->tenant, revents);
+	conn_run(c);
+}
+
+void conn_upstream_event(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct conn *c = w->data;
+
+	endpoint_on_event(&c->up.ep, revents);
+	c->up_event = true;
+	conn_run(c);
+}
+
+static void timer_event(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct conn *c = w->data;
+
+	c->timer_at = 0;
+	conn_timeout(c);
+	conn_run(c);
+}
+
+/* ---- birth and graceful stop ---- */
+
+static bool conn_setup(struct conn *c, int fd)
+{
+	SSL *ssl = NULL;
+
+	c->requests = http_framer_new(HTTP_KIND_REQUEST, &c->rc->limits);
+	c->responses = http_framer_new(HTTP_KIND_RESPONSE, &c->rc->limits);
+	if (c->requests == NULL || c->responses == NULL)
+		return false;
+	if (c->rc->tls != NULL) {
+		ssl = SSL_new(c->rc->tls);
+		if (ssl == NULL || SSL_set_fd(ssl, fd) != 1) {
+			SSL_free(ssl);
+			return false;
+		}
+		SSL_set_accept_state(ssl);
+	}
+	endpoint_init(&c->tenant, fd, ssl, tenant_event, c);
+	return true;
+}
+
+bool conn_accept(struct server *server, int fd, const struct sockaddr *peer, socklen_t peer_len,
+		 bool busy)
+{
+	struct conn *c = calloc(1, sizeof *c);
+	int one = 1;
+
+	if (c == NULL) {
+		close(fd);
+		return false;
+	}
+	c->server = server;
+	c->rc = runconf_ref(server->conf);
+	c->busy = busy;
+	upstream_init(&c->up);
+	c->tenant.fd = -1;
+	runconf_format_address(peer, peer_len, c->peer, sizeof c->peer);
+	snprintf(c->prefix, sizeof c->prefix, "[%s]", c->peer);
+	if (peer->sa_family != AF_UNIX)
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	ev_init(&c->timer, timer_event);
+	c->timer.data = c;
+	c->accepted_at = c->last_tenant_read = c->last_tenant_write = ev_now(server->loop);
+	server_conn_added(server, c, peer);
+	if (!conn_setup(c, fd)) {
+		conn_log(c, CONFIG_LOG_ERROR, "out of memory setting up a connection; closing");
+		if (c->tenant.fd < 0)
+			close(fd);
+		conn_free(c);
+		return false;
+	}
+	if (c->tenant.ssl != NULL) {
+		c->state = CONN_HANDSHAKE;
+	} else {
+		c->state = CONN_OPEN;
+		c->read_requests = true;
+		c->tenant.readable = true;
+	}
+	conn_run(c);
+	return true;
+}
+
+void conn_stop(struct conn *c)
+{
+	if (c->state == CONN_HANDSHAKE || idle(c)) {
+		c->doomed = true;
+	} else if (c->reading == NULL && c->head_started == 0 && c->in_held == 0) {
+		c->read_requests = false; /* nothing in flight on the tenant side */
+	} else {
+		c->stop_after_message = true;
+	}
+	conn_run(c);
+}

@@ -1,0 +1,223 @@
+/*
+ * proxy/exchange.c: the queue of a connection's requests, in answer order,
+ * and what each one was decided to be (see conn.h). Settling an exchange is
+ * the one place where the job table hears the outcome of a forwarded request
+ * (policy_on_response), counters move and the access-log line is written.
+ */
+#include "autoconfig.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "conn.h"
+#include "log.h"
+#include "server.h"
+
+struct exchange *exchange_new(struct conn *c)
+{
+	struct exchange *ex = calloc(1, sizeof *ex);
+
+	if (ex != NULL)
+		ex->started = conn_now(c);
+	return ex;
+}
+
+void exchange_push(struct conn *c, struct exchange *ex)
+{
+	if (c->queue_tail != NULL)
+		c->queue_tail->next = ex;
+	else
+		c->queue_head = ex;
+	c->queue_tail = ex;
+	c->queue_len++;
+}
+
+struct exchange *exchange_awaiting(const struct conn *c)
+{
+	for (struct exchange *ex = c->queue_head; ex != NULL; ex = ex->next)
+		if (ex->kind == EXCHANGE_FORWARD && !ex->response_done)
+			return ex;
+	return NULL;
+}
+
+static void access_line(const struct conn *c, const struct exchange *ex)
+{
+	const struct tsp_request *r = &ex->req;
+	double ms = (conn_now(c) - ex->started) * 1000.0;
+
+	if (!log_requests_enabled())
+		return;
+	log_access("peer=%s tenant=%s category=%s role=%s job=%s task=%s decision=%s status=%u "
+		   "in=%llu out=%llu ms=%.1f", c->peer, ex->classified ? r->tenant : "-",
+		   ex->classified ? tsp_category_name(r->category) : "-",
+		   ex->classified ? tsp_role_name(r->role) : "-",
+		   ex->classified && r->job[0] ? r->job : "-",
+		   ex->classified && r->task[0] ? r->task : "-",
+		   ex->decision != NULL ? ex->decision : "error", ex->status,
+		   (unsigned long long)ex->bytes_in, (unsigned long long)ex->bytes_out, ms);
+}
+
+/* Tell the job table how a recorded request ended; 0 = no answer came. */
+static void settle_record(struct conn *c, struct exchange *ex, unsigned status)
+{
+	struct server *s = c->server;
+
+	if (!ex->recorded)
+		return;
+	ex->recorded = false;
+	policy_on_response(s->jobs, &ex->req, &ex->record, status);
+	server_policy_tick(s);
+}
+
+static void settle(struct conn *c, struct exchange *ex)
+{
+	bool answered = ex->kind == EXCHANGE_FORWARD ? ex->response_done : ex->answer_sent == ex->answer_len;
+
+	settle_record(c, ex, answered ? ex->status : 0);
+	if (!answered)
+		ex->status = 0; /* the access log shows that no answer went out */
+	access_line(c, ex);
+	if (c->reading == ex)
+		c->reading = NULL;
+	free(ex->answer);
+	free(ex);
+}
+
+void exchange_finish_head(struct conn *c)
+{
+	struct exchange *ex = c->queue_head;
+
+	if (ex == NULL)
+		return;
+	c->queue_head = ex->next;
+	if (c->queue_head == NULL)
+		c->queue_tail = NULL;
+	c->queue_len--;
+	settle(c, ex);
+}
+
+void exchange_drop_after(struct conn *c, struct exchange *ex)
+{
+	struct exchange *rest = ex != NULL ? ex->next : c->queue_head;
+
+	if (ex != NULL) {
+		ex->next = NULL;
+		c->queue_tail = ex;
+	} else {
+		c->queue_head = c->queue_tail = NULL;
+	}
+	while (rest != NULL) {
+		struct exchange *next = rest->next;
+
+		c->queue_len--;
+		settle(c, rest);
+		rest = next;
+	}
+}
+
+static void set_answer(struct conn *c, struct exchange *ex, unsigned status, const char *text,
+		       size_t len, bool close)
+{
+	settle_record(c, ex, 0);
+	free(ex->answer);
+	ex->answer = NULL;
+	ex->answer_len = ex->answer_sent = 0;
+	ex->kind = EXCHANGE_LOCAL;
+	ex->status = status;
+	ex->close_after = close;
+	if (len > 0)
+		ex->answer = malloc(len);
+	if (ex->answer == NULL) {
+		conn_log(c, CONFIG_LOG_ERROR, "out of memory for a %u answer; closing", status);
+		c->doomed = true;
+		return;
+	}
+	memcpy(ex->answer, text, len);
+	ex->answer_len = len;
+}
+
+void exchange_answer(struct conn *c, struct exchange *ex, unsigned status, const char *code,
+		     const char *message, const struct respond_extra *extra)
+{
+	char text[RESPOND_MAX];
+	size_t len = respond_error(text, sizeof text, status, code, message, extra);
+
+	set_answer(c, ex, status, text, len, extra != NULL && extra->close);
+}
+
+static void answer_hello_notice(struct conn *c, struct exchange *ex,
+				const struct policy_decision *d, bool close)
+{
+	const struct runconf *now_rc = c->server->conf;
+	struct respond_extra extra = { .maintenance = policy_mode_name(d->mode),
+				       .retry_after = now_rc->retry_after, .close = close };
+	char text[RESPOND_MAX];
+	size_t len = respond_hello_notice(text, sizeof text, ex->req.tenant, policy_mode_name(d->mode),
+					  server_wall_time(d->since), now_rc->cfg->maintenance.message,
+					  &extra);
+
+	set_answer(c, ex, 200, text, len, close);
+}
+
+/* Forward: the job table records it first (a failed record is a 503 busy). */
+static void forward(struct conn *c, struct exchange *ex, double now, bool refusal_closes)
+{
+	struct server *s = c->server;
+	struct respond_extra busy = { .retry_after = s->conf->retry_after, .close = refusal_closes };
+
+	if (!policy_record(s->jobs, &ex->req, now, &ex->record)) {
+		s->counters.refused_busy++;
+		ex->decision = "refused busy";
+		conn_log(c, CONFIG_LOG_WARNING, "%s %s: the job table cannot record it; answered 503 busy",
+			 tsp_role_name(ex->req.role), ex->req.job);
+		exchange_answer(c, ex, 503, "busy", "the job table is full; try again later", &busy);
+		return;
+	}
+	if (ex->record.untracked)
+		conn_log(c, CONFIG_LOG_INFO, "%s %s/%s forwarded untracked: the job table is full",
+			 tsp_role_name(ex->req.role), ex->req.job, ex->req.task);
+	ex->recorded = true;
+	ex->kind = EXCHANGE_FORWARD;
+	ex->decision = "forwarded";
+	s->counters.forwarded++;
+}
+
+void exchange_decide(struct conn *c, struct exchange *ex, bool refusal_closes)
+{
+	struct server *s = c->server;
+	double now = server_clock();
+	struct policy_decision d = policy_decide(s->policy, s->jobs, &ex->req, now);
+	struct respond_extra extra = { .retry_after = s->conf->retry_after, .close = refusal_closes };
+
+	switch (d.verdict) {
+	case POLICY_FORWARD:
+		forward(c, ex, now, refusal_closes);
+		return;
+	case POLICY_HELLO_NOTICE:
+		s->counters.hello_notices++;
+		ex->decision = "hello notice";
+		answer_hello_notice(c, ex, &d, refusal_closes);
+		return;
+	case POLICY_REFUSE_MAINTENANCE:
+		s->counters.refused_maintenance++;
+		ex->decision = "refused maintenance";
+		extra.maintenance = policy_mode_name(d.mode);
+		exchange_answer(c, ex, 503, "maintenance", s->conf->cfg->maintenance.message, &extra);
+		break;
+	case POLICY_REFUSE_DISABLED:
+		s->counters.refused_disabled++;
+		ex->decision = "refused disabled";
+		extra.retry_after = 0;
+		exchange_answer(c, ex, 403, "tenant-disabled",
+				"the service provider has disabled this tenant", &extra);
+		break;
+	case POLICY_REFUSE_BUSY:
+		s->counters.refused_busy++;
+		ex->decision = "refused busy";
+		exchange_answer(c, ex, 503, "busy", "too many open jobs or tasks; try again later", &extra);
+		break;
+	}
+	conn_log(c, CONFIG_LOG_INFO, "%s %s %s%s%s: %s (%s)", tsp_category_name(ex->req.category),
+		 tsp_role_name(ex->req.role), ex->req.job, ex->req.task[0] ? "/" : "", ex->req.task,
+		 ex->decision, policy_reason_text(d.reason));
+}

@@ -1,0 +1,62 @@
+/*
+ * proxy/runconf.h: a running configuration, shared by reference.
+ *
+ * The loaded INI (struct sluice_config) together with everything built from
+ * it before it may serve: the TLS contexts of both sides, the repository's
+ * resolved addresses and the framer limits. It is built whole or not at all
+ * (a reload that fails to build one changes nothing), and never changed
+ * afterwards. The server holds a reference to the current one; every
+ * connection holds a reference to the one it started with, so a reload never
+ * pulls a configuration, a certificate or a limit from under a connection.
+ */
+#ifndef SLUICE_RUNCONF_H
+#define SLUICE_RUNCONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include <openssl/ssl.h>
+
+#include "config.h"
+#include "http.h"
+#include "tls.h"
+
+#define RUNCONF_ERROR_MAX 1024
+#define RUNCONF_UPSTREAM_ADDRESSES_MAX 8 /* tried in turn when a connect fails */
+#define RUNCONF_ADDRESS_TEXT 128 /* "unix:" and a sun_path fit */
+
+struct runconf_address {
+	struct sockaddr_storage addr;
+	socklen_t len;
+	char text[RUNCONF_ADDRESS_TEXT]; /* "127.0.0.1:9000", "[::1]:9000", "unix:/path" */
+};
+
+struct runconf {
+	unsigned refs;
+	uint64_t serial;                /* 1 at start-up, then one more per successful reload */
+	struct sluice_config *cfg;      /* owned */
+	SSL_CTX *tls;                   /* tenant side; NULL when [tls] enabled = off */
+	SSL_CTX *upstream_tls;          /* NULL: plain TCP toward the repository */
+	char upstream_name[CONFIG_HOST_MAX + 1]; /* SNI and certificate name (upstream_tls) */
+	struct runconf_address upstream[RUNCONF_UPSTREAM_ADDRESSES_MAX];
+	size_t upstream_count;
+	struct http_limits limits;      /* for both directions' framers */
+	unsigned retry_after;           /* seconds, for Retry-After; 0 = none */
+};
+
+/* Build a running configuration from cfg. On success it owns cfg and has one
+ * reference; on failure cfg is untouched (the caller frees it) and err says
+ * what was wrong, naming the key. */
+struct runconf *runconf_new(struct sluice_config *cfg, struct tls_ticket_keys *keys,
+			    uint64_t serial, char *err, size_t err_size);
+
+struct runconf *runconf_ref(struct runconf *rc);
+/* Drop a reference; the last one frees everything. NULL is ignored. */
+void runconf_unref(struct runconf *rc);
+
+/* "127.0.0.1:443" / "[::1]:443" / "unix:/path" for any socket address. */
+void runconf_format_address(const struct sockaddr *sa, socklen_t len, char *out, size_t size);
+
+#endif

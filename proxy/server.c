@@ -1,0 +1,440 @@
+/*
+ * proxy/server.c: the daemon's process-wide state and its life from start-up
+ * to exit (see server.h).
+ */
+#include "autoconfig.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "conn.h"
+#include "daemon.h"
+#include "listener.h"
+#include "log.h"
+#include "server.h"
+
+#define ERROR_MAX 1024
+#define OVERFLOW_MIN 16 /* connections over a limit still answered 503 busy */
+
+double server_clock(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+time_t server_wall_time(double mono)
+{
+	return time(NULL) - (time_t)(server_clock() - mono);
+}
+
+/* ---- the maintenance log lines ---- */
+
+static void draining_text(const struct policy_change *ch, char *out, size_t size)
+{
+	snprintf(out, size, "draining: %zu task%s, %zu agent job%s", ch->draining_tasks,
+		 ch->draining_tasks == 1 ? "" : "s", ch->draining_jobs, ch->draining_jobs == 1 ? "" : "s");
+}
+
+void server_log_policy_change(const struct server *s, const struct policy_change *ch)
+{
+	unsigned long long gen = (unsigned long long)ch->generation;
+	const char *mode = policy_mode_name(ch->mode);
+	char counts[96];
+
+	draining_text(ch, counts, sizeof counts);
+	switch (ch->event) {
+	case POLICY_EVENT_NONE:
+		break;
+	case POLICY_EVENT_ON:
+		log_notice("maintenance on (%s) gen=%llu %s", mode, gen, counts);
+		break;
+	case POLICY_EVENT_OFF:
+		log_notice("maintenance off gen=%llu after %.1f s", gen, ch->elapsed);
+		break;
+	case POLICY_EVENT_MODE:
+		log_notice("maintenance mode %s gen=%llu %s", mode, gen, counts);
+		break;
+	case POLICY_EVENT_CATEGORIES:
+		log_notice("maintenance categories changed gen=%llu %s", gen, counts);
+		break;
+	case POLICY_EVENT_DRAINED:
+		log_notice("maintenance drained gen=%llu after %.1f s", gen, ch->elapsed);
+		break;
+	case POLICY_EVENT_DRAIN_TIMEOUT:
+		log_notice("maintenance drain_timeout passed gen=%llu after %.1f s: blocking the rest (%s)",
+			   gen, ch->elapsed, counts);
+		break;
+	}
+}
+
+void server_policy_tick(struct server *s)
+{
+	struct policy_change change;
+
+	if (policy_tick(s->policy, s->jobs, server_clock(), &change))
+		server_log_policy_change(s, &change);
+}
+
+/* ---- connections and their addresses ---- */
+
+static void peer_key(const struct sockaddr *sa, unsigned char key[17])
+{
+	memset(key, 0, 17);
+	if (sa->sa_family == AF_INET) {
+		key[0] = 4;
+		memcpy(key + 1, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+	} else if (sa->sa_family == AF_INET6) {
+		const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+
+		if (IN6_IS_ADDR_V4MAPPED(a)) {
+			key[0] = 4;
+			memcpy(key + 1, a->s6_addr + 12, 4);
+		} else {
+			key[0] = 6;
+			memcpy(key + 1, a->s6_addr, 16);
+		}
+	} else {
+		key[0] = 1; /* UNIX peers share one count */
+	}
+}
+
+enum server_admission server_admit(struct server *s, const struct sockaddr *peer)
+{
+	const struct sluice_config *cfg = s->conf->cfg;
+	size_t max = (size_t)cfg->proxy.max_connections;
+	size_t per_address = (size_t)cfg->limits.connections_per_address;
+	size_t overflow = max / 16 > OVERFLOW_MIN ? max / 16 : OVERFLOW_MIN;
+	struct server_peer *slot = NULL;
+	unsigned char key[17];
+	bool over;
+
+	if (s->stopping)
+		return SERVER_REFUSE;
+	over = s->conn_count - s->overflow_count >= max;
+	if (!over && per_address > 0) {
+		peer_key(peer, key);
+		HASH_FIND(hh, s->peers, key, sizeof key, slot);
+		over = slot != NULL && slot->count >= per_address;
+	}
+	if (!over)
+		return SERVER_ADMIT;
+	if (s->overflow_count < overflow)
+		return SERVER_BUSY;
+	return SERVER_REFUSE;
+}
+
+void server_conn_added(struct server *s, struct conn *c, const struct sockaddr *peer)
+{
+	struct server_peer *slot;
+	unsigned char key[17];
+
+	c->next = s->conns;
+	if (s->conns != NULL)
+		s->conns->prev = c;
+	s->conns = c;
+	s->conn_count++;
+	if (c->busy)
+		s->overflow_count++;
+	peer_key(peer, key);
+	HASH_FIND(hh, s->peers, key, sizeof key, slot);
+	if (slot == NULL && (slot = calloc(1, sizeof *slot)) != NULL) {
+		memcpy(slot->key, key, sizeof key);
+		HASH_ADD(hh, s->peers, key, sizeof slot->key, slot);
+	}
+	if (slot != NULL)
+		slot->count++;
+	c->peer_slot = slot;
+}
+
+void server_conn_removed(struct server *s, struct conn *c)
+{
+	struct server_peer *slot = c->peer_slot;
+
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		s->conns = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	s->conn_count--;
+	if (c->busy)
+		s->overflow_count--;
+	if (slot != NULL && --slot->count == 0) {
+		HASH_DEL(s->peers, slot);
+		free(slot);
+	}
+	if (s->stopping && s->conn_count == 0)
+		ev_break(s->loop, EVBREAK_ALL);
+}
+
+/* ---- applying a configuration ---- */
+
+static void policy_settings_from(const struct sluice_config *cfg, struct policy_settings *ps)
+{
+	policy_settings_default(ps);
+	ps->enabled = cfg->maintenance.enabled;
+	ps->mode = cfg->maintenance.mode == CONFIG_MAINTENANCE_BLOCK ? POLICY_MODE_BLOCK
+								      : POLICY_MODE_DRAIN;
+	ps->categories = cfg->maintenance.categories; /* the same bits: 1 << TSP_CAT_... */
+	ps->drain_timeout = config_seconds(cfg->maintenance.drain_timeout_ms);
+	ps->disabled_tenants = cfg->tenants.disabled;
+	ps->disabled_count = cfg->tenants.disabled_count;
+}
+
+static void jobs_limits_from(const struct sluice_config *cfg, struct jobs_limits *l)
+{
+	l->max_jobs = (size_t)cfg->limits.job_table_size;
+	l->max_tasks = (size_t)cfg->limits.job_tasks;
+	l->max_all_tasks = (size_t)cfg->limits.job_table_size;
+	l->idle_expiry = config_seconds(cfg->limits.job_idle_expiry_ms);
+}
+
+bool server_apply(struct server *s, struct runconf *rc, char *err, size_t err_size)
+{
+	const struct sluice_config *cfg = rc->cfg;
+	struct policy_settings ps;
+	struct policy_change change;
+	struct jobs_limits limits;
+	const char *why;
+	double rotation = config_seconds(cfg->tls.ticket_rotation_ms);
+
+	if (!log_configure(cfg, err, err_size))
+		return false;
+	policy_settings_from(cfg, &ps);
+	if (!policy_apply(s->policy, &ps, s->jobs, server_clock(), &change, &why)) {
+		snprintf(err, err_size, "[maintenance]: %s", why);
+		return false;
+	}
+	jobs_limits_from(cfg, &limits);
+	if (!jobs_set_limits(s->jobs, &limits))
+		log_warn("[limits]: the job table kept its previous bounds");
+	server_log_policy_change(s, &change);
+	server_policy_tick(s);
+	if (s->ticket_rotation.repeat != rotation) {
+		ev_timer_stop(s->loop, &s->ticket_rotation);
+		ev_timer_set(&s->ticket_rotation, rotation, rotation);
+		ev_timer_start(s->loop, &s->ticket_rotation);
+	}
+	return true;
+}
+
+/* ---- timers ---- */
+
+static void expired(void *ctx, const struct job *job, const struct job_task *task)
+{
+	if (task != NULL)
+		log_info("job table: task %s of %s job %s expired after [limits] job_idle_expiry",
+			 task->id, tsp_category_name((enum tsp_category)job->key.category), job->key.id);
+	else
+		log_info("job table: %s job %s of %s expired after [limits] job_idle_expiry",
+			 tsp_category_name((enum tsp_category)job->key.category), job->key.id,
+			 job->tenant->name);
+}
+
+static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct server *s = w->data;
+
+	jobs_expire(s->jobs, server_clock(), expired, s);
+	server_policy_tick(s);
+}
+
+static void on_ticket_rotation(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct server *s = w->data;
+
+	if (!tls_ticket_keys_rotate(s->ticket_keys))
+		log_err("session tickets: cannot make a new key (random generator failed); the old one stays");
+	else
+		log_debug("session tickets: key rotated");
+}
+
+static void abort_all(struct server *s)
+{
+	while (s->conns != NULL)
+		conn_abort(s->conns);
+}
+
+static void on_shutdown_deadline(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct server *s = w->data;
+
+	log_notice("closing %zu connection%s still open after [timeouts] shutdown", s->conn_count,
+		   s->conn_count == 1 ? "" : "s");
+	abort_all(s);
+	ev_break(loop, EVBREAK_ALL);
+}
+
+void server_stop(struct server *s)
+{
+	double bound = config_seconds(s->conf->cfg->timeouts.shutdown_ms);
+	struct conn *c, *next;
+
+	if (s->stopping) {
+		log_notice("stopping now: a second signal");
+		abort_all(s);
+		ev_break(s->loop, EVBREAK_ALL);
+		return;
+	}
+	s->stopping = true;
+	listeners_close(s);
+	log_notice("stopping: no new connections; %zu open, allowed %.1f s to finish", s->conn_count, bound);
+	for (c = s->conns; c != NULL; c = next) {
+		next = c->next;
+		conn_stop(c); /* may free c, never another connection */
+	}
+	if (s->conn_count == 0) {
+		ev_break(s->loop, EVBREAK_ALL);
+		return;
+	}
+	ev_timer_set(&s->shutdown_deadline, bound, 0);
+	ev_timer_start(s->loop, &s->shutdown_deadline);
+}
+
+/* ---- start-up and exit ---- */
+
+static bool absolute_path(const char *path, char *out, size_t size)
+{
+	char cwd[PATH_MAX];
+
+	if (path[0] == '/')
+		return (size_t)snprintf(out, size, "%s", path) < size;
+	if (getcwd(cwd, sizeof cwd) == NULL)
+		return false;
+	return (size_t)snprintf(out, size, "%s/%s", cwd, path) < size;
+}
+
+static void start_timers(struct server *s)
+{
+	double rotation = config_seconds(s->conf->cfg->tls.ticket_rotation_ms);
+
+	ev_timer_init(&s->tick, on_tick, SERVER_TICK_SECONDS, SERVER_TICK_SECONDS);
+	s->tick.data = s;
+	ev_timer_start(s->loop, &s->tick);
+	ev_timer_init(&s->ticket_rotation, on_ticket_rotation, rotation, rotation);
+	s->ticket_rotation.data = s;
+	ev_timer_start(s->loop, &s->ticket_rotation);
+	ev_init(&s->shutdown_deadline, on_shutdown_deadline);
+	s->shutdown_deadline.data = s;
+}
+
+static void log_started(const struct server *s)
+{
+	char addresses[512] = "";
+	size_t used = 0;
+
+	for (size_t i = 0; i < s->listener_count && used < sizeof addresses; i++)
+		used += (size_t)snprintf(addresses + used, sizeof addresses - used, "%s%s", i ? ", " : "",
+					 s->listeners[i].name);
+	log_notice("sluice %s serving on %s (%s); repository %s%s; maintenance %s", PACKAGE_VERSION,
+		   addresses, s->conf->tls != NULL ? "TLS" : "plain TCP", s->conf->upstream[0].text,
+		   s->conf->upstream_tls != NULL ? " over TLS" : "",
+		   policy_state_name(policy_state(s->policy)));
+}
+
+/* Everything from binding to the first event; false with err set. */
+static bool start(struct server *s, const struct options *options, int *ready_fd, char *err,
+		  size_t err_size)
+{
+	const struct sluice_config *cfg = s->conf->cfg;
+	struct jobs_limits limits;
+
+	if (!log_configure(cfg, err, err_size) ||
+	    !listeners_open(cfg, &s->listeners, &s->listener_count, err, err_size))
+		return false;
+	daemon_raise_nofile(2 * (unsigned long)cfg->proxy.max_connections + s->listener_count + 64);
+	if (!options->foreground &&
+	    !daemon_detach(cfg->log.target == CONFIG_LOG_TO_STDERR, ready_fd, err, err_size))
+		return false;
+	if (s->pidfile[0] != '\0' && !daemon_write_pidfile(s->pidfile, err, err_size)) {
+		s->pidfile[0] = '\0';
+		return false;
+	}
+	if (!daemon_drop_privileges(cfg->proxy.user, err, err_size))
+		return false;
+	s->loop = ev_default_loop(EVFLAG_AUTO);
+	jobs_limits_from(cfg, &limits);
+	s->policy = policy_new();
+	s->jobs = jobs_new(&limits);
+	if (s->loop == NULL || s->policy == NULL || s->jobs == NULL) {
+		snprintf(err, err_size, "out of memory starting the event loop");
+		return false;
+	}
+	start_timers(s);
+	if (!server_apply(s, s->conf, err, err_size))
+		return false;
+	signals_start(s);
+	listeners_start(s);
+	if (s->ready_file[0] != '\0' && !listeners_write_ready_file(s, s->ready_file, err, err_size))
+		return false;
+	log_started(s);
+	return true;
+}
+
+static void cleanup(struct server *s)
+{
+	abort_all(s);
+	listeners_close(s);
+	if (s->loop != NULL) {
+		signals_stop(s);
+		ev_timer_stop(s->loop, &s->tick);
+		ev_timer_stop(s->loop, &s->ticket_rotation);
+		ev_timer_stop(s->loop, &s->shutdown_deadline);
+	}
+	policy_free(s->policy);
+	jobs_free(s->jobs);
+	runconf_unref(s->conf);
+	tls_ticket_keys_free(s->ticket_keys);
+	if (s->pidfile[0] != '\0')
+		daemon_remove_pidfile(s->pidfile);
+	if (s->loop != NULL)
+		ev_loop_destroy(s->loop);
+}
+
+int server_run(struct sluice_config *cfg, const struct options *options)
+{
+	static struct server server; /* one per process; the watchers point into it */
+	struct server *s = &server;
+	char err[ERROR_MAX];
+	int ready_fd = -1, status = EXIT_FAILURE;
+
+	if (!absolute_path(options->config_path, s->config_path, sizeof s->config_path) ||
+	    (options->ready_file != NULL &&
+	     !absolute_path(options->ready_file, s->ready_file, sizeof s->ready_file))) {
+		fprintf(stderr, "sluice: a path is too long or the working directory is gone\n");
+		config_free(cfg);
+		return EXIT_FAILURE;
+	}
+	snprintf(s->pidfile, sizeof s->pidfile, "%s", cfg->proxy.pidfile);
+	s->ticket_keys = tls_ticket_keys_new();
+	s->conf = s->ticket_keys != NULL ? runconf_new(cfg, s->ticket_keys, 1, err, sizeof err) : NULL;
+	if (s->conf == NULL) {
+		fprintf(stderr, "sluice: %s: %s\n", s->config_path,
+			s->ticket_keys == NULL ? "cannot make a session ticket key" : err);
+		config_free(cfg);
+		tls_ticket_keys_free(s->ticket_keys);
+		return EXIT_FAILURE;
+	}
+	if (start(s, options, &ready_fd, err, sizeof err)) {
+		daemon_ready(ready_fd, EXIT_SUCCESS);
+		ready_fd = -1;
+		ev_run(s->loop, 0);
+		status = EXIT_SUCCESS;
+		log_notice("stopped");
+	} else {
+		log_err("%s", err);
+	}
+	cleanup(s);
+	daemon_ready(ready_fd, status);
+	log_close();
+	return status;
+}

@@ -1,0 +1,115 @@
+/*
+ * proxy/server.h: the process-wide state of the daemon: the current running
+ * configuration (by reference), the maintenance policy and the job table
+ * (which outlive connections), the listeners, the list of tenant connections
+ * with their per-address counts, the counters, and the timers that drive the
+ * policy and the session ticket keys. One event loop, one thread.
+ */
+#ifndef SLUICE_SERVER_H
+#define SLUICE_SERVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <ev.h>
+#include <uthash.h>
+
+#include "config.h"
+#include "jobs.h"
+#include "options.h"
+#include "policy.h"
+#include "runconf.h"
+#include "signals.h"
+#include "tls.h"
+
+#define SERVER_TICK_SECONDS 1.0   /* policy_tick and job expiry */
+#define SERVER_PATH_MAX 4096
+
+struct conn;
+struct listener;
+
+/* For the status endpoint and the log (issue 6 reads these). */
+struct server_counters {
+	uint64_t connections;           /* accepted */
+	uint64_t connections_refused;   /* over max_connections or the per-address cap */
+	uint64_t handshake_failures;
+	uint64_t requests;              /* request heads framed */
+	uint64_t forwarded;
+	uint64_t refused_maintenance;
+	uint64_t refused_disabled;
+	uint64_t refused_busy;
+	uint64_t hello_notices;
+	uint64_t errors;                /* other answers of the proxy (4xx, 502, 504) */
+	uint64_t bytes_in;              /* from tenants */
+	uint64_t bytes_out;             /* to tenants */
+	uint64_t reloads;
+	uint64_t reload_failures;
+};
+
+/* Open connections from one client address. */
+struct server_peer {
+	unsigned char key[17];          /* family byte + address bytes */
+	size_t count;
+	UT_hash_handle hh;
+};
+
+struct server {
+	struct ev_loop *loop;
+	struct runconf *conf;           /* current; connections hold their own references */
+	struct policy *policy;
+	struct jobs *jobs;
+	struct tls_ticket_keys *ticket_keys;
+	struct listener *listeners;
+	size_t listener_count;
+	struct conn *conns;             /* every open tenant connection */
+	size_t conn_count;
+	size_t overflow_count;          /* of those, accepted over a limit to be answered 503 busy */
+	struct server_peer *peers;
+	struct server_counters counters;
+	ev_timer tick;
+	ev_timer ticket_rotation;
+	ev_timer shutdown_deadline;
+	ev_timer accept_backoff;        /* listeners paused after EMFILE/ENFILE */
+	struct signal_watchers signals;
+	bool stopping;
+	char config_path[SERVER_PATH_MAX]; /* absolute: reload works after chdir("/") */
+	char ready_file[SERVER_PATH_MAX];  /* absolute; "" = none */
+	char pidfile[SERVER_PATH_MAX];     /* written at start ("" = none); removed at exit */
+};
+
+/* Run the daemon on a loaded configuration (owned from here on) until it is
+ * stopped. Returns the process exit status. */
+int server_run(struct sluice_config *cfg, const struct options *options);
+
+/* Seconds on a monotonic clock: the clock of the policy and the job table. */
+double server_clock(void);
+/* The wall-clock time of a server_clock() moment. */
+time_t server_wall_time(double mono);
+
+/* Log a policy state change (the notice lines of maintenance). */
+void server_log_policy_change(const struct server *s, const struct policy_change *change);
+/* policy_tick() now, and log what it reports. */
+void server_policy_tick(struct server *s);
+
+/* Admission of a new tenant connection. */
+enum server_admission {
+	SERVER_ADMIT,  /* serve it */
+	SERVER_BUSY,   /* over a limit: answer 503 busy, then close */
+	SERVER_REFUSE  /* far over: close at once */
+};
+enum server_admission server_admit(struct server *s, const struct sockaddr *peer);
+/* Link a new connection (its busy flag set) and count it for its address. */
+void server_conn_added(struct server *s, struct conn *c, const struct sockaddr *peer);
+void server_conn_removed(struct server *s, struct conn *c);
+
+/* TERM/INT: stop accepting, let connections finish up to [timeouts] shutdown. */
+void server_stop(struct server *s);
+
+/* Apply a freshly built configuration's process-wide parts (policy,
+ * job-table limits, log, timers). Used at start and by reload. */
+bool server_apply(struct server *s, struct runconf *rc, char *err, size_t err_size);
+
+#endif
