@@ -1,8 +1,8 @@
 /*
  * tests/unit/test_ctl_client.c: sluicectl's side of the admin endpoint:
  * the JSON reader, the HTTP client over a UNIX socket, the reload procedure
- * (POST /reload, SIGHUP with or without /status to confirm it) and the
- * status summary.
+ * (POST /reload, SIGHUP with or without /status to confirm it), the status
+ * summary, and the status and wait-drained commands.
  *
  * The daemon is a forked fake: it listens on a socket in a mkdtemp
  * directory, answers each connection with the next scripted response, logs
@@ -86,6 +86,8 @@ static int teardown(void **state)
 	unlink(fx->daemon.pidfile);
 	unlink(fx->log);
 	snprintf(path, sizeof path, "%s/plain", fx->dir);
+	unlink(path);
+	snprintf(path, sizeof path, "%s/sluice.ini", fx->dir);
 	unlink(path);
 	rmdir(fx->dir);
 	free(fx);
@@ -577,9 +579,15 @@ static void test_reload_by_signal_only(void **state)
 {
 	struct fixture *fx = *state;
 	struct reload_result result;
+	struct admin_reply reply;
+	struct ctl_error err;
+	struct json_span doc;
 
-	/* No admin socket, a live "sluice" in the pidfile: only the signal is confirmed. */
+	/* No admin socket, a live "sluice" in the pidfile: status says it runs
+	 * without the endpoint; reload can only confirm the signal. */
 	start_fake(fx, false, true, NULL, 0);
+	assert_int_equal(status_fetch(&fx->daemon, 5000, &reply, &doc, &err), ADMIN_NO_DAEMON);
+	assert_non_null(strstr(err.message, "sluice runs (pid"));
 	reload_daemon(&fx->daemon, 5000, &result);
 	assert_int_equal(result.outcome, RELOAD_SIGNALLED);
 	assert_int_equal(result.pid, fx->fake);
@@ -709,6 +717,115 @@ static void test_status_fetch_checks_the_answer(void **state)
 	assert_non_null(strstr(err.message, "not running"));
 }
 
+/* ---- the commands, against a file that names the fake ---- */
+
+/* A file that does not load (no upstream) but names the socket and the
+ * pidfile: the commands take them as written, with a warning. */
+static void write_config(struct fixture *fx, struct ctl_args *args, char *path, size_t size)
+{
+	FILE *file;
+
+	assert_true(snprintf(path, size, "%s/sluice.ini", fx->dir) < (int)size);
+	file = fopen(path, "w");
+	assert_non_null(file);
+	fprintf(file, "[proxy]\npidfile = sluice.pid\n[admin]\nsocket = %s\n", fx->daemon.socket_path);
+	assert_int_equal(fclose(file), 0);
+	memset(args, 0, sizeof *args);
+	args->config_path = path;
+}
+
+/* Run a command with stdout and stderr into out and err. */
+static int run_captured(struct fixture *fx, int (*command)(const struct ctl_args *),
+			const struct ctl_args *args, char *out, char *err, size_t size)
+{
+	char path[PATH_MAX + 16];
+	int saved[2], fds[2], status;
+	char *texts[2] = { out, err };
+
+	fflush(stdout);
+	fflush(stderr);
+	for (int i = 0; i < 2; i++) {
+		snprintf(path, sizeof path, "%s/std%d", fx->dir, i + 1);
+		fds[i] = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		assert_true(fds[i] >= 0);
+		unlink(path);
+		saved[i] = dup(i + 1);
+		dup2(fds[i], i + 1);
+	}
+	status = command(args);
+	fflush(stdout);
+	fflush(stderr);
+	for (int i = 0; i < 2; i++) {
+		ssize_t n;
+		dup2(saved[i], i + 1);
+		close(saved[i]);
+		n = pread(fds[i], texts[i], size - 1, 0);
+		texts[i][n > 0 ? n : 0] = '\0';
+		close(fds[i]);
+	}
+	return status;
+}
+
+#define DRAINING(tasks, agents) \
+	"{\"maintenance\":{\"state\":\"draining\",\"draining\":{\"tasks\":" #tasks ",\"agent_jobs\":" #agents "}}}"
+
+static void test_wait_drained_returns_when_the_drain_completes(void **state)
+{
+	struct fixture *fx = *state;
+	const char *answers[] = {
+		answer("200 OK", DRAINING(2, 1)),
+		answer("200 OK", DRAINING(1, 0)),
+		answer("200 OK", "{\"maintenance\":{\"state\":\"maintenance\"}}"),
+	};
+	char path[PATH_MAX + 16], out[4096], err[4096];
+	struct ctl_args args;
+
+	write_config(fx, &args, path, sizeof path);
+	start_fake(fx, true, false, answers, 3);
+	assert_int_equal(run_captured(fx, ctl_wait_drained, &args, out, err, sizeof out), CTL_EXIT_OK);
+	assert_string_equal(out, "draining: 2 tasks, 1 agent job\n"
+				 "drained: nothing that was running when maintenance began is still running\n");
+	assert_non_null(strstr(err, "warning:"));
+	assert_int_equal(count_of(fake_log(fx), "GET /status"), 3);
+}
+
+static void test_wait_drained_timeout_and_maintenance_off(void **state)
+{
+	struct fixture *fx = *state;
+	const char *answers[] = {
+		answer("200 OK", DRAINING(3, 1)),
+		answer("200 OK", "{\"maintenance\":{\"state\":\"active\"}}"),
+	};
+	char path[PATH_MAX + 16], out[4096], err[4096];
+	struct ctl_args args;
+
+	write_config(fx, &args, path, sizeof path);
+	args.timeout_set = true; /* --timeout 0s: look once */
+	start_fake(fx, true, false, answers, 2);
+	assert_int_equal(run_captured(fx, ctl_wait_drained, &args, out, err, sizeof out), CTL_EXIT_FAILED);
+	assert_string_equal(out, "still draining after 0s: 3 tasks, 1 agent job\n");
+	assert_int_equal(run_captured(fx, ctl_wait_drained, &args, out, err, sizeof out), CTL_EXIT_OK);
+	assert_non_null(strstr(out, "maintenance is off"));
+	stop_fake(fx);
+	unlink(fx->daemon.socket_path);
+	assert_int_equal(run_captured(fx, ctl_wait_drained, &args, out, err, sizeof out), CTL_EXIT_FAILED);
+	assert_non_null(strstr(err, "not running"));
+}
+
+static void test_status_json_passes_the_answer(void **state)
+{
+	struct fixture *fx = *state;
+	const char *answers[] = { answer("200 OK", "{\"maintenance\":{\"state\":\"active\"}}") };
+	char path[PATH_MAX + 16], out[4096], err[4096];
+	struct ctl_args args;
+
+	write_config(fx, &args, path, sizeof path);
+	args.json = true;
+	start_fake(fx, true, false, answers, 1);
+	assert_int_equal(run_captured(fx, ctl_status, &args, out, err, sizeof out), CTL_EXIT_OK);
+	assert_string_equal(out, "{\"maintenance\":{\"state\":\"active\"}}\n");
+}
+
 #define FAKE(test) cmocka_unit_test_setup_teardown(test, setup, teardown)
 
 int main(void)
@@ -731,6 +848,9 @@ int main(void)
 		cmocka_unit_test(test_status_summary),
 		cmocka_unit_test(test_status_summary_of_a_sparse_answer),
 		FAKE(test_status_fetch_checks_the_answer),
+		FAKE(test_wait_drained_returns_when_the_drain_completes),
+		FAKE(test_wait_drained_timeout_and_maintenance_off),
+		FAKE(test_status_json_passes_the_answer),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

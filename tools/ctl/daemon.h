@@ -35,7 +35,7 @@ enum daemon_signal_result {
 
 /* Send signo to the process in the pidfile, after checking that it is alive
  * and, where /proc tells, that it is sluice (a stale pidfile may name
- * anything). *pid is the process id read. */
+ * anything). *pid is the process id read. signo 0 only checks. */
 enum daemon_signal_result ctl_daemon_signal(const struct ctl_daemon *daemon, int signo, pid_t *pid,
 					    struct ctl_error *err);
 

@@ -23,8 +23,14 @@ enum admin_result status_fetch(const struct ctl_daemon *daemon, uint64_t timeout
 	}
 	result = admin_request(daemon->socket_path, "GET", "/status", timeout_ms, reply, err);
 	if (result == ADMIN_NO_DAEMON) {
-		struct ctl_error why = *err;
-		ctl_fail(err, "sluice is not running, or not with this [admin] socket (%s)", why.message);
+		struct ctl_error why = *err, ignored;
+		pid_t pid;
+		if (ctl_daemon_signal(daemon, 0, &pid, &ignored) == DAEMON_SIGNALLED) /* signal 0: alive? */
+			ctl_fail(err, "sluice runs (pid %ld) but answers on no admin socket (%s): a sluice without "
+				 "the admin endpoint, or one started with another [admin] socket", (long)pid,
+				 why.message);
+		else
+			ctl_fail(err, "sluice is not running (%s)", why.message);
 	}
 	if (result != ADMIN_OK)
 		return result;
