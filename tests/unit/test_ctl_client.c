@@ -272,8 +272,9 @@ static char *answer(const char *status_line, const char *body)
 	static unsigned next;
 	char *out = buffers[next++ % 8];
 
-	snprintf(out, sizeof buffers[0], "HTTP/1.1 %s\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
-		 status_line, strlen(body), body);
+	snprintf(out, sizeof buffers[0],
+		 "HTTP/1.1 %s\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s", status_line,
+		 strlen(body), body);
 	return out;
 }
 
