@@ -270,9 +270,14 @@ static void walk_job(struct verify_walk *w, const char *tenant, enum tsp_categor
 	struct job_walk jw = { .w = w };
 	struct job_meta meta;
 
-	strncpy(jw.key.tenant, tenant, TSP_TENANT_MAX);
+	size_t tenant_len = strlen(tenant), job_len = strlen(job);
+
+	/* Directory names come from readdir: anything longer is not one of ours. */
+	if (tenant_len > TSP_TENANT_MAX || job_len > TSP_ID_MAX)
+		return;
+	memcpy(jw.key.tenant, tenant, tenant_len + 1);
 	jw.key.category = cat;
-	strncpy(jw.key.job, job, TSP_ID_MAX);
+	memcpy(jw.key.job, job, job_len + 1);
 	jw.meta_ok = store_job_load(&w->store, &jw.key, &meta) == 0;
 	jw.has_data = cat != TSP_CAT_REPLICATION || (jw.meta_ok && meta.operation == TSP_OP_REPLICATE);
 	store_task_ids(&w->store, &jw.key, walk_task, &jw);
