@@ -263,6 +263,7 @@ static bool tenant_write(struct conn *c)
 			c->out_ready -= n;
 		} else {
 			c->queue_head->answer_sent += n;
+			c->queue_head->bytes_out += n;
 		}
 		c->server->counters.bytes_out += n;
 		c->last_tenant_write = conn_now(c);

@@ -1,0 +1,152 @@
+#!/usr/bin/env python3
+"""A tiny stand-in repository for sluice's end-to-end tests.
+
+It speaks just enough TSP/1 over plain HTTP/1.1 (keep-alive, pipelining,
+Expect: 100-continue) to show what the proxy forwards: every request it
+receives is logged, one line each, as
+
+    METHOD PATH BODY_BYTES SHA256_OF_BODY
+
+so a test can prove that a refused request (and its body) never arrived.
+Block writes are kept in memory by (task, block) and served back to block
+reads, so bodies can be checked both ways.
+
+  --mode normal   answer every request (default)
+  --mode silent   read requests and never answer (upstream_response tests)
+"""
+import argparse
+import hashlib
+import http.server
+import json
+import os
+import re
+import socketserver
+import sys
+import threading
+
+BLOCK = re.compile(r"^/tsp/1/([a-z-]+)/jobs/([^/]+)/tasks/([^/]+)/blocks/(\d+)$")
+TASK_CLOSE = re.compile(r"^/tsp/1/([a-z-]+)/jobs/([^/]+)/tasks/([^/]+)/close$")
+TASK_OPEN = re.compile(r"^/tsp/1/([a-z-]+)/jobs/([^/]+)/tasks/([^/]+)$")
+JOB_CLOSE = re.compile(r"^/tsp/1/([a-z-]+)/jobs/([^/]+)/close$")
+JOB_OPEN = re.compile(r"^/tsp/1/([a-z-]+)/jobs/([^/]+)$")
+
+blocks = {}
+lock = threading.Lock()
+log_file = None
+mode = "normal"
+
+
+def log_request(method, path, body):
+    line = "%s %s %d %s\n" % (method, path, len(body), hashlib.sha256(body).hexdigest())
+    with lock:
+        log_file.write(line)
+        log_file.flush()
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "test-upstream"
+    sys_version = ""
+
+    def log_message(self, fmt, *args):
+        pass
+
+    def read_body(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        chunks, left = [], length
+        while left > 0:
+            chunk = self.rfile.read(min(left, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b"".join(chunks)
+
+    def answer(self, status, obj=None, body=None, headers=()):
+        if body is None:
+            body = b"" if obj is None else json.dumps(obj, separators=(",", ":")).encode()
+        self.send_response(status)
+        if obj is not None:
+            self.send_header("Content-Type", "application/json")
+        for name, value in headers:
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def handle_one(self, method):
+        body = self.read_body()
+        log_request(method, self.path, body)
+        if mode == "silent":
+            self.close_connection = False
+            threading.Event().wait()  # never answer
+        path = self.path
+        m = BLOCK.match(path)
+        if m and method == "PUT":
+            with lock:
+                blocks[(m.group(3), m.group(4))] = body
+            return self.answer(201, {"block": int(m.group(4)), "bytes": len(body)})
+        if m and method == "GET":
+            with lock:
+                data = blocks.get((m.group(3), m.group(4)))
+            if data is None:
+                return self.answer(404, {"error": "unknown-block", "message": "no such block"})
+            digest = "sha256=" + hashlib.sha256(data).hexdigest()
+            return self.answer(200, body=data, headers=(("Content-Type", "application/octet-stream"),
+                                                        ("Tsp-Digest", digest)))
+        if path == "/tsp/1/session":
+            return self.answer(200, {"protocol": "TSP/1", "server": "test-upstream"})
+        m = TASK_CLOSE.match(path)
+        if m:
+            return self.answer(200, {"task": m.group(3), "state": "complete"})
+        m = JOB_CLOSE.match(path)
+        if m:
+            return self.answer(200, {"job": m.group(2), "state": "closed"})
+        m = TASK_OPEN.match(path)
+        if m:
+            return self.answer(201, {"job": m.group(2), "task": m.group(3), "state": "open"})
+        m = JOB_OPEN.match(path)
+        if m:
+            return self.answer(201, {"job": m.group(2), "state": "open"})
+        return self.answer(404, {"error": "not-found", "message": "not a TSP path"})
+
+    def do_GET(self):
+        self.handle_one("GET")
+
+    def do_POST(self):
+        self.handle_one("POST")
+
+    def do_PUT(self):
+        self.handle_one("PUT")
+
+
+class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+def main():
+    global log_file, mode
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--listen", default="127.0.0.1:0")
+    ap.add_argument("--ready-file", required=True)
+    ap.add_argument("--log", required=True)
+    ap.add_argument("--mode", choices=("normal", "silent"), default="normal")
+    args = ap.parse_args()
+    mode = args.mode
+    log_file = open(args.log, "a", buffering=1)
+    host, port = args.listen.rsplit(":", 1)
+    server = Server((host, int(port)), Handler)
+    tmp = args.ready_file + ".tmp"
+    with open(tmp, "w") as f:
+        f.write("%s:%d\n" % server.server_address[:2])
+    os.rename(tmp, args.ready_file)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
