@@ -70,6 +70,7 @@ void request_fail(struct conn *c, unsigned status, const char *code, const char 
 		c->up_tainted = true; /* part of it went to the repository: never reuse that connection */
 	}
 	exchange_answer(c, ex, status, code, reason, &extra);
+	ex->decision = "error";
 	ex->request_done = true;
 	c->reading = NULL;
 }

@@ -52,6 +52,7 @@ void response_upstream_lost(struct conn *c, unsigned status, const char *code, c
 	}
 	conn_log(c, CONFIG_LOG_WARNING, "%s; answered %u %s", reason, status, code);
 	exchange_answer(c, aw, status, code, public_message(code), &extra);
+	aw->decision = "error";
 	aw->request_done = true;
 }
 

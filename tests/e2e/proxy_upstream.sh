@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# When the repository cannot be reached the tenant gets 502
+# upstream-unavailable; when it does not answer within
+# [timeouts] upstream_response, 504 upstream-timeout; both in the one JSON
+# error shape, with Connection: close.
+. "${SLUICE_SRCDIR:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
+e2e_setup
+tap_plan 6
+
+e2e_make_ca
+e2e_make_cert server 127.0.0.1
+
+# An address where nothing listens: a stand-in upstream that has stopped.
+e2e_start_upstream gone
+gone_addr=$PEER_ADDR
+kill -TERM "$PEER_PID"
+e2e_wait_exit "$PEER_PID" 10 || hard_error "the stand-in upstream did not stop"
+
+e2e_write_ini "$E2E_TMP/down.ini" "$gone_addr"
+e2e_start_sluice "$E2E_TMP/down.ini" sluice-down
+e2e_curl /tsp/1/session -D "$E2E_TMP/502.head" -o "$E2E_TMP/502.body" >/dev/null
+tap_check "a repository that is down: 502" grep -q '^HTTP/1.1 502' "$E2E_TMP/502.head"
+tap_check "... with the error body upstream-unavailable" \
+	grep -qx '{"error":"upstream-unavailable","message":"the backup repository is unavailable"}' \
+	"$E2E_TMP/502.body"
+tap_check "... and Connection: close" grep -qi '^Connection: close' "$E2E_TMP/502.head"
+tap_check "... and the log says why" wait_log "$SLUICE_LOG" "cannot connect to the repository at $gone_addr"
+
+# A repository that reads requests and never answers.
+e2e_start_upstream silent --mode silent
+e2e_write_ini "$E2E_TMP/silent.ini" "$PEER_ADDR"
+ini_set "$E2E_TMP/silent.ini" timeouts upstream_response 1s
+e2e_start_sluice "$E2E_TMP/silent.ini" sluice-silent
+e2e_curl /tsp/1/session -D "$E2E_TMP/504.head" -o "$E2E_TMP/504.body" -w '%{time_total}' \
+	>"$E2E_TMP/504.time"
+tap_check "a repository that does not answer: 504 after [timeouts] upstream_response" \
+	grep -q '^HTTP/1.1 504' "$E2E_TMP/504.head"
+tap_check "... with the error body upstream-timeout" \
+	grep -q '{"error":"upstream-timeout",' "$E2E_TMP/504.body"
+
+e2e_finish
