@@ -97,6 +97,8 @@ static void classify(struct conn *c, struct exchange *ex, const struct http_head
 		extra.retry_after = c->server->conf->retry_after;
 		ex->decision = "refused busy";
 		c->server->counters.refused_busy++;
+		conn_log(c, CONFIG_LOG_INFO, "over [proxy] max_connections or [limits] "
+			 "connections_per_address: answered 503 busy");
 		exchange_answer(c, ex, 503, "busy", "too many connections; try again later", &extra);
 		return;
 	}

@@ -359,8 +359,6 @@ static bool start(struct server *s, const struct options *options, int *ready_fd
 		s->pidfile[0] = '\0';
 		return false;
 	}
-	if (!daemon_drop_privileges(cfg->proxy.user, err, err_size))
-		return false;
 	s->loop = ev_default_loop(EVFLAG_AUTO);
 	jobs_limits_from(cfg, &limits);
 	s->policy = policy_new();
@@ -375,6 +373,9 @@ static bool start(struct server *s, const struct options *options, int *ready_fd
 	signals_start(s);
 	listeners_start(s);
 	if (s->ready_file[0] != '\0' && !listeners_write_ready_file(s, s->ready_file, err, err_size))
+		return false;
+	/* Last: everything that needs root (ports, files) is open. */
+	if (!daemon_drop_privileges(cfg->proxy.user, err, err_size))
 		return false;
 	log_started(s);
 	return true;

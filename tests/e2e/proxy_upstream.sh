@@ -2,10 +2,11 @@
 # When the repository cannot be reached the tenant gets 502
 # upstream-unavailable; when it does not answer within
 # [timeouts] upstream_response, 504 upstream-timeout; both in the one JSON
-# error shape, with Connection: close.
+# error shape, with Connection: close. With upstream_tls the repository's
+# certificate is verified against upstream_ca and its name.
 . "${SLUICE_SRCDIR:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 e2e_setup
-tap_plan 6
+tap_plan 9
 
 e2e_make_ca
 e2e_make_cert server 127.0.0.1
@@ -37,5 +38,22 @@ tap_check "a repository that does not answer: 504 after [timeouts] upstream_resp
 	grep -q '^HTTP/1.1 504' "$E2E_TMP/504.head"
 tap_check "... with the error body upstream-timeout" \
 	grep -q '{"error":"upstream-timeout",' "$E2E_TMP/504.body"
+
+# A repository speaking TLS: verified against upstream_ca and its address or
+# upstream_name.
+e2e_make_cert repo 127.0.0.1
+e2e_start_upstream tlsup --tls-cert "$E2E_TMP/repo.crt" --tls-key "$E2E_TMP/repo.key"
+e2e_write_ini "$E2E_TMP/tls.ini" "$PEER_ADDR"
+ini_set "$E2E_TMP/tls.ini" proxy upstream_tls on
+ini_set "$E2E_TMP/tls.ini" proxy upstream_ca "$E2E_TMP/ca.crt"
+e2e_start_sluice "$E2E_TMP/tls.ini" sluice-tls
+tap_check "upstream_tls: the repository's certificate verified for its IP address" \
+	sh -c "curl -sS --cacert '$E2E_TMP/ca.crt' -H '$AUTH' https://127.0.0.1:$SLUICE_PORT/tsp/1/session |
+		grep -q '\"server\":\"test-upstream\"'"
+ini_set "$E2E_TMP/tls.ini" proxy upstream_name wrong.example
+e2e_reload || hard_error "reload with upstream_name failed"
+tap_check "... a certificate for another name is refused: 502" e2e_curl_status 502 /tsp/1/session
+tap_check "... and the log says why" \
+	file_has "$SLUICE_LOG" "certificate not accepted: .*check \[proxy\] upstream_ca and upstream_name"
 
 e2e_finish

@@ -13,6 +13,7 @@ reads, so bodies can be checked both ways.
 
   --mode normal   answer every request (default)
   --mode silent   read requests and never answer (upstream_response tests)
+  --tls-cert F --tls-key F   speak TLS ([proxy] upstream_tls tests)
 """
 import argparse
 import hashlib
@@ -21,6 +22,7 @@ import json
 import os
 import re
 import socketserver
+import ssl
 import sys
 import threading
 
@@ -132,11 +134,17 @@ def main():
     ap.add_argument("--ready-file", required=True)
     ap.add_argument("--log", required=True)
     ap.add_argument("--mode", choices=("normal", "silent"), default="normal")
+    ap.add_argument("--tls-cert")
+    ap.add_argument("--tls-key")
     args = ap.parse_args()
     mode = args.mode
     log_file = open(args.log, "a", buffering=1)
     host, port = args.listen.rsplit(":", 1)
     server = Server((host, int(port)), Handler)
+    if args.tls_cert:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(args.tls_cert, args.tls_key)
+        server.socket = ctx.wrap_socket(server.socket, server_side=True)
     tmp = args.ready_file + ".tmp"
     with open(tmp, "w") as f:
         f.write("%s:%d\n" % server.server_address[:2])
