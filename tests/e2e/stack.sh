@@ -59,6 +59,22 @@ stack_init() {
 	stack_tenant_add "$STACK_PROBE" probe-secret
 }
 
+# stack_fail MESSAGE: the stack itself failed (Bail out!); the end of each
+# daemon's log goes with it, as TAP comments.
+stack_fail() {
+	local log
+	for log in "$STACK_REPO_LOG" "${SLUICE_LOG:-}"; do
+		[[ -s $log ]] || continue
+		echo "# the end of ${log##*/}:"
+		tail -n 12 "$log" | sed 's/^/#   /'
+	done
+	if [[ -n ${SLUICE_PID:-} ]] && ! kill -0 "$SLUICE_PID" 2> /dev/null; then
+		wait "$SLUICE_PID"
+		echo "# sluice has exited, status $?"
+	fi
+	hard_error "$1"
+}
+
 # stack_poll SECONDS CMD...: run CMD until it succeeds, for at most SECONDS.
 stack_poll() {
 	wait_until "$@"
@@ -147,7 +163,7 @@ stack_proxy_start() {
 	e2e_start_sluice "$STACK_INI_FILE"
 	STACK_PROXY_ADDR=127.0.0.1:$SLUICE_PORT
 	wait_until "$STACK_TIMEOUT" _stack_hello_is off ||
-		hard_error "sluice at $STACK_PROXY_ADDR does not forward the hello to the repository"
+		stack_fail "sluice at $STACK_PROXY_ADDR does not forward the hello to the repository"
 }
 
 # stack_start: certificates, repository and proxy (tenants added before).
@@ -194,9 +210,9 @@ stack_maintenance() {
 		mode=off
 	fi
 	stack_ini_write
-	kill -HUP "$SLUICE_PID" 2> /dev/null || hard_error "sluice (pid $SLUICE_PID) is gone"
+	kill -HUP "$SLUICE_PID" 2> /dev/null || stack_fail "sluice (pid $SLUICE_PID) is gone"
 	wait_until "$STACK_TIMEOUT" _stack_hello_is "$mode" ||
-		hard_error "maintenance $state${2:+ $2}: the hello did not show it within ${STACK_TIMEOUT}s"
+		stack_fail "maintenance $state${2:+ $2}: the hello did not show it within ${STACK_TIMEOUT}s"
 }
 
 # The notification the proxy should be giving now.
@@ -295,7 +311,7 @@ _stack_tenant_exec() {
 # --pause-file FILE, is at its pause point (it created FILE.reached).
 stack_pause_wait() {
 	wait_until "$STACK_TIMEOUT" _stack_reached_or_gone "$1" "$2" && [[ -e $1.reached ]] ||
-		hard_error "the tenant (pid $2) did not reach its pause point: $(tail -n 3 "${1%.pause}.err" 2>/dev/null)"
+		stack_fail "the tenant (pid $2) did not reach its pause point: $(tail -n 3 "${1%.pause}.err" 2>/dev/null)"
 }
 _stack_reached_or_gone() { [[ -e $1.reached ]] || ! kill -0 "$2" 2> /dev/null; }
 
