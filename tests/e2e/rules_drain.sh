@@ -13,7 +13,8 @@
 #       those opened after T included, completes.
 #   R9  the drain is visible: the log counts what drains at T (10 tasks, 3
 #       agent jobs), says "maintenance drained" only once the last of them
-#       ended, and the status endpoint (when sluice has one) agrees.
+#       ended, and the status endpoint and sluicectl wait-drained agree (once
+#       sluice has its admin endpoint; skipped until then).
 #   R5  restores of what drained run during maintenance (every byte compared).
 #   R6  maintenance off: new jobs of each kind succeed.
 #   R11 sluice-repo --verify: nothing corrupt, nothing incomplete.
@@ -61,12 +62,18 @@ stack_maintenance on drain
 tap_check "R9 the log counts what drains at T: 10 tasks, 3 agent jobs" \
 	stack_log_wait 'maintenance on (drain) gen=1 draining: 10 tasks, 3 agent jobs'
 
-# The admin endpoint's view (sluicectl reads the same document).
-admin_state() {
-	curl -sS --max-time 5 --unix-socket "$STACK_ADMIN_SOCKET" http://sluice/status | jq -r '.maintenance.state'
+# The admin endpoint's view: GET /status, whose maintenance.state sluicectl
+# wait-drained reads too ("draining", then "maintenance" once drained).
+admin_state_is() {
+	curl -sS --max-time 5 --unix-socket "$STACK_ADMIN_SOCKET" -o "$work/status.json" http://sluice/status &&
+		json_is "$work/status.json" .maintenance.state "$1"
 }
-admin_state_is() { json_is <(curl -sS --max-time 5 --unix-socket "$STACK_ADMIN_SOCKET" http://sluice/status) \
-	'.maintenance.state' "$1"; }
+# wait_drained TIMEOUT WANT_STATUS: sluicectl wait-drained --timeout TIMEOUT.
+wait_drained() {
+	"$SLUICE_BUILDDIR/sluicectl" -c "$STACK_INI_FILE" wait-drained --timeout "$1" > "$work/wait-drained" 2>&1
+	same "sluicectl wait-drained --timeout $1 exit status" "$?" "$2" || { cat "$work/wait-drained"; return 1; }
+}
+no_admin="# SKIP sluice has no admin endpoint yet"
 
 for name in "${r1[@]}" "${r2[@]}"; do
 	[[ $name == "$last" ]] || stack_pause_go "$work/$name.pause"
@@ -82,8 +89,10 @@ not_drained_yet() {
 tap_check "R9 no 'maintenance drained' while the $last job still drains" not_drained_yet
 if [[ -S $STACK_ADMIN_SOCKET ]]; then
 	tap_check "R9 the status endpoint says draining" admin_state_is draining
+	tap_check "R9 sluicectl wait-drained times out meanwhile (exit 1)" wait_drained 300ms 1
 else
-	tap_ok "R9 the status endpoint says draining # SKIP sluice has no admin endpoint yet"
+	tap_ok "R9 the status endpoint says draining $no_admin"
+	tap_ok "R9 sluicectl wait-drained times out meanwhile $no_admin"
 fi
 stack_pause_go "$work/$last.pause"
 wait "${pid[$last]}"
@@ -91,8 +100,10 @@ status[$last]=$?
 tap_check "R9 'maintenance drained' logged once the last draining job ended" stack_log_wait 'maintenance drained gen=2'
 if [[ -S $STACK_ADMIN_SOCKET ]]; then
 	tap_check "R9 the status endpoint says drained (state maintenance)" admin_state_is maintenance
+	tap_check "R9 sluicectl wait-drained returns at once (exit 0)" wait_drained 10s 0
 else
-	tap_ok "R9 the status endpoint says drained # SKIP sluice has no admin endpoint yet"
+	tap_ok "R9 the status endpoint says drained $no_admin"
+	tap_ok "R9 sluicectl wait-drained returns $no_admin"
 fi
 
 stack_verify "$work/verify-drain.json"

@@ -31,7 +31,7 @@ STACK_PROBE=probe # the tenant whose hello shows the maintenance state; never di
 declare -gA STACK_SECRETS=()
 declare -gA STACK_INI=()
 declare -ga STACK_INI_KEYS=()
-STACK_LOG_MARK=0 STACK_REPO_PID=
+STACK_LOG_MARK=0
 
 # ---- set-up ---------------------------------------------------------------
 
@@ -48,7 +48,6 @@ stack_init() {
 	# A signal ends the script through its EXIT trap, so the cleanup runs.
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
-	STACK_DIR=$E2E_TMP
 	STACK_OUT=$E2E_TMP/out
 	STACK_CA=$E2E_TMP/ca.crt
 	STACK_INI_FILE=$E2E_TMP/sluice.ini
@@ -75,11 +74,6 @@ stack_fail() {
 	hard_error "$1"
 }
 
-# stack_poll SECONDS CMD...: run CMD until it succeeds, for at most SECONDS.
-stack_poll() {
-	wait_until "$@"
-}
-
 # stack_tenant_add NAME SECRET: a tenant the repository knows (before start).
 stack_tenant_add() {
 	STACK_SECRETS[$1]=$2
@@ -95,8 +89,7 @@ stack_repo_start() {
 	done
 	"$SLUICE_REPO" --listen 127.0.0.1:0 --data "$STACK_DATA" --users "$users" \
 		--ready-file "$E2E_TMP/repo.ready" --log-requests "$@" 2> "$STACK_REPO_LOG" &
-	STACK_REPO_PID=$!
-	E2E_PIDS+=("$STACK_REPO_PID")
+	E2E_PIDS+=("$!")
 	wait_until "$STACK_TIMEOUT" test -s "$E2E_TMP/repo.ready" ||
 		hard_error "sluice-repo did not start: $(tail -n 3 "$STACK_REPO_LOG")"
 	STACK_REPO_ADDR=$(head -n 1 "$E2E_TMP/repo.ready")
