@@ -9,9 +9,10 @@
 #   R4  the default notification, then the SP's own (quotes and UTF-8 kept),
 #       in curl's answer and in the tenant's statistics, job and task level.
 #   R8  block mode cuts running tasks (a server-managed one, a standalone
-#       agent's; from off and by switching a drain to block): they fail, the
-#       job still closes, the repository marks the task incomplete, never
-#       corrupt, and nothing later is stored.
+#       agent's; from off, by switching a drain to block, and when
+#       [maintenance] drain_timeout passes): they fail, the job still closes,
+#       the repository marks the task incomplete, never corrupt, and nothing
+#       later is stored.
 #   R6  maintenance off: a new backup succeeds at once.
 #   R7  a bad INI on SIGHUP (a bad value, an unknown key, a line that is no
 #       INI) changes nothing: maintenance stays as it was, traffic is still
@@ -161,6 +162,29 @@ stack_maintenance on block
 stack_pause_go "$switched.pause"
 wait "$p"
 switched_status=$?
+
+# [maintenance] drain_timeout: a drain that takes too long turns to block for
+# what still drains. (The INI is written by hand: by the time a hello could
+# show "drain", the timeout may have passed.)
+timed=$work/block-timeout
+stack_maintenance off
+stack_tenant_bg "$timed" acme backup --job "$(stack_job block-timeout)" --workload vcd --tasks 3 \
+	"${size[@]}" --pause-at 2:2 --pause-file "$timed.pause"
+p=$STACK_PID
+stack_pause_wait "$timed.pause" "$p"
+stack_log_mark
+stack_ini_set maintenance.enabled on
+stack_ini_set maintenance.mode drain
+stack_ini_set maintenance.drain_timeout 300ms
+stack_ini_write
+kill -HUP "$SLUICE_PID"
+tap_check "R8 drain_timeout: the log says when a drain that took too long turns to block" \
+	stack_log_wait 'maintenance drain_timeout passed'
+stack_pause_go "$timed.pause"
+wait "$p"
+timed_status=$?
+stack_ini_unset maintenance.drain_timeout
+stack_maintenance on block
 stack_verify "$work/verify-block.json"
 
 # was_cut F STATUS CATEGORY: task 1 Success and complete; task 2 cut mid-transfer
@@ -184,6 +208,8 @@ tap_check "R8 a standalone agent's job is cut too: its running volume incomplete
 	was_cut "$agent" "$agent_status" backup
 tap_check "R8 drain switched to block: the task still draining is cut at once" \
 	was_cut "$switched" "$switched_status" backup-copy
+tap_check "R8 drain_timeout passed: the task still draining is cut" \
+	was_cut "$timed" "$timed_status" backup
 tap_check "R8 R11 sluice-repo --verify after block mode: nothing corrupt" verify_clean "$work/verify-block2.json"
 
 # ---- R7: a bad INI on SIGHUP changes nothing -------------------------------------
