@@ -35,14 +35,6 @@ static void log_change(const struct config_change *change, void *user)
 		 change->old_text[0] ? change->old_text : "(empty)");
 }
 
-/* Keys that only a restart applies keep their running value in the new
- * configuration where the proxy reads them after start-up. The new object
- * is not shared yet, so this is part of building it. */
-static void keep_restart_values(struct sluice_config *fresh, const struct sluice_config *running)
-{
-	fresh->tls.enabled = running->tls.enabled;
-}
-
 bool reload_run_verbose(struct server *s, char *err, size_t err_size)
 {
 	struct sluice_config *cfg;
@@ -56,8 +48,7 @@ bool reload_run_verbose(struct server *s, char *err, size_t err_size)
 		snprintf(err, err_size, "%s", cerr.message);
 		goto failed;
 	}
-	keep_restart_values(cfg, s->conf->cfg);
-	rc = runconf_new(cfg, s->ticket_keys, s->conf->serial + 1, why, sizeof why);
+	rc = runconf_new(cfg, s->conf->tls != NULL, s->ticket_keys, s->conf->serial + 1, why, sizeof why);
 	if (rc == NULL) {
 		snprintf(err, err_size, "%s: %s", s->config_path, why);
 		config_free(cfg);

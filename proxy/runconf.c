@@ -100,8 +100,8 @@ static void free_parts(struct runconf *rc)
 	free(rc);
 }
 
-struct runconf *runconf_new(struct sluice_config *cfg, struct tls_ticket_keys *keys,
-			    uint64_t serial, char *err, size_t err_size)
+struct runconf *runconf_new(struct sluice_config *cfg, bool terminate_tls,
+			    struct tls_ticket_keys *keys, uint64_t serial, char *err, size_t err_size)
 {
 	struct runconf *rc = calloc(1, sizeof *rc);
 
@@ -115,7 +115,13 @@ struct runconf *runconf_new(struct sluice_config *cfg, struct tls_ticket_keys *k
 		free_parts(rc);
 		return NULL;
 	}
-	if (cfg->tls.enabled && (rc->tls = tls_server_ctx_new(cfg, keys, err, err_size)) == NULL) {
+	if (terminate_tls && (cfg->tls.certificate[0] == '\0' || cfg->tls.private_key[0] == '\0')) {
+		snprintf(err, err_size, "[tls] certificate: empty, but TLS stays on until a restart "
+			 "([tls] enabled needs one); keep certificate and private_key set");
+		free_parts(rc);
+		return NULL;
+	}
+	if (terminate_tls && (rc->tls = tls_server_ctx_new(cfg, keys, err, err_size)) == NULL) {
 		free_parts(rc);
 		return NULL;
 	}

@@ -37,7 +37,7 @@ struct runconf {
 	unsigned refs;
 	uint64_t serial;                /* 1 at start-up, then one more per successful reload */
 	struct sluice_config *cfg;      /* owned */
-	SSL_CTX *tls;                   /* tenant side; NULL when [tls] enabled = off */
+	SSL_CTX *tls;                   /* tenant side; NULL: plain TCP (see runconf_new) */
 	SSL_CTX *upstream_tls;          /* NULL: plain TCP toward the repository */
 	char upstream_name[CONFIG_HOST_MAX + 1]; /* SNI and certificate name (upstream_tls) */
 	struct runconf_address upstream[RUNCONF_UPSTREAM_ADDRESSES_MAX];
@@ -46,11 +46,13 @@ struct runconf {
 	unsigned retry_after;           /* seconds, for Retry-After; 0 = none */
 };
 
-/* Build a running configuration from cfg. On success it owns cfg and has one
- * reference; on failure cfg is untouched (the caller frees it) and err says
- * what was wrong, naming the key. */
-struct runconf *runconf_new(struct sluice_config *cfg, struct tls_ticket_keys *keys,
-			    uint64_t serial, char *err, size_t err_size);
+/* Build a running configuration from cfg. terminate_tls is [tls] enabled as
+ * the process runs it (a key only a restart changes: a reload passes the
+ * running value, whatever the file now says). On success it owns cfg and has
+ * one reference; on failure cfg is untouched (the caller frees it) and err
+ * says what was wrong, naming the key. */
+struct runconf *runconf_new(struct sluice_config *cfg, bool terminate_tls,
+			    struct tls_ticket_keys *keys, uint64_t serial, char *err, size_t err_size);
 
 struct runconf *runconf_ref(struct runconf *rc);
 /* Drop a reference; the last one frees everything. NULL is ignored. */

@@ -417,7 +417,8 @@ int server_run(struct sluice_config *cfg, const struct options *options)
 	}
 	snprintf(s->pidfile, sizeof s->pidfile, "%s", cfg->proxy.pidfile);
 	s->ticket_keys = tls_ticket_keys_new();
-	s->conf = s->ticket_keys != NULL ? runconf_new(cfg, s->ticket_keys, 1, err, sizeof err) : NULL;
+	s->conf = s->ticket_keys == NULL ? NULL
+		  : runconf_new(cfg, cfg->tls.enabled, s->ticket_keys, 1, err, sizeof err);
 	if (s->conf == NULL) {
 		fprintf(stderr, "sluice: %s: %s\n", s->config_path,
 			s->ticket_keys == NULL ? "cannot make a session ticket key" : err);
