@@ -1,0 +1,120 @@
+# shellcheck shell=bash disable=SC2034  # SYS_ADDR, REPO_ADDR are read by the caller
+# bench/systems.sh: the systems under test and the repositories behind them,
+# for bench/run (sourced after lib.sh).
+#
+#   direct      nginx as the TLS origin itself: no proxy hop (nginx-origin.conf.in)
+#   sluice      sluice, maintenance off
+#   sluice-maint  sluice with maintenance on (drain): refusals, and the cost of
+#               maintenance on the traffic it still forwards (restores)
+#   haproxy     HAProxy, one thread, tune.bufsize at its default (16 KiB)
+#   haproxy64k  the same with tune.bufsize 65536
+#   nginx       nginx proxy_pass, one worker, proxy_request_buffering off
+#
+# All terminate TLS with the same ECDSA P-256 certificate, TLS 1.2 and 1.3,
+# the same cipher lists (Mozilla intermediate, sluice's defaults).
+# system_start NAME sets SYS_PID (the process whose tree is measured) and
+# SYS_ADDR (host:port); it reads the workload's W_UPSTREAM, W_RESUME and
+# W_REFUSE. system_stop stops it.
+
+CIPHERS=ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384:DHE-RSA-CHACHA20-POLY1305
+CIPHERSUITES=TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256
+ECHO_MODULE=/usr/lib/nginx/modules/ngx_http_echo_module.so
+
+# The answer the peers give in the refusal workload: sluice's own refusal.
+REFUSAL_MESSAGE='Service provider is currently undergoing scheduled maintenance.'
+REFUSAL_BODY="{\"error\":\"maintenance\",\"message\":\"$REFUSAL_MESSAGE\"}"
+
+ALL_SYSTEMS="direct sluice sluice-maint haproxy haproxy64k nginx"
+
+# certificates_make DIR: one self-signed ECDSA P-256 pair for 127.0.0.1;
+# sets CERT, KEY and PEM (both in one file, for HAProxy).
+certificates_make() {
+	CERT=$1/cert.pem KEY=$1/key.pem PEM=$1/haproxy.pem
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+		-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1,DNS:localhost \
+		-keyout "$KEY" -out "$CERT" 2> "$1/openssl.log" || die "openssl req failed: $(tail -n 2 "$1/openssl.log")"
+	cat "$CERT" "$KEY" > "$PEM"
+}
+
+# repo_start NAME [ARGS...]: sluice-repo on a free port; sets REPO_ADDR.
+repo_start() {
+	local name=$1 dir=$BENCH_TMP/$1
+	shift
+	mkdir -p "$dir"
+	"$BUILD/sluice-repo" --listen 127.0.0.1:0 --data "$dir/data" --users "$BENCH_TMP/users" \
+		--ready-file "$dir/ready" "$@" 2> "$dir/log" &
+	bench_track "$!"
+	poll "$BENCH_WAIT" test -s "$dir/ready" || die "sluice-repo ($name) did not start: $(tail -n 3 "$dir/log")"
+	REPO_ADDR=$(head -n 1 "$dir/ready")
+}
+
+system_start() {
+	local name=$1
+	SYS_DIR=$BENCH_TMP/sys/$name
+	rm -rf "$SYS_DIR"
+	mkdir -p "$SYS_DIR"
+	case $name in
+	direct) nginx_start nginx-origin.conf.in ;;
+	sluice) sluice_start off ;;
+	sluice-maint) sluice_start on ;;
+	haproxy) haproxy_start "" ;;
+	haproxy64k) haproxy_start "tune.bufsize 65536" ;;
+	nginx) nginx_start nginx-proxy.conf.in ;;
+	*) die "unknown system $name (known: $ALL_SYSTEMS)" ;;
+	esac
+}
+
+system_stop() {
+	bench_stop "$SYS_PID"
+}
+
+sluice_start() {
+	local tickets=on cache=20480
+	[[ $W_RESUME == off ]] && tickets=off cache=0
+	fill_template "$BENCH_CONF/sluice.ini.in" UPSTREAM="$W_UPSTREAM" MAXCONN="$MAXCONN" \
+		CERT="$CERT" KEY="$KEY" CIPHERS="$CIPHERS" CIPHERSUITES="$CIPHERSUITES" \
+		TICKETS=$tickets SESSION_CACHE=$cache MAINTENANCE="$1" > "$SYS_DIR/sluice.ini"
+	"$BUILD/sluice" -c "$SYS_DIR/sluice.ini" -f --ready-file "$SYS_DIR/ready" 2> "$SYS_DIR/log" &
+	SYS_PID=$!
+	bench_track "$SYS_PID"
+	poll "$BENCH_WAIT" test -s "$SYS_DIR/ready" || die "sluice did not start: $(tail -n 3 "$SYS_DIR/log")"
+	SYS_ADDR=$(head -n 1 "$SYS_DIR/ready")
+}
+
+# peer_wait PORT NAME: the peer listens, or the run ends with its log.
+peer_wait() {
+	poll "$BENCH_WAIT" can_connect "$1" && return 0
+	die "$2 did not start: $(tail -n 5 "$SYS_DIR/log" "$SYS_DIR/error.log" 2> /dev/null)"
+}
+
+haproxy_start() {
+	local port action="default_backend repository" bind_options="" ssl_cache=""
+	port=$(free_port)
+	[[ $W_RESUME == off ]] && bind_options=no-tls-tickets ssl_cache="tune.ssl.cachesize 0"
+	[[ $W_REFUSE == 1 ]] && action="http-request return status 503 content-type application/json string '$REFUSAL_BODY' hdr Tsp-Maintenance drain"
+	fill_template "$BENCH_CONF/haproxy.cfg.in" PORT="$port" UPSTREAM="$W_UPSTREAM" MAXCONN="$MAXCONN" \
+		DIR="$SYS_DIR" PEM="$PEM" CIPHERS="$CIPHERS" CIPHERSUITES="$CIPHERSUITES" BUFSIZE="$1" \
+		SSL_CACHE="$ssl_cache" BIND_OPTIONS="$bind_options" ACTION="$action" > "$SYS_DIR/haproxy.cfg"
+	haproxy -db -f "$SYS_DIR/haproxy.cfg" > "$SYS_DIR/log" 2>&1 &
+	SYS_PID=$!
+	bench_track "$SYS_PID"
+	peer_wait "$port" haproxy
+	SYS_ADDR=127.0.0.1:$port
+}
+
+nginx_start() {
+	local port user_line="" tickets=on cache=none action="proxy_pass http://repository;"
+	port=$(free_port)
+	[[ $(id -u) == 0 ]] && user_line="user root;" # workers must read the scratch directory
+	[[ $W_RESUME == off ]] && tickets=off cache=off
+	[[ $W_REFUSE == 1 ]] && action="default_type application/json; add_header Tsp-Maintenance drain always; return 503 '$REFUSAL_BODY';"
+	fill_template "$BENCH_CONF/$1" PORT="$port" UPSTREAM="$W_UPSTREAM" DIR="$SYS_DIR" WWW="$BENCH_TMP/www" \
+		CERT="$CERT" KEY="$KEY" CIPHERS="$CIPHERS" CIPHERSUITES="$CIPHERSUITES" TICKETS=$tickets \
+		SESSION_CACHE=$cache USER_LINE="$user_line" NOFILE="$NOFILE" WORKER_CONNECTIONS=$((2 * MAXCONN + 64)) \
+		ECHO_MODULE="$ECHO_MODULE" ACTION="$action" > "$SYS_DIR/nginx.conf"
+	nginx -c "$SYS_DIR/nginx.conf" -e "$SYS_DIR/error.log" > "$SYS_DIR/log" 2>&1 &
+	SYS_PID=$!
+	bench_track "$SYS_PID"
+	peer_wait "$port" nginx
+	SYS_ADDR=127.0.0.1:$port
+}
