@@ -25,6 +25,7 @@ REFUSAL_MESSAGE='Service provider is currently undergoing scheduled maintenance.
 REFUSAL_BODY="{\"error\":\"maintenance\",\"message\":\"$REFUSAL_MESSAGE\"}"
 
 ALL_SYSTEMS="direct sluice sluice-maint haproxy haproxy64k nginx"
+PROFILE_WRAP=()
 
 # certificates_make DIR: one self-signed ECDSA P-256 pair for 127.0.0.1;
 # sets CERT, KEY and PEM (both in one file, for HAProxy).
@@ -74,7 +75,9 @@ sluice_start() {
 	fill_template "$BENCH_CONF/sluice.ini.in" UPSTREAM="$W_UPSTREAM" MAXCONN="$MAXCONN" \
 		CERT="$CERT" KEY="$KEY" CIPHERS="$CIPHERS" CIPHERSUITES="$CIPHERSUITES" \
 		TICKETS=$tickets SESSION_CACHE=$cache MAINTENANCE="$1" > "$SYS_DIR/sluice.ini"
-	"$BUILD/sluice" -c "$SYS_DIR/sluice.ini" -f --ready-file "$SYS_DIR/ready" 2> "$SYS_DIR/log" &
+	# --profile callgrind runs sluice under valgrind (PROFILE_WRAP, from bench/profile.sh).
+	"${PROFILE_WRAP[@]}" "$BUILD/sluice" -c "$SYS_DIR/sluice.ini" -f --ready-file "$SYS_DIR/ready" \
+		2> "$SYS_DIR/log" &
 	SYS_PID=$!
 	bench_track "$SYS_PID"
 	poll "$BENCH_WAIT" test -s "$SYS_DIR/ready" || die "sluice did not start: $(tail -n 3 "$SYS_DIR/log")"

@@ -60,6 +60,11 @@ workload_set() {
 		;;
 	*) die "unknown workload $1 (known: $ALL_WORKLOADS)" ;;
 	esac
+	if [[ $PROFILE == callgrind && $W_KIND != idle ]]; then
+		W_N=$((W_N / PROFILE_CALLGRIND_DIVISOR))
+		((W_N >= W_CONNS)) || W_N=$W_CONNS
+	fi
+	return 0
 }
 
 # pick QUICK FULL
@@ -117,9 +122,11 @@ row() {
 measure_requests() {
 	local log=$BENCH_TMP/run/$W_NAME.$1.$2 t0 t1 secs lat units
 	h2load_run "$W_CONNS" "$W_CONNS" "$log.warm" || true # warm-up: one request per connection
+	profile_begin "$1"
 	t0=$(cpu_ticks "$SYS_PID")
 	h2load_run "$W_N" "$W_CONNS" "$log"
 	t1=$(cpu_ticks "$SYS_PID")
+	profile_end
 	if ! h2load_check "$log.out" "$W_N"; then
 		echo "bench/run: $W_NAME on $1 failed: $(grep -E '^(requests|status codes):' "$log.out" | tr '\n' ' ')" >&2
 		row "$W_NAME" "$1" "$2" error 0 0 0 "$W_CONNS" - - - - "h2load: $(grep -E '^requests:' "$log.out")"
@@ -167,4 +174,5 @@ measure() {
 		measure_requests "$2" "$3"
 	fi
 	system_stop
+	profile_system_stopped "$2"
 }
