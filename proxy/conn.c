@@ -101,9 +101,18 @@ void conn_abort(struct conn *c)
 	conn_free(c);
 }
 
+void conn_stop_reading(struct conn *c)
+{
+	if (!c->read_requests)
+		return;
+	c->read_requests = false;
+	c->request_cut = c->reading != NULL || c->in_held > 0 || request_unframed(c) > 0;
+	if (c->state == CONN_OPEN)
+		c->state = CONN_CLOSING;
+}
+
 void conn_linger(struct conn *c)
 {
-	exchange_finish_head(c); /* the closing answer, which is out */
 	exchange_drop_after(c, NULL);
 	upstream_close(&c->up, c->server->loop);
 	c->read_requests = false;
@@ -129,7 +138,8 @@ static void linger_drain(struct conn *c)
 
 		if (n > 0) {
 			c->linger_bytes += (size_t)n;
-			if (c->linger_bytes > CONN_LINGER_BYTES)
+			if (c->linger_bytes > CONN_LINGER_BYTES &&
+			    c->linger_bytes > c->rc->cfg->limits.discard_bytes)
 				c->doomed = true;
 		} else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
 			c->tenant.readable = false;
@@ -280,17 +290,18 @@ static bool output_pending(const struct conn *c)
 	       (head != NULL && head->kind == EXCHANGE_LOCAL && head->answer_sent < head->answer_len);
 }
 
-/* CLOSING ends once every answer owed is out. */
+/* CLOSING ends once every answer owed is out: a plain close, or a lingering
+ * one when the tenant may still be sending a request that was not read. */
 static bool settle_state(struct conn *c)
 {
 	if (c->state == CONN_OPEN && !c->read_requests)
 		c->state = CONN_CLOSING;
-	if (c->state == CONN_OPEN && c->tenant_eof && c->queue_head == NULL && !output_pending(c) &&
-	    request_unframed(c) == 0 && c->in_held == 0)
-		c->state = CONN_CLOSING;
 	if (c->state != CONN_CLOSING || c->queue_head != NULL || output_pending(c))
 		return false;
-	c->doomed = true;
+	if (c->request_cut && !c->tenant_eof)
+		conn_linger(c);
+	else
+		c->doomed = true;
 	return true;
 }
 
@@ -578,7 +589,7 @@ void conn_stop(struct conn *c)
 	if (c->state == CONN_HANDSHAKE || idle(c)) {
 		c->doomed = true;
 	} else if (c->reading == NULL && c->head_started == 0 && c->in_held == 0) {
-		c->read_requests = false; /* nothing in flight on the tenant side */
+		conn_stop_reading(c); /* nothing in flight on the tenant side */
 	} else {
 		c->stop_after_message = true;
 	}

@@ -51,7 +51,7 @@
 
 #define CONN_PIPELINE_MAX 32       /* exchanges queued per connection */
 #define CONN_LINGER_SECONDS 2.0    /* reading and dropping after a closing answer */
-#define CONN_LINGER_BYTES (1u << 20)
+#define CONN_LINGER_BYTES (1u << 20) /* at least; [limits] discard_bytes when larger */
 #define CONN_ROUNDS_MAX 64         /* work per event before other connections get a turn */
 #define CONN_PREFIX_MAX (RUNCONF_ADDRESS_TEXT + TSP_TENANT_MAX + 4)
 
@@ -122,6 +122,7 @@ struct conn {
 	bool up_eof, up_eof_framed;  /* the repository closed; the framer was told */
 	bool up_tainted;             /* the repository saw part of a request that was cut */
 	bool up_event;               /* the repository's watcher fired (connect/handshake may move) */
+	bool request_cut;            /* reading stopped with request bytes unread: linger at close */
 	uint64_t forwarded_total;    /* bytes framed for the repository so far */
 	uint64_t forwarded_sent;     /* ... and written to it */
 
@@ -188,7 +189,11 @@ size_t request_unframed(const struct conn *c);
 /* Assign n framed bytes to the request being read (forward or drop). */
 void request_take(struct conn *c, size_t n);
 
-/* The closing answer is out: shut our side and drop the tenant's bytes. */
+/* No further request byte is read (the connection is CLOSING). Remembers
+ * whether the tenant may still be sending, to linger at the close. */
+void conn_stop_reading(struct conn *c);
+/* The last answer is out: shut our side, drop what the tenant still sends
+ * for a moment, then close. Exchanges left in the queue get no answer. */
 void conn_linger(struct conn *c);
 /* The repository connection's watcher callback. */
 void conn_upstream_event(struct ev_loop *loop, ev_io *w, int revents);

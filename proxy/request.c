@@ -36,14 +36,6 @@ void request_take(struct conn *c, size_t n)
 	c->in_held -= n;
 }
 
-/* No further request is read on this connection. */
-static void stop_reading(struct conn *c)
-{
-	c->read_requests = false;
-	if (c->state == CONN_OPEN)
-		c->state = CONN_CLOSING;
-}
-
 void request_fail(struct conn *c, unsigned status, const char *code, const char *reason)
 {
 	struct respond_extra extra = { .close = true };
@@ -51,7 +43,7 @@ void request_fail(struct conn *c, unsigned status, const char *code, const char 
 
 	conn_log(c, CONFIG_LOG_INFO, "request failed: %u %s: %s", status, code, reason);
 	c->server->counters.errors++;
-	stop_reading(c);
+	conn_stop_reading(c);
 	c->head_started = 0;
 	if (ex != NULL && ex->kind == EXCHANGE_LOCAL && ex->answer_sent > 0) {
 		ex->close_after = true; /* its answer is on its way already: end after it */
@@ -141,7 +133,7 @@ static void on_head(struct conn *c)
 		c->stop_after_message = true; /* the tenant's Connection: close, after this answer */
 	request_take(c, c->in_held);
 	if (ex->kind == EXCHANGE_LOCAL && ex->close_after) {
-		stop_reading(c); /* nothing more is read: its body, if any, is never looked at */
+		conn_stop_reading(c); /* nothing more is read: its body, if any, is never looked at */
 		ex->request_done = true;
 		c->reading = NULL;
 	} else if (head->body != HTTP_BODY_NONE) {
@@ -168,7 +160,7 @@ static void on_end(struct conn *c)
 	c->reading = NULL;
 	c->reading_forward = false;
 	if (c->stop_after_message)
-		stop_reading(c);
+		conn_stop_reading(c);
 }
 
 /* The tenant closed its side and every byte it sent was framed. */
@@ -182,7 +174,7 @@ static bool on_tenant_eof(struct conn *c)
 		c->doomed = true; /* nobody is left to answer, and the repository saw a cut request */
 		return true;
 	}
-	stop_reading(c);
+	conn_stop_reading(c);
 	return true;
 }
 

@@ -21,23 +21,25 @@ static const char *public_message(const char *code)
 	return "the backup repository is unavailable";
 }
 
+/* The repository connection is over: nothing more is read from the tenant
+ * or forwarded; what is already answered is delivered. */
+static void abandon_upstream(struct conn *c)
+{
+	if (c->up.state != UPSTREAM_GONE)
+		upstream_close(&c->up, c->server->loop);
+	c->up_eof = c->up_eof_framed = true;
+	conn_stop_reading(c);
+	buffer_clear(&c->in); /* forward bytes have nowhere to go, and nothing more is framed */
+	c->in_forward = c->in_drop = c->in_held = 0;
+	c->reading = NULL;
+}
+
 void response_upstream_lost(struct conn *c, unsigned status, const char *code, const char *reason)
 {
 	struct respond_extra extra = { .close = true };
 	struct exchange *aw;
 
-	if (c->up.state != UPSTREAM_GONE)
-		upstream_close(&c->up, c->server->loop);
-	c->up_eof = c->up_eof_framed = true;
-	c->read_requests = false;
-	if (c->state == CONN_OPEN)
-		c->state = CONN_CLOSING;
-	buffer_clear(&c->in); /* forward bytes have nowhere to go, and nothing more is framed */
-	c->in_forward = c->in_drop = c->in_held = 0;
-	c->reading = NULL;
-	for (struct exchange *ex = c->queue_head; ex != NULL; ex = ex->next)
-		if (ex->kind == EXCHANGE_FORWARD && ex->response_done)
-			ex->request_done = true;
+	abandon_upstream(c);
 	aw = exchange_awaiting(c);
 	if (aw == NULL) {
 		conn_log(c, CONFIG_LOG_DEBUG, "repository connection ended: %s", reason);
@@ -92,12 +94,11 @@ static void upstream_write_failed(struct conn *c)
 	conn_log(c, CONFIG_LOG_INFO, "writing to the repository at %s failed: %s", c->up.address,
 		 c->up.ep.last_errno != 0 ? strerror(c->up.ep.last_errno) : "TLS error");
 	upstream_close(&c->up, c->server->loop);
-	c->up_eof = true;
-	c->read_requests = false;
-	if (c->state == CONN_OPEN)
-		c->state = CONN_CLOSING;
-	buffer_consume(&c->in, c->in_forward + c->in_drop);
-	c->in_forward = c->in_drop = 0;
+	c->up_eof = true; /* but not framed yet: what it sent before still counts */
+	conn_stop_reading(c);
+	buffer_clear(&c->in);
+	c->in_forward = c->in_drop = c->in_held = 0;
+	c->reading = NULL;
 }
 
 static bool send_forward(struct conn *c)
@@ -210,8 +211,15 @@ static bool on_event(struct conn *c, struct exchange *ex, const struct http_even
 	case HTTP_EV_END:
 		release(c, ex);
 		c->response_in_body = false;
-		if (head->status >= 200)
-			ex->response_done = true; /* a 1xx is followed by the final answer */
+		if (head->status < 200)
+			return true; /* a 1xx is followed by the final answer */
+		ex->response_done = true;
+		if (!head->keep_alive) {
+			/* The repository closes after this answer: later requests get
+			 * none (the tenant sees its Connection: close). */
+			abandon_upstream(c);
+			exchange_drop_after(c, ex);
+		}
 		return true;
 	case HTTP_EV_ERROR:
 		snprintf(reason, sizeof reason, "the repository sent a malformed answer: %s", ev->reason);
@@ -289,17 +297,18 @@ bool response_pump(struct conn *c)
 				break; /* earlier bytes first, then the answer itself */
 			ex->response_done = true;
 			if (ex->close_after) {
+				exchange_finish_head(c);
 				conn_linger(c);
 				return true;
 			}
-			if (!ex->request_done)
+			if (!ex->request_done && c->read_requests)
 				break; /* its body is still being read and dropped */
 		} else if (!ex->response_done) {
 			if (!frame_response(c, ex))
 				break;
 			progress = true;
 			continue;
-		} else if (!ex->request_done) {
+		} else if (!ex->request_done && c->read_requests) {
 			break; /* answered early; the rest of the request is still coming */
 		}
 		exchange_finish_head(c);

@@ -6,7 +6,7 @@
 # certificate is verified against upstream_ca and its name.
 . "${SLUICE_SRCDIR:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 e2e_setup
-tap_plan 9
+tap_plan 11
 
 e2e_make_ca
 e2e_make_cert server 127.0.0.1
@@ -38,6 +38,22 @@ tap_check "a repository that does not answer: 504 after [timeouts] upstream_resp
 	grep -q '^HTTP/1.1 504' "$E2E_TMP/504.head"
 tap_check "... with the error body upstream-timeout" \
 	grep -q '{"error":"upstream-timeout",' "$E2E_TMP/504.body"
+
+# A repository that answers a block write before its body and closes: the
+# answer reaches the tenant, the connection ends, nothing hangs.
+e2e_start_upstream early
+e2e_write_ini "$E2E_TMP/early.ini" "$PEER_ADDR"
+e2e_start_sluice "$E2E_TMP/early.ini" sluice-early
+head -c $((1024 * 1024)) /dev/zero >"$E2E_TMP/zeros"
+early_answer() {
+	e2e_curl /tsp/1/backup/jobs/early-close/tasks/t/blocks/0 -X PUT -H 'Expect:' \
+		-H "Tsp-Digest: sha256=$(sha256sum <"$E2E_TMP/zeros" | cut -d' ' -f1)" \
+		--data-binary "@$E2E_TMP/zeros" --max-time 20 -o /dev/null -w '%{http_code}'
+}
+tap_check "an answer sent before the body (413, Connection: close) reaches the tenant" \
+	sh -c "$(declare -f early_answer e2e_curl); E2E_TMP='$E2E_TMP' AUTH='$AUTH' SLUICE_PORT=$SLUICE_PORT; early_answer | grep -qx 413"
+tap_check "... and the exchange is logged with it" \
+	wait_log "$SLUICE_LOG" "job=early-close task=t decision=forwarded status=413"
 
 # A repository speaking TLS: verified against upstream_ca and its address or
 # upstream_name.

@@ -14,6 +14,10 @@ reads, so bodies can be checked both ways.
   --mode normal   answer every request (default)
   --mode silent   read requests and never answer (upstream_response tests)
   --tls-cert F --tls-key F   speak TLS ([proxy] upstream_tls tests)
+
+A block write to a job named "early-close" is answered 413 with
+Connection: close before its body is read (as a repository may do), then the
+body is drained and the connection closed.
 """
 import argparse
 import hashlib
@@ -21,6 +25,7 @@ import http.server
 import json
 import os
 import re
+import socket
 import socketserver
 import ssl
 import sys
@@ -76,7 +81,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    def answer_early_and_close(self, method):
+        log_request(method, self.path, b"")
+        self.answer(413, {"error": "block-too-large", "message": "answered before the body"},
+                    headers=(("Connection", "close"),))
+        self.wfile.flush()
+        self.connection.shutdown(socket.SHUT_WR)
+        self.read_body()
+        self.close_connection = True
+
     def handle_one(self, method):
+        if method == "PUT" and "/jobs/early-close/" in self.path:
+            return self.answer_early_and_close(method)
         body = self.read_body()
         log_request(method, self.path, body)
         if mode == "silent":
