@@ -35,7 +35,7 @@
 
 #include "tools/ctl/admin_client.h"
 #include "tools/ctl/daemon.h"
-#include "tools/ctl/json_read.h"
+#include "json.h"
 #include "tools/ctl/reload.h"
 #include "tools/ctl/status.h"
 

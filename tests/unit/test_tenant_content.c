@@ -17,7 +17,7 @@
 #include <cmocka.h>
 
 #include "tools/tenant/content.h"
-#include "tools/tenant/json.h"
+#include "json.h"
 #include "tools/tenant/options.h"
 #include "tools/tenant/report.h"
 
@@ -386,25 +386,25 @@ test_json_find(void **state)
 	struct json_span v;
 
 	(void)state;
-	assert_true(json_find_string(span(hello), "message", out, sizeof(out)));
+	assert_true(json_get_string(span(hello), "maintenance.message", out, sizeof(out)));
 	assert_string_equal(out, "Back at 6 \"sharp\"");
-	assert_true(json_find(span(hello), "maintenance", &v));
+	assert_true(json_get(span(hello), "maintenance", &v));
 	assert_int_equal(v.ptr[0], '{');
 	assert_int_equal(v.ptr[v.len - 1], '}');
-	assert_true(json_find_string(v, "mode", out, sizeof(out)));
+	assert_true(json_get_string(v, "mode", out, sizeof(out)));
 	assert_string_equal(out, "drain");
-	assert_false(json_find(span(hello), "max_block_bytes", &v));
+	assert_false(json_get(span(hello), "max_block_bytes", &v));
 	/* A key spelled inside a string value is no key. */
-	assert_true(json_find_string(span("{\"message\":\"\\\"error\\\":1\",\"error\":\"x\"}"), "error",
+	assert_true(json_get_string(span("{\"message\":\"\\\"error\\\":1\",\"error\":\"x\"}"), "error",
 				     out, sizeof(out)));
 	assert_string_equal(out, "x");
-	assert_true(json_find_uint(span("{ \"block\" : 7 , \"bytes\" : 1048576 }"), "bytes", &n));
+	assert_true(json_get_uint(span("{ \"block\" : 7 , \"bytes\" : 1048576 }"), "bytes", &n));
 	assert_int_equal(n, 1048576);
-	assert_false(json_find_uint(span("{\"bytes\":18446744073709551616}"), "bytes", &n));
-	assert_false(json_find_uint(span("{\"bytes\":-1}"), "bytes", &n));
-	assert_false(json_find_string(span("{\"bytes\":1}"), "bytes", out, sizeof(out)));
-	assert_false(json_find(span("{\"message\":\"unterminated"), "message", &v));
-	assert_false(json_find(span("{\"a\":{\"b\":1"), "a", &v));
+	assert_false(json_get_uint(span("{\"bytes\":18446744073709551616}"), "bytes", &n));
+	assert_false(json_get_uint(span("{\"bytes\":-1}"), "bytes", &n));
+	assert_false(json_get_string(span("{\"bytes\":1}"), "bytes", out, sizeof(out)));
+	assert_false(json_get(span("{\"message\":\"unterminated"), "message", &v));
+	assert_false(json_get(span("{\"a\":{\"b\":1"), "a", &v));
 }
 
 static void

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "admin_client.h"
-#include "json_read.h"
+#include "json.h"
 #include "reload.h"
 #include "status.h"
 #include "value.h"

@@ -27,7 +27,7 @@
 
 #include "admin_client.h"
 #include "daemon.h"
-#include "json_read.h"
+#include "json.h"
 
 /* GET /status: a 200 answer holding a JSON object, as doc (a span of
  * reply->body; admin_reply_free() the reply). Any other answer is

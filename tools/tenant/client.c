@@ -169,8 +169,8 @@ finish_answer(const struct call *call, struct answer *ans)
 	if (ans->status < 300)
 		return;
 	text = (struct json_span){ ans->text, text_len };
-	json_find_string(text, "error", ans->code, sizeof(ans->code));
-	if (!json_find_string(text, "message", ans->message, sizeof(ans->message)) ||
+	json_get_string(text, "error", ans->code, sizeof(ans->code));
+	if (!json_get_string(text, "message", ans->message, sizeof(ans->message)) ||
 	    ans->message[0] == '\0')
 		snprintf(ans->message, sizeof(ans->message), "%u %s", ans->status,
 			 http_status_text(ans->status));
@@ -308,14 +308,14 @@ parse_hello(const struct answer *ans, struct hello *hello)
 		answer_failure(ans, &hello->why);
 		return;
 	}
-	if (json_find_uint(text, "max_block_bytes", &hello->max_block_bytes) &&
+	if (json_get_uint(text, "max_block_bytes", &hello->max_block_bytes) &&
 	    (hello->max_block_bytes == 0 || hello->max_block_bytes > TSP_BLOCK_MAX))
 		hello->max_block_bytes = TSP_BLOCK_MAX;
-	if (json_find(text, "maintenance", &m) && m.len > 0 && m.ptr[0] == '{') {
+	if (json_get(text, "maintenance", &m) && m.len > 0 && m.ptr[0] == '{') {
 		n->present = true;
-		json_find_string(m, "mode", n->mode, sizeof(n->mode));
-		json_find_string(m, "since", n->since, sizeof(n->since));
-		json_find_string(m, "message", n->message, sizeof(n->message));
+		json_get_string(m, "mode", n->mode, sizeof(n->mode));
+		json_get_string(m, "since", n->since, sizeof(n->since));
+		json_get_string(m, "message", n->message, sizeof(n->message));
 	} else if (ans->maintenance[0] != '\0') {
 		n->present = true;
 	}

@@ -82,7 +82,7 @@ take_replica(struct task_run *r)
 {
 	struct json_span text = { r->ans.text, strlen(r->ans.text) };
 
-	json_find_string(text, "replica", r->t->replica, sizeof(r->t->replica));
+	json_get_string(text, "replica", r->t->replica, sizeof(r->t->replica));
 }
 
 /* --pause-at: announce PATH.reached, then wait for PATH.go (bounded). */

@@ -1,5 +1,6 @@
 /*
- * tools/ctl/json_read.h: reading the admin endpoint's JSON answers.
+ * protocol/json.h: reading JSON answers (the repository's TSP/1 answers, the
+ * admin endpoint's status)
  *
  * No tree is built: values are spans of the original text, found by a path
  * of member names ("maintenance.draining.tasks") or by iterating over an
@@ -8,8 +9,8 @@
  * so a truncated or garbled answer is reported, never misread. Pure; never
  * allocates.
  */
-#ifndef SLUICE_CTL_JSON_READ_H
-#define SLUICE_CTL_JSON_READ_H
+#ifndef SLUICE_JSON_H
+#define SLUICE_JSON_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,12 +1,12 @@
 /*
- * tools/ctl/json_read.c: spans of a JSON text, checked as they are skipped
- * (see json_read.h).
+ * protocol/json.c: spans of a JSON text, checked as they are skipped
+ * (see json.h).
  */
 #include "autoconfig.h"
 
 #include <string.h>
 
-#include "json_read.h"
+#include "json.h"
 
 static const char *skip_ws(const char *p, const char *end)
 {
@@ -313,6 +313,7 @@ bool json_string(struct json_span value, char *out, size_t size)
 {
 	const char *p = value.ptr, *end = value.ptr + value.len;
 	size_t o = 0;
+	bool cut = false;
 
 	if (size == 0 || value.len < 2 || *p != '"' || skip_string(p, end) != end)
 		return false;
@@ -326,13 +327,15 @@ bool json_string(struct json_span value, char *out, size_t size)
 		} else {
 			bytes[0] = *p++;
 		}
-		if (o + n > size - 1)
+		if (o + n > size - 1) {
+			cut = true;
 			break;
+		}
 		memcpy(out + o, bytes, n);
 		o += n;
 	}
 	/* A cut inside a raw multi-byte character: drop its leading bytes. */
-	if (p < end) {
+	if (cut) {
 		size_t i = o;
 		while (i > 0 && ((unsigned char)out[i - 1] & 0xc0) == 0x80)
 			i--;
