@@ -313,6 +313,23 @@ static bool idle(const struct conn *c)
 	       c->head_started == 0 && c->in_held == 0;
 }
 
+/* Between messages with nothing buffered, a connection holds no buffers and
+ * no framers: thousands of idle tenants cost little more than their TLS
+ * state (which SSL_MODE_RELEASE_BUFFERS keeps small too). */
+static void release_idle_memory(struct conn *c)
+{
+	buffer_fini(&c->in);
+	buffer_fini(&c->out);
+	if (c->requests != NULL && http_framer_idle(c->requests)) {
+		http_framer_free(c->requests);
+		c->requests = NULL;
+	}
+	if (c->responses != NULL && http_framer_idle(c->responses)) {
+		http_framer_free(c->responses);
+		c->responses = NULL;
+	}
+}
+
 static void conn_watch(struct conn *c)
 {
 	struct ev_loop *loop = c->server->loop;
@@ -326,10 +343,8 @@ static void conn_watch(struct conn *c)
 		endpoint_watch(&c->tenant, loop, true, false);
 		return;
 	}
-	if (idle(c) && buffer_length(&c->in) == 0 && buffer_length(&c->out) == 0) {
-		buffer_fini(&c->in); /* idle connections hold no buffers */
-		buffer_fini(&c->out);
-	}
+	if (idle(c) && buffer_length(&c->in) == 0 && buffer_length(&c->out) == 0)
+		release_idle_memory(c);
 	want_read = c->read_requests && !c->tenant_eof &&
 		    (c->in.data == NULL || buffer_room(&c->in) > 0);
 	if (c->reading != NULL && !want_read)
@@ -527,10 +542,6 @@ static bool conn_setup(struct conn *c, int fd)
 {
 	SSL *ssl = NULL;
 
-	c->requests = http_framer_new(HTTP_KIND_REQUEST, &c->rc->limits);
-	c->responses = http_framer_new(HTTP_KIND_RESPONSE, &c->rc->limits);
-	if (c->requests == NULL || c->responses == NULL)
-		return false;
 	if (c->rc->tls != NULL) {
 		ssl = SSL_new(c->rc->tls);
 		if (ssl == NULL || SSL_set_fd(ssl, fd) != 1) {

@@ -109,7 +109,7 @@ struct conn {
 	size_t in_forward, in_drop, in_held;
 	struct buffer out;           /* repository -> tenant */
 	size_t out_ready, out_held;
-	struct http_framer *requests, *responses;
+	struct http_framer *requests, *responses; /* allocated while there is something to frame */
 	bool response_in_body;       /* the response framer is past a head */
 
 	struct exchange *queue_head, *queue_tail;

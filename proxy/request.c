@@ -166,9 +166,10 @@ static void on_end(struct conn *c)
 /* The tenant closed its side and every byte it sent was framed. */
 static bool on_tenant_eof(struct conn *c)
 {
-	struct http_event ev;
+	struct http_event ev = { .type = HTTP_EV_NONE };
 
-	http_framer_eof(c->requests, &ev);
+	if (c->requests != NULL)
+		http_framer_eof(c->requests, &ev);
 	if (ev.type == HTTP_EV_ERROR) {
 		conn_log(c, CONFIG_LOG_INFO, "the tenant closed the connection in the middle of a request");
 		c->doomed = true; /* nobody is left to answer, and the repository saw a cut request */
@@ -223,9 +224,21 @@ bool request_pump(struct conn *c)
 		const char *p = conn_span_at(&c->in, c->in_forward + c->in_held, &len);
 		struct http_event ev;
 
-		if (len == 0 && c->tenant_eof && http_framer_idle(c->requests) && c->reading == NULL &&
-		    c->in_held == 0)
+		if (len == 0 && c->tenant_eof && c->reading == NULL && c->in_held == 0 &&
+		    (c->requests == NULL || http_framer_idle(c->requests)))
 			return on_tenant_eof(c);
+		if (c->requests == NULL) {
+			/* Framers exist while there is something to frame (idle
+			 * connections hold none: conn_watch frees them). */
+			if (len == 0)
+				break;
+			c->requests = http_framer_new(HTTP_KIND_REQUEST, &c->rc->limits);
+			if (c->requests == NULL) {
+				conn_log(c, CONFIG_LOG_ERROR, "out of memory for a request framer; closing");
+				c->doomed = true;
+				return false;
+			}
+		}
 		fed = http_framer_feed(c->requests, p, len, &ev);
 		c->in_held += fed;
 		if (!handle_event(c, &ev, fed)) {

@@ -235,6 +235,12 @@ static bool frame_response(struct conn *c, struct exchange *ex)
 	const char *p = conn_span_at(&c->out, c->out_ready + c->out_held, &len);
 	struct http_event ev;
 
+	if (c->responses == NULL &&
+	    (c->responses = http_framer_new(HTTP_KIND_RESPONSE, &c->rc->limits)) == NULL) {
+		conn_log(c, CONFIG_LOG_ERROR, "out of memory for a response framer; closing");
+		c->doomed = true;
+		return false;
+	}
 	if (!ex->response_started) {
 		ex->response_started = true;
 		if (ex->head_method)
