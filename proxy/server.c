@@ -357,7 +357,10 @@ static bool start(struct server *s, const struct options *options, int *ready_fd
 		return false;
 	if (s->pidfile[0] != '\0' && !daemon_write_pidfile(s->pidfile, err, err_size)) {
 		s->pidfile[0] = '\0';
-		return false;
+		if (!options->foreground)
+			return false;
+		/* In the foreground a supervisor (or a terminal) holds the process. */
+		log_warn("%s; running without one (sluicectl finds no process to signal)", err);
 	}
 	s->loop = ev_default_loop(EVFLAG_AUTO);
 	jobs_limits_from(cfg, &limits);
