@@ -271,6 +271,23 @@ tsp_job_open() {
 	printf '\r\n'
 }
 
+# e2e_finish: stop every process this test started (so that sanitizers write
+# their exit reports), then one last test: no sanitizer report in any log.
+# Count it in tap_plan. The exit status says whether every test passed.
 e2e_finish() {
+	local pid reports
+	for pid in "${E2E_PIDS[@]}"; do
+		kill -TERM "$pid" 2>/dev/null
+	done
+	for pid in "${E2E_PIDS[@]}"; do
+		e2e_wait_exit "$pid" 10
+	done
+	reports=$(grep -l -e 'ERROR: AddressSanitizer' -e 'ERROR: LeakSanitizer' -e 'runtime error:' \
+		"$E2E_TMP"/*.log "$E2E_TMP"/*.err 2>/dev/null)
+	if [ -n "$reports" ]; then
+		tap_not_ok "no sanitizer report in the logs" $reports
+	else
+		tap_ok "no sanitizer report in the logs"
+	fi
 	[ "$TAP_FAILED" -eq 0 ]
 }
