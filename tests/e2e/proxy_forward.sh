@@ -5,7 +5,7 @@
 . "${SLUICE_SRCDIR:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 e2e_setup
 [ -x "$SLUICE_REPO" ] || skip_all "sluice-repo not built"
-tap_plan 9
+tap_plan 8
 
 e2e_make_ca
 e2e_make_cert server 127.0.0.1

@@ -6,7 +6,7 @@
 # connection closes.
 . "${SLUICE_SRCDIR:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 e2e_setup
-tap_plan 11
+tap_plan 10
 
 e2e_make_ca
 e2e_make_cert server 127.0.0.1

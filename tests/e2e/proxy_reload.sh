@@ -7,7 +7,7 @@
 . "${SLUICE_SRCDIR:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 e2e_setup
 [ -x "$SLUICE_REPO" ] || skip_all "sluice-repo not built"
-tap_plan 15
+tap_plan 14
 
 e2e_make_ca
 e2e_make_cert first first.example
