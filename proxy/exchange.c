@@ -76,6 +76,8 @@ static void settle(struct conn *c, struct exchange *ex)
 	settle_record(c, ex, answered ? ex->status : 0);
 	if (!answered)
 		ex->status = 0; /* the access log shows that no answer went out */
+	if (ex->classified)
+		server_count_message(c->server, ex->req.category, ex->decision);
 	access_line(c, ex);
 	if (c->reading == ex)
 		c->reading = NULL;

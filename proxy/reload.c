@@ -5,8 +5,10 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "log.h"
+#include "notify.h"
 #include "reload.h"
 #include "runconf.h"
 #include "server.h"
@@ -35,6 +37,21 @@ static void log_change(const struct config_change *change, void *user)
 		 change->old_text[0] ? change->old_text : "(empty)");
 }
 
+/* For GET /status: the outcome of the latest reload, whoever asked for it. */
+static void remember(struct server *s, bool ok, const char *err)
+{
+	struct server_reload_log *last = &s->last_reload;
+
+	last->happened = true;
+	last->ok = ok;
+	last->at = time(NULL);
+	last->generation = s->conf->serial;
+	snprintf(last->error, sizeof last->error, "%s", ok ? "" : err);
+	if (ok)
+		s->loaded_at = last->at;
+	notify_reloaded(s);
+}
+
 bool reload_run_verbose(struct server *s, char *err, size_t err_size)
 {
 	struct sluice_config *cfg;
@@ -44,6 +61,7 @@ bool reload_run_verbose(struct server *s, char *err, size_t err_size)
 	char why[RUNCONF_ERROR_MAX];
 
 	log_notice("reloading %s", s->config_path);
+	notify_reloading();
 	if (!config_load(s->config_path, &cfg, &cerr)) {
 		snprintf(err, err_size, "%s", cerr.message);
 		goto failed;
@@ -66,10 +84,12 @@ bool reload_run_verbose(struct server *s, char *err, size_t err_size)
 	log_notice("reloaded %s: configuration %llu, %u changed key%s%s", s->config_path,
 		   (unsigned long long)rc->serial, diff.changed, diff.changed == 1 ? "" : "s",
 		   diff.restart > 0 ? ", some need a restart" : "");
+	remember(s, true, NULL);
 	return true;
 failed:
 	s->counters.reload_failures++;
 	log_err("reload failed: %s; the running configuration stays", err);
+	remember(s, false, err);
 	return false;
 }
 

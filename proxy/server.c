@@ -14,10 +14,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "admin.h"
 #include "conn.h"
 #include "daemon.h"
 #include "listener.h"
 #include "log.h"
+#include "notify.h"
 #include "server.h"
 
 #define ERROR_MAX 1024
@@ -82,6 +84,53 @@ void server_policy_tick(struct server *s)
 
 	if (policy_tick(s->policy, s->jobs, server_clock(), &change))
 		server_log_policy_change(s, &change);
+}
+
+/* ---- counters ---- */
+
+static const char *const decision_words[SERVER_DECISION_COUNT] = {
+	[SERVER_FORWARDED] = "forwarded",
+	[SERVER_REFUSED_MAINTENANCE] = "refused maintenance",
+	[SERVER_REFUSED_DISABLED] = "refused disabled",
+	[SERVER_REFUSED_BUSY] = "refused busy",
+	[SERVER_HELLO_NOTICE] = "hello notice",
+	[SERVER_ANSWERED_ERROR] = "error",
+};
+
+static const char *const decision_labels[SERVER_DECISION_COUNT] = {
+	[SERVER_FORWARDED] = "forwarded",
+	[SERVER_REFUSED_MAINTENANCE] = "refused_maintenance",
+	[SERVER_REFUSED_DISABLED] = "refused_disabled",
+	[SERVER_REFUSED_BUSY] = "refused_busy",
+	[SERVER_HELLO_NOTICE] = "hello_notice",
+	[SERVER_ANSWERED_ERROR] = "error",
+};
+
+void server_count_message(struct server *s, enum tsp_category category, const char *decision)
+{
+	enum server_decision d = SERVER_ANSWERED_ERROR;
+
+	if ((unsigned)category >= TSP_CAT_COUNT)
+		return;
+	for (int i = 0; decision != NULL && i < SERVER_DECISION_COUNT; i++)
+		if (strcmp(decision, decision_words[i]) == 0)
+			d = (enum server_decision)i;
+	s->counters.messages[category][d]++;
+}
+
+const char *server_decision_name(enum server_decision decision)
+{
+	return (unsigned)decision < SERVER_DECISION_COUNT ? decision_labels[decision] : "unknown";
+}
+
+/* OpenSSL counts the handshakes of each context; a reload replaces the
+ * tenant context, and server_apply() banks the old one's count. */
+uint64_t server_tls_handshakes(const struct server *s)
+{
+	uint64_t now = s->conf != NULL && s->conf->tls != NULL
+		       ? (uint64_t)SSL_CTX_sess_accept_good(s->conf->tls) : 0;
+
+	return s->counters.tls_handshakes_retired + now;
 }
 
 /* ---- connections and their addresses ---- */
@@ -219,6 +268,8 @@ bool server_apply(struct server *s, struct runconf *rc, char *err, size_t err_si
 		log_warn("[limits]: the job table kept its previous bounds");
 	server_log_policy_change(s, &change);
 	server_policy_tick(s);
+	if (s->conf != NULL && s->conf != rc && s->conf->tls != NULL)
+		s->counters.tls_handshakes_retired += (uint64_t)SSL_CTX_sess_accept_good(s->conf->tls);
 	if (s->ticket_rotation.repeat != rotation) {
 		ev_timer_stop(s->loop, &s->ticket_rotation);
 		ev_timer_set(&s->ticket_rotation, rotation, rotation);
@@ -246,6 +297,7 @@ static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)
 
 	jobs_expire(s->jobs, server_clock(), expired, s);
 	server_policy_tick(s);
+	notify_status(s);
 }
 
 static void on_ticket_rotation(struct ev_loop *loop, ev_timer *w, int revents)
@@ -286,6 +338,7 @@ void server_stop(struct server *s)
 		return;
 	}
 	s->stopping = true;
+	notify_stopping();
 	listeners_close(s);
 	log_notice("stopping: no new connections; %zu open, allowed %.1f s to finish", s->conn_count, bound);
 	for (c = s->conns; c != NULL; c = next) {
@@ -375,12 +428,15 @@ static bool start(struct server *s, const struct options *options, int *ready_fd
 		return false;
 	signals_start(s);
 	listeners_start(s);
+	if (!admin_open(s, err, err_size))
+		return false;
 	if (s->ready_file[0] != '\0' && !listeners_write_ready_file(s, s->ready_file, err, err_size))
 		return false;
 	/* Last: everything that needs root (ports, files) is open. */
 	if (!daemon_drop_privileges(cfg->proxy.user, err, err_size))
 		return false;
 	log_started(s);
+	notify_ready(s);
 	return true;
 }
 
@@ -388,6 +444,7 @@ static void cleanup(struct server *s)
 {
 	abort_all(s);
 	listeners_close(s);
+	admin_close(s);
 	if (s->loop != NULL) {
 		signals_stop(s);
 		ev_timer_stop(s->loop, &s->tick);
@@ -419,6 +476,8 @@ int server_run(struct sluice_config *cfg, const struct options *options)
 		return EXIT_FAILURE;
 	}
 	snprintf(s->pidfile, sizeof s->pidfile, "%s", cfg->proxy.pidfile);
+	s->started_at = server_clock();
+	s->loaded_at = time(NULL);
 	s->ticket_keys = tls_ticket_keys_new();
 	s->conf = s->ticket_keys == NULL ? NULL
 		  : runconf_new(cfg, cfg->tls.enabled, s->ticket_keys, 1, err, sizeof err);

@@ -31,6 +31,17 @@
 struct conn;
 struct listener;
 
+/* What became of a classified message, per category (sluice_messages_total). */
+enum server_decision {
+	SERVER_FORWARDED = 0,
+	SERVER_REFUSED_MAINTENANCE,
+	SERVER_REFUSED_DISABLED,
+	SERVER_REFUSED_BUSY,
+	SERVER_HELLO_NOTICE,
+	SERVER_ANSWERED_ERROR,      /* the proxy's other answers (4xx, 502, 504) */
+	SERVER_DECISION_COUNT
+};
+
 /* For the status endpoint and the log (issue 6 reads these). */
 struct server_counters {
 	uint64_t connections;           /* accepted */
@@ -47,6 +58,17 @@ struct server_counters {
 	uint64_t bytes_out;             /* to tenants */
 	uint64_t reloads;
 	uint64_t reload_failures;
+	uint64_t tls_handshakes_retired; /* completed on tenant TLS contexts a reload replaced */
+	uint64_t messages[TSP_CAT_COUNT][SERVER_DECISION_COUNT]; /* counted when settled */
+};
+
+/* The latest reload, by SIGHUP or POST /reload (status endpoint). */
+struct server_reload_log {
+	bool happened;
+	bool ok;
+	time_t at;
+	uint64_t generation;            /* in force after it */
+	char error[1024];               /* failed: "FILE:LINE: ..." */
 };
 
 /* Open connections from one client address. */
@@ -75,6 +97,10 @@ struct server {
 	ev_timer accept_backoff;        /* listeners paused after EMFILE/ENFILE */
 	struct signal_watchers signals;
 	bool stopping;
+	struct admin *admin;            /* the admin endpoint; NULL when none is configured */
+	double started_at;              /* server_clock() at start-up */
+	time_t loaded_at;               /* when the running configuration was loaded */
+	struct server_reload_log last_reload;
 	char config_path[SERVER_PATH_MAX]; /* absolute: reload works after chdir("/") */
 	char ready_file[SERVER_PATH_MAX];  /* absolute; "" = none */
 	char pidfile[SERVER_PATH_MAX];     /* written at start ("" = none); removed at exit */
@@ -104,6 +130,14 @@ enum server_admission server_admit(struct server *s, const struct sockaddr *peer
 /* Link a new connection (its busy flag set) and count it for its address. */
 void server_conn_added(struct server *s, struct conn *c, const struct sockaddr *peer);
 void server_conn_removed(struct server *s, struct conn *c);
+
+/* Count a settled message under its category and the decision string it
+ * carries ("forwarded", "refused maintenance", ...; NULL: an error answer). */
+void server_count_message(struct server *s, enum tsp_category category, const char *decision);
+/* The label of a decision in sluice_messages_total and the status counters. */
+const char *server_decision_name(enum server_decision decision);
+/* Tenant TLS handshakes completed since start-up. */
+uint64_t server_tls_handshakes(const struct server *s);
 
 /* TERM/INT: stop accepting, let connections finish up to [timeouts] shutdown. */
 void server_stop(struct server *s);

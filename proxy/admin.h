@@ -1,0 +1,40 @@
+/*
+ * proxy/admin.h: the admin endpoint (issue 6): HTTP/1.1 on [admin] socket (a
+ * UNIX socket, mode [admin] socket_mode) and optionally on [admin] listen (a
+ * loopback TCP address, for Prometheus).
+ *
+ *   GET  /status   200 JSON (admin_status.c)
+ *   GET  /metrics  200 Prometheus text format 0.0.4 (metrics.c)
+ *   GET  /health   200 "active", or 503 with the state word
+ *   POST /reload   the SIGHUP reload (reload.c), answered once it is done:
+ *                  200 {"result":"ok","generation":N} or
+ *                  422 {"result":"failed","error":"FILE:LINE: ...","generation":N}
+ *   else           404 / 405 in the proxy's error shape (respond.h)
+ *
+ * Requests are framed by protocol/http.h, one at a time per client (pipelined
+ * requests wait in a small buffer), bodies refused, every client bounded in
+ * bytes and idle time and their number capped; nothing blocks the loop but
+ * the reload itself, which SIGHUP runs in the loop too. The endpoint only
+ * reads state: maintenance is changed through the INI file alone.
+ */
+#ifndef SLUICE_ADMIN_H
+#define SLUICE_ADMIN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct server;
+
+#define ADMIN_CLIENTS_MAX 64          /* open admin connections; more are closed at once */
+#define ADMIN_IDLE_SECONDS 10.0       /* a client silent this long is closed */
+#define ADMIN_ANSWER_MAX (16u << 20)  /* the largest answer (a status of a huge draining set) */
+
+/* Create the sockets (a stale UNIX socket file from a crashed run is
+ * replaced; one a live process answers on is an error) and start serving.
+ * True with nothing done when no admin socket is configured. False with err
+ * naming the key and the fix. Needs s->loop. */
+bool admin_open(struct server *s, char *err, size_t err_size);
+/* Close every client and socket and remove the socket file. */
+void admin_close(struct server *s);
+
+#endif

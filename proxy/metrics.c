@@ -1,0 +1,98 @@
+/*
+ * proxy/metrics.c: the GET /metrics exposition, Prometheus text format 0.0.4
+ * (see admin_view.h). Every family has its HELP and TYPE lines; counters end
+ * in _total; label values are escaped.
+ */
+#include "autoconfig.h"
+
+#include "admin_view.h"
+
+static void family(struct textbuf *t, const char *name, const char *type, const char *help)
+{
+	textbuf_printf(t, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void gauge(struct textbuf *t, const char *name, const char *help, double value)
+{
+	family(t, name, "gauge", help);
+	textbuf_printf(t, "%s %.17g\n", name, value);
+}
+
+static void counter(struct textbuf *t, const char *name, const char *help, uint64_t value)
+{
+	family(t, name, "counter", help);
+	textbuf_printf(t, "%s %llu\n", name, (unsigned long long)value);
+}
+
+static void put_maintenance(const struct admin_view *v, struct textbuf *t)
+{
+	struct policy_status st;
+	bool on;
+
+	policy_status(v->policy, v->jobs, v->now, &st);
+	on = st.state != POLICY_OFF;
+	gauge(t, "sluice_maintenance_state",
+	      "Maintenance state: 0 active, 1 draining, 2 maintenance (drained).",
+	      admin_state_number(st.state));
+	gauge(t, "sluice_draining_tasks", "Tasks open when maintenance began that have not finished yet.",
+	      (double)st.draining_tasks);
+	gauge(t, "sluice_draining_agent_jobs",
+	      "Standalone-agent backup jobs open when maintenance began that have not closed yet.",
+	      (double)st.draining_jobs);
+	gauge(t, "sluice_drain_seconds", "Seconds since maintenance went on; 0 while it is off.",
+	      on && v->now > st.since ? v->now - st.since : 0.0);
+}
+
+static void put_messages(const struct admin_view *v, struct textbuf *t)
+{
+	family(t, "sluice_messages_total", "counter",
+	       "TSP messages by category and by what sluice did with them, counted when answered.");
+	for (int cat = 0; cat < TSP_CAT_COUNT; cat++)
+		for (int d = 0; d < SERVER_DECISION_COUNT; d++) {
+			textbuf_printf(t, "sluice_messages_total{category=\"");
+			textbuf_label_value(t, tsp_category_name((enum tsp_category)cat));
+			textbuf_printf(t, "\",decision=\"%s\"} %llu\n",
+				       server_decision_name((enum server_decision)d),
+				       (unsigned long long)v->counters->messages[cat][d]);
+		}
+}
+
+static void put_traffic(const struct admin_view *v, struct textbuf *t)
+{
+	const struct server_counters *c = v->counters;
+
+	family(t, "sluice_bytes_total", "counter", "Bytes from tenants (in) and to tenants (out).");
+	textbuf_printf(t, "sluice_bytes_total{direction=\"in\"} %llu\n", (unsigned long long)c->bytes_in);
+	textbuf_printf(t, "sluice_bytes_total{direction=\"out\"} %llu\n", (unsigned long long)c->bytes_out);
+	gauge(t, "sluice_connections", "Open tenant connections.", (double)v->connections);
+	gauge(t, "sluice_connections_max", "[proxy] max_connections.", v->cfg->proxy.max_connections);
+	counter(t, "sluice_tls_handshakes_total", "Tenant TLS handshakes completed.", v->tls_handshakes);
+	counter(t, "sluice_tls_handshake_failures_total", "Tenant TLS handshakes that failed or timed out.",
+		c->handshake_failures);
+	family(t, "sluice_jobs_open", "gauge", "Jobs in the job table, by category.");
+	for (int cat = TSP_CAT_BACKUP; cat < TSP_CAT_COUNT; cat++)
+		textbuf_printf(t, "sluice_jobs_open{category=\"%s\"} %zu\n",
+			       tsp_category_name((enum tsp_category)cat),
+			       jobs_count_category(v->jobs, (enum tsp_category)cat));
+}
+
+static void put_config(const struct admin_view *v, struct textbuf *t)
+{
+	family(t, "sluice_reloads_total", "counter", "Configuration reloads (SIGHUP or POST /reload) by result.");
+	textbuf_printf(t, "sluice_reloads_total{result=\"ok\"} %llu\n",
+		       (unsigned long long)v->counters->reloads);
+	textbuf_printf(t, "sluice_reloads_total{result=\"failed\"} %llu\n",
+		       (unsigned long long)v->counters->reload_failures);
+	gauge(t, "sluice_config_generation", "The running configuration: 1 at start, +1 per successful reload.",
+	      (double)v->generation);
+	gauge(t, "sluice_uptime_seconds", "Seconds since sluice started.",
+	      v->now > v->started_at ? v->now - v->started_at : 0.0);
+}
+
+void metrics_text(const struct admin_view *v, struct textbuf *out)
+{
+	put_maintenance(v, out);
+	put_messages(v, out);
+	put_traffic(v, out);
+	put_config(v, out);
+}
