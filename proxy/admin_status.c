@@ -38,6 +38,20 @@ int admin_state_number(enum policy_state state)
 	return strcmp(word, "active") == 0 ? 0 : strcmp(word, "draining") == 0 ? 1 : 2;
 }
 
+const char *admin_decision_label(enum server_decision decision)
+{
+	static const char *const labels[SERVER_DECISION_COUNT] = {
+		[SERVER_FORWARDED] = "forwarded",
+		[SERVER_REFUSED_MAINTENANCE] = "refused_maintenance",
+		[SERVER_REFUSED_DISABLED] = "refused_disabled",
+		[SERVER_REFUSED_BUSY] = "refused_busy",
+		[SERVER_HELLO_NOTICE] = "hello_notice",
+		[SERVER_ANSWERED_ERROR] = "error",
+	};
+
+	return (unsigned)decision < SERVER_DECISION_COUNT ? labels[decision] : "unknown";
+}
+
 time_t admin_view_wall(const struct admin_view *v, double mono)
 {
 	return v->wall_now - (time_t)floor(v->now - mono);
@@ -191,7 +205,7 @@ static void put_counters(const struct admin_view *v, struct textbuf *t)
 		textbuf_printf(t, "%s\"%s\":{", cat ? "," : "", tsp_category_name((enum tsp_category)cat));
 		for (int d = 0; d < SERVER_DECISION_COUNT; d++)
 			textbuf_printf(t, "%s\"%s\":%llu", d ? "," : "",
-				       server_decision_name((enum server_decision)d),
+				       admin_decision_label((enum server_decision)d),
 				       (unsigned long long)c->messages[cat][d]);
 		textbuf_printf(t, "}");
 	}

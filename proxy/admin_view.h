@@ -44,6 +44,8 @@ struct admin_view {
 const char *admin_state_word(enum policy_state state);
 /* 0 active, 1 draining, 2 maintenance: sluice_maintenance_state. */
 int admin_state_number(enum policy_state state);
+/* The label of a decision in sluice_messages_total and the status counters. */
+const char *admin_decision_label(enum server_decision decision);
 /* The wall-clock time of a moment on the view's monotonic clock. */
 time_t admin_view_wall(const struct admin_view *v, double mono);
 

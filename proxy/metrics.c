@@ -52,7 +52,7 @@ static void put_messages(const struct admin_view *v, struct textbuf *t)
 			textbuf_printf(t, "sluice_messages_total{category=\"");
 			textbuf_label_value(t, tsp_category_name((enum tsp_category)cat));
 			textbuf_printf(t, "\",decision=\"%s\"} %llu\n",
-				       server_decision_name((enum server_decision)d),
+				       admin_decision_label((enum server_decision)d),
 				       (unsigned long long)v->counters->messages[cat][d]);
 		}
 }

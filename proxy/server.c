@@ -97,15 +97,6 @@ static const char *const decision_words[SERVER_DECISION_COUNT] = {
 	[SERVER_ANSWERED_ERROR] = "error",
 };
 
-static const char *const decision_labels[SERVER_DECISION_COUNT] = {
-	[SERVER_FORWARDED] = "forwarded",
-	[SERVER_REFUSED_MAINTENANCE] = "refused_maintenance",
-	[SERVER_REFUSED_DISABLED] = "refused_disabled",
-	[SERVER_REFUSED_BUSY] = "refused_busy",
-	[SERVER_HELLO_NOTICE] = "hello_notice",
-	[SERVER_ANSWERED_ERROR] = "error",
-};
-
 void server_count_message(struct server *s, enum tsp_category category, const char *decision)
 {
 	enum server_decision d = SERVER_ANSWERED_ERROR;
@@ -116,11 +107,6 @@ void server_count_message(struct server *s, enum tsp_category category, const ch
 		if (strcmp(decision, decision_words[i]) == 0)
 			d = (enum server_decision)i;
 	s->counters.messages[category][d]++;
-}
-
-const char *server_decision_name(enum server_decision decision)
-{
-	return (unsigned)decision < SERVER_DECISION_COUNT ? decision_labels[decision] : "unknown";
 }
 
 /* OpenSSL counts the handshakes of each context; a reload replaces the

@@ -134,8 +134,6 @@ void server_conn_removed(struct server *s, struct conn *c);
 /* Count a settled message under its category and the decision string it
  * carries ("forwarded", "refused maintenance", ...; NULL: an error answer). */
 void server_count_message(struct server *s, enum tsp_category category, const char *decision);
-/* The label of a decision in sluice_messages_total and the status counters. */
-const char *server_decision_name(enum server_decision decision);
 /* Tenant TLS handshakes completed since start-up. */
 uint64_t server_tls_handshakes(const struct server *s);
 
