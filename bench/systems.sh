@@ -37,6 +37,16 @@ certificates_make() {
 	cat "$CERT" "$KEY" > "$PEM"
 }
 
+# static_upstream_start: nginx serving the www/ tree over plain HTTP, the
+# upstream of the idle workload; sets STATIC_ADDR. It stays up for the run.
+static_upstream_start() {
+	local W_RESUME=on W_REFUSE=0 W_UPSTREAM=none
+	SYS_DIR=$BENCH_TMP/static-upstream
+	mkdir -p "$SYS_DIR"
+	nginx_start nginx-origin.conf.in plain
+	STATIC_ADDR=$SYS_ADDR
+}
+
 # repo_start NAME [ARGS...]: sluice-repo on a free port; sets REPO_ADDR.
 repo_start() {
 	local name=$1 dir=$BENCH_TMP/$1
@@ -55,12 +65,12 @@ system_start() {
 	rm -rf "$SYS_DIR"
 	mkdir -p "$SYS_DIR"
 	case $name in
-	direct) nginx_start nginx-origin.conf.in ;;
+	direct) nginx_start nginx-origin.conf.in ssl ;;
 	sluice) sluice_start off ;;
 	sluice-maint) sluice_start on ;;
 	haproxy) haproxy_start "" ;;
 	haproxy64k) haproxy_start "tune.bufsize 65536" ;;
-	nginx) nginx_start nginx-proxy.conf.in ;;
+	nginx) nginx_start nginx-proxy.conf.in ssl ;;
 	*) die "unknown system $name (known: $ALL_SYSTEMS)" ;;
 	esac
 }
@@ -105,16 +115,18 @@ haproxy_start() {
 	SYS_ADDR=127.0.0.1:$port
 }
 
+# nginx_start TEMPLATE ssl|plain
 nginx_start() {
-	local port user_line="" tickets=on cache=none action="proxy_pass http://repository;"
+	local port user_line="" tickets=on cache=none action="proxy_pass http://repository;" tls=""
 	port=$(free_port)
 	[[ $(id -u) == 0 ]] && user_line="user root;" # workers must read the scratch directory
 	[[ $W_RESUME == off ]] && tickets=off cache=off
 	[[ $W_REFUSE == 1 ]] && action="default_type application/json; add_header Tsp-Maintenance drain always; return 503 '$REFUSAL_BODY';"
+	[[ $2 == ssl ]] && tls=ssl
 	fill_template "$BENCH_CONF/$1" PORT="$port" UPSTREAM="$W_UPSTREAM" DIR="$SYS_DIR" WWW="$BENCH_TMP/www" \
 		CERT="$CERT" KEY="$KEY" CIPHERS="$CIPHERS" CIPHERSUITES="$CIPHERSUITES" TICKETS=$tickets \
 		SESSION_CACHE=$cache USER_LINE="$user_line" NOFILE="$NOFILE" WORKER_CONNECTIONS=$((2 * MAXCONN + 64)) \
-		ECHO_MODULE="$ECHO_MODULE" ACTION="$action" > "$SYS_DIR/nginx.conf"
+		ECHO_MODULE="$ECHO_MODULE" ACTION="$action" LISTEN_TLS="$tls" > "$SYS_DIR/nginx.conf"
 	nginx -c "$SYS_DIR/nginx.conf" -e "$SYS_DIR/error.log" > "$SYS_DIR/log" 2>&1 &
 	SYS_PID=$!
 	bench_track "$SYS_PID"

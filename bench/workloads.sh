@@ -11,7 +11,9 @@
 #                close; tickets and session caches off: full handshakes), 16 connections
 #   hs-tls12     the same with the client capped at TLS 1.2
 #   idle         memory per idle TLS connection: RSS with IDLE_CONNS connections
-#                that each did one small GET, minus RSS at rest
+#                that each did one small GET, minus RSS at rest. Its upstream is
+#                nginx serving the same bytes (sluice-repo takes 4096 connections
+#                at most, and sluice keeps one repository connection per tenant)
 #   refuse       task opens of a backup job with maintenance on (drain): sluice
 #                refuses each with 503 and never asks the repository; the peers
 #                are set to answer the same 503 themselves, 64 connections
@@ -52,7 +54,7 @@ workload_set() {
 		if [[ $1 == hs-tls12 ]]; then W_CLIENT_CONF=$BENCH_TMP/client-tls12.cnf; fi
 		;;
 	idle)
-		W_KIND=idle W_N=$(pick 1000 "$IDLE_CONNS") W_URL=$RESTORE_TASK/blocks/1
+		W_KIND=idle W_N=$(pick 1000 "$IDLE_CONNS") W_URL=$RESTORE_TASK/blocks/1 W_UPSTREAM=$STATIC_ADDR
 		;;
 	refuse)
 		W_KIND=requests W_CONNS=64 W_N=$(pick 40000 120000) W_URL=/tsp/1/backup/jobs/bench-refused/tasks/t1
