@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,9 +34,22 @@ double server_clock(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* Wall-clock time of a monotonic instant. The offset between the two clocks
+ * is read once, so the same instant always maps to the same second (a
+ * repeated reload must show the same "since"). */
 time_t server_wall_time(double mono)
 {
-	return time(NULL) - (time_t)(server_clock() - mono);
+	static double wall_minus_mono;
+	static bool offset_known;
+
+	if (!offset_known) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		wall_minus_mono = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9 - server_clock();
+		offset_known = true;
+	}
+	return (time_t)floor(mono + wall_minus_mono);
 }
 
 /* ---- the maintenance log lines ---- */
