@@ -428,8 +428,15 @@ static bool start(struct server *s, const struct options *options, int *ready_fd
 		return false;
 	signals_start(s);
 	listeners_start(s);
-	if (!admin_open(s, err, err_size))
-		return false;
+	if (!admin_open(s, err, err_size)) {
+		admin_close(s);
+		if (!options->foreground)
+			return false;
+		/* As with the pidfile: a foreground run (a terminal, a supervisor)
+		 * goes on, and says what it lacks. */
+		log_warn("%s; running without the admin endpoint (sluicectl status, wait-drained and "
+			 "reload need it)", err);
+	}
 	if (s->ready_file[0] != '\0' && !listeners_write_ready_file(s, s->ready_file, err, err_size))
 		return false;
 	/* Last: everything that needs root (ports, files) is open. */
