@@ -17,7 +17,9 @@ on its own):
   idle      KiB of RSS per idle connection; rest: RSS at rest, MiB
 Ratios compare sluice (sluice-maint for the refusal workload) with each
 peer: rate and per_cpu as sluice/peer (above 1: sluice better); idle as
-peer/sluice (above 1: sluice uses less memory per connection).
+peer/sluice (above 1: sluice uses less memory per connection). sluice-b and
+sluice-maint are compared with sluice the same way (sluice-b/sluice above 1:
+build B does better).
 """
 import argparse
 import math
@@ -27,7 +29,7 @@ import sys
 
 RAW_FIELDS = ["workload", "system", "rep", "status", "wall", "cpu", "units", "conns",
               "p50", "p99", "rss_rest", "rss_loaded", "detail"]
-SYSTEM_ORDER = ["direct", "sluice", "sluice-maint", "haproxy", "haproxy64k", "nginx"]
+SYSTEM_ORDER = ["direct", "sluice", "sluice-b", "sluice-maint", "haproxy", "haproxy64k", "nginx"]
 PEERS = ["haproxy", "haproxy64k", "nginx", "direct"]
 BYTES_WORKLOADS = {"upload-1m", "upload-8m", "download-1m"}
 MIB, GIB = 1 << 20, 1 << 30
@@ -103,10 +105,15 @@ def ratios(summary, workloads):
             else:
                 r = {k: ours.get(k, NAN) / theirs.get(k, NAN) for k in ("rate", "per_cpu")}
             out.append((w, ("sluice-maint/" if w == "refuse" else "sluice/") + peer, r))
-        maint = summary.get((w, "sluice-maint"))
-        if maint and w != "refuse":
-            out.append((w, "sluice-maint/sluice",
-                        {k: maint.get(k, NAN) / ours.get(k, NAN) for k in ("rate", "per_cpu")}))
+        for other in ("sluice-b", "sluice-maint"):
+            x = summary.get((w, other))
+            if not x or w == "refuse":
+                continue
+            if w == "idle":
+                r = {"idle": ours.get("idle", NAN) / x.get("idle", NAN)}
+            else:
+                r = {k: x.get(k, NAN) / ours.get(k, NAN) for k in ("rate", "per_cpu")}
+            out.append((w, other + "/sluice", r))
     return out
 
 

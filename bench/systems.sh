@@ -6,6 +6,8 @@
 #   sluice      sluice, maintenance off
 #   sluice-maint  sluice with maintenance on (drain): refusals, and the cost of
 #               maintenance on the traffic it still forwards (restores)
+#   sluice-b    another sluice binary (BENCH_SLUICE_B=PATH), maintenance off:
+#               a before/after comparison of two builds in one invocation
 #   haproxy     HAProxy, one thread, tune.bufsize at its default (16 KiB)
 #   haproxy64k  the same with tune.bufsize 65536
 #   nginx       nginx proxy_pass, one worker, proxy_request_buffering off
@@ -25,6 +27,7 @@ REFUSAL_MESSAGE='Service provider is currently undergoing scheduled maintenance.
 REFUSAL_BODY="{\"error\":\"maintenance\",\"message\":\"$REFUSAL_MESSAGE\"}"
 
 ALL_SYSTEMS="direct sluice sluice-maint haproxy haproxy64k nginx"
+KNOWN_SYSTEMS="$ALL_SYSTEMS sluice-b"
 PROFILE_WRAP=()
 
 # certificates_make DIR: one self-signed ECDSA P-256 pair for 127.0.0.1;
@@ -68,6 +71,7 @@ system_start() {
 	direct) nginx_start nginx-origin.conf.in ssl ;;
 	sluice) sluice_start off ;;
 	sluice-maint) sluice_start on ;;
+	sluice-b) sluice_start off "${BENCH_SLUICE_B:?sluice-b needs BENCH_SLUICE_B=/path/to/sluice}" ;;
 	haproxy) haproxy_start "" ;;
 	haproxy64k) haproxy_start "tune.bufsize 65536" ;;
 	nginx) nginx_start nginx-proxy.conf.in ssl ;;
@@ -79,14 +83,15 @@ system_stop() {
 	bench_stop "$SYS_PID"
 }
 
+# sluice_start on|off [BINARY]: maintenance on or off.
 sluice_start() {
-	local tickets=on cache=20480
+	local tickets=on cache=20480 binary=${2:-$BUILD/sluice}
 	[[ $W_RESUME == off ]] && tickets=off cache=0
 	fill_template "$BENCH_CONF/sluice.ini.in" UPSTREAM="$W_UPSTREAM" MAXCONN="$MAXCONN" \
 		CERT="$CERT" KEY="$KEY" CIPHERS="$CIPHERS" CIPHERSUITES="$CIPHERSUITES" \
 		TICKETS=$tickets SESSION_CACHE=$cache MAINTENANCE="$1" > "$SYS_DIR/sluice.ini"
 	# --profile callgrind runs sluice under valgrind (PROFILE_WRAP, from bench/profile.sh).
-	"${PROFILE_WRAP[@]}" "$BUILD/sluice" -c "$SYS_DIR/sluice.ini" -f --ready-file "$SYS_DIR/ready" \
+	"${PROFILE_WRAP[@]}" "$binary" -c "$SYS_DIR/sluice.ini" -f --ready-file "$SYS_DIR/ready" \
 		2> "$SYS_DIR/log" &
 	SYS_PID=$!
 	bench_track "$SYS_PID"

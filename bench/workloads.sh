@@ -28,7 +28,7 @@ ALL_WORKLOADS="upload-1m upload-8m download-1m small hs-tls13 hs-tls12 idle refu
 workload_set() {
 	W_NAME=$1 W_BODY="" W_SIZE=0 W_RESUME=on W_REFUSE=0 W_EXPECT=2 W_CLIENT_CONF=""
 	W_UPSTREAM=$REPO_STORE W_METHOD="" W_HEADERS=() W_CONNECTION=""
-	W_SYSTEMS="direct sluice haproxy haproxy64k nginx"
+	W_SYSTEMS="direct sluice sluice-b haproxy haproxy64k nginx"
 	case $1 in
 	upload-1m | upload-8m)
 		W_KIND=bytes W_CONNS=8 W_UPSTREAM=$REPO_DISCARD W_METHOD=PUT
@@ -42,11 +42,11 @@ workload_set() {
 		;;
 	download-1m)
 		W_KIND=bytes W_CONNS=8 W_N=$(pick 768 3072) W_URL=$RESTORE_TASK/blocks/0 W_SIZE=1048576
-		W_SYSTEMS="direct sluice sluice-maint haproxy haproxy64k nginx"
+		W_SYSTEMS="direct sluice sluice-b sluice-maint haproxy haproxy64k nginx"
 		;;
 	small)
 		W_KIND=requests W_CONNS=64 W_N=$(pick 40000 120000) W_URL=$RESTORE_TASK/blocks/1
-		W_SYSTEMS="direct sluice sluice-maint haproxy haproxy64k nginx"
+		W_SYSTEMS="direct sluice sluice-b sluice-maint haproxy haproxy64k nginx"
 		;;
 	hs-tls13 | hs-tls12)
 		W_KIND=requests W_CONNS=16 W_N=$(pick 2000 6000) W_URL=$RESTORE_TASK/blocks/1
