@@ -229,7 +229,7 @@ def plot(png, summary, workloads):
               f"set output '{png}'", "set style data histograms", "set style histogram cluster gap 1",
               "set style fill solid border -1", "set boxwidth 0.9", "set grid ytics",
               "set title 'Work per CPU-second of the system under test, relative to HAProxy "
-              "(idle: memory per connection, HAProxy / system); higher is better'",
+              "(idle: memory per connection, HAProxy / system; refuse: sluice-maint); higher is better'",
               "set ylabel 'relative to HAProxy'", "set key outside right", "set yrange [0:*]",
               f"plot {series}"]
     body = "\n".join(script) + "\n" + ("\n".join(data) + "\ne\n") * len(systems)
