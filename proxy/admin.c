@@ -322,7 +322,8 @@ static bool clear_stale_socket(const char *path, const struct sockaddr_un *sun, 
 	return true;
 }
 
-static bool open_unix(struct admin *a, const char *path, int mode, char *err, size_t err_size)
+static bool open_unix(struct admin *a, const char *path, int mode, char *err, size_t err_size,
+		      bool *no_directory)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	mode_t old_mask;
@@ -345,6 +346,7 @@ static bool open_unix(struct admin *a, const char *path, int mode, char *err, si
 	rv = bind(fd, (struct sockaddr *)&sun, sizeof sun);
 	umask(old_mask);
 	if (rv != 0) {
+		*no_directory = errno == ENOENT || errno == ENOTDIR || errno == EACCES || errno == EROFS;
 		snprintf(err, err_size, "[admin] socket: cannot bind %s: %s; check that its directory exists "
 			 "and is writable", path, strerror(errno));
 		close(fd);
@@ -388,7 +390,7 @@ static bool open_tcp(struct admin *a, const struct config_address *addr, char *e
 	return listener_add(a, fd, err, err_size, "listen");
 }
 
-bool admin_open(struct server *s, char *err, size_t err_size)
+bool admin_open(struct server *s, char *err, size_t err_size, bool *no_directory)
 {
 	const struct sluice_config *cfg = s->conf->cfg;
 	const char *path = cfg->admin.socket != NULL ? cfg->admin.socket : "";
@@ -405,7 +407,7 @@ bool admin_open(struct server *s, char *err, size_t err_size)
 	a->server = s;
 	s->admin = a;
 	if (path[0] != '\0')
-		ok = open_unix(a, path, cfg->admin.socket_mode, err, err_size);
+		ok = open_unix(a, path, cfg->admin.socket_mode, err, err_size, no_directory);
 	if (ok && cfg->admin.listen.kind == CONFIG_ADDRESS_INET)
 		ok = open_tcp(a, &cfg->admin.listen, err, err_size);
 	if (!ok)

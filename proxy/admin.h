@@ -33,7 +33,10 @@ struct server;
  * replaced; one a live process answers on is an error) and start serving.
  * True with nothing done when no admin socket is configured. False with err
  * naming the key and the fix. Needs s->loop. */
-bool admin_open(struct server *s, char *err, size_t err_size);
+/* *no_directory is set when the UNIX socket could not be bound because its
+ * directory is missing or not writable (a foreground run may go on without
+ * the endpoint); any other failure, a live socket in particular, is fatal. */
+bool admin_open(struct server *s, char *err, size_t err_size, bool *no_directory);
 /* Close every client and socket and remove the socket file. */
 void admin_close(struct server *s);
 

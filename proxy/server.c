@@ -400,6 +400,7 @@ static bool start(struct server *s, const struct options *options, int *ready_fd
 {
 	const struct sluice_config *cfg = s->conf->cfg;
 	struct jobs_limits limits;
+	bool admin_no_directory = false;
 
 	if (!log_configure(cfg, err, err_size) ||
 	    !listeners_open(cfg, &s->listeners, &s->listener_count, err, err_size))
@@ -428,12 +429,12 @@ static bool start(struct server *s, const struct options *options, int *ready_fd
 		return false;
 	signals_start(s);
 	listeners_start(s);
-	if (!admin_open(s, err, err_size)) {
+	if (!admin_open(s, err, err_size, &admin_no_directory)) {
 		admin_close(s);
-		if (!options->foreground)
+		if (!options->foreground || !admin_no_directory)
 			return false;
 		/* As with the pidfile: a foreground run (a terminal, a supervisor)
-		 * goes on, and says what it lacks. */
+		 * goes on without a socket whose directory is missing, and says so. */
 		log_warn("%s; running without the admin endpoint (sluicectl status, wait-drained and "
 			 "reload need it)", err);
 	}

@@ -179,7 +179,8 @@ tap_check "two requests on one kept-alive connection" is connects "$(cat "$work/
 cp "$STACK_INI_FILE" "$work/second.ini"
 ini_set "$work/second.ini" proxy pidfile "$work/second.pid"
 ini_set "$work/second.ini" admin listen ""
-"$SLUICE" -c "$work/second.ini" -f > /dev/null 2> "$E2E_TMP/second.log"
+# Bounded: a second sluice that wrongly kept running must fail the test, not hang it.
+timeout 30 "$SLUICE" -c "$work/second.ini" -f > /dev/null 2> "$E2E_TMP/second.log"
 tap_check "a second sluice on the same admin socket exits 1, naming it" \
 	is second "$? $(grep -c "admin\] socket: $sock is in use" "$E2E_TMP/second.log")" "1 1"
 tap_check "... and the first still answers" is health "$(admin GET /health "$work/health")" 200
