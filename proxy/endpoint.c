@@ -123,8 +123,13 @@ enum endpoint_status endpoint_read(struct endpoint *ep, void *buf, size_t len, s
 	ERR_clear_error();
 	errno = 0;
 	ret = SSL_read_ex(ep->ssl, buf, len, n);
-	if (ret == 1)
-		return ENDPOINT_OK; /* readable stays: OpenSSL or the socket may hold more */
+	if (ret == 1) {
+		/* Read on only while OpenSSL holds decrypted or buffered bytes: the
+		 * socket's own data re-arms the (level-triggered) watcher, so a
+		 * request no longer ends with a read that returns EAGAIN. */
+		ep->readable = SSL_has_pending(ep->ssl) == 1;
+		return ENDPOINT_OK;
+	}
 	st = ssl_failure(ep, ret, &wr, &ww);
 	if (wr)
 		ep->readable = false;
