@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define JSON_DEPTH_MAX 32
 
@@ -66,5 +67,9 @@ struct json_iter {
 
 bool json_iter_start(struct json_span container, struct json_iter *it);
 bool json_iter_next(struct json_iter *it, struct json_span *key, struct json_span *value);
+
+/* Writing: s as a JSON string (quotes added; ", \ and control characters
+ * escaped), or null when s is NULL. */
+void json_write_string(FILE *out, const char *s);
 
 #endif

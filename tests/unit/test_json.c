@@ -9,6 +9,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -119,6 +121,30 @@ static void test_json_iteration(void **state)
 	assert_true(it.failed);
 }
 
+static void test_json_write_string(void **state)
+{
+	char *text = NULL;
+	size_t size = 0;
+	FILE *out = open_memstream(&text, &size);
+
+	(void)state;
+	assert_non_null(out);
+	json_write_string(out, "a\"b\\c\n\t\x01\xc3\xa9");
+	fputc(' ', out);
+	json_write_string(out, NULL);
+	assert_int_equal(fclose(out), 0);
+	assert_string_equal(text, "\"a\\\"b\\\\c\\n\\t\\u0001\xc3\xa9\" null");
+	/* What it writes reads back as the same string. */
+	{
+		char back[32];
+		struct json_span v = { text, strcspn(text, " ") };
+
+		assert_true(json_string(v, back, sizeof back));
+		assert_string_equal(back, "a\"b\\c\n\t\x01\xc3\xa9");
+	}
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -126,6 +152,7 @@ int main(void)
 		cmocka_unit_test(test_json_depth_is_bounded),
 		cmocka_unit_test(test_json_paths_and_values),
 		cmocka_unit_test(test_json_iteration),
+		cmocka_unit_test(test_json_write_string),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -15,6 +15,7 @@
 
 #include <openssl/evp.h>
 
+#include "json.h"
 #include "store.h"
 #include "verify.h"
 
@@ -348,24 +349,6 @@ struct printer {
 	bool first;
 };
 
-/* JSON string body: ids and our own reasons hold no control bytes, but a
- * reason may quote a strerror text, so escape what JSON needs. */
-static void json_string(FILE *out, const char *s)
-{
-	fputc('"', out);
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			fprintf(out, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(out, "\\u%04x", c);
-		else
-			fputc(c, out);
-	}
-	fputc('"', out);
-}
-
 static void print_task(void *arg, const struct verify_task *t)
 {
 	struct printer *p = arg;
@@ -384,7 +367,7 @@ static void print_task(void *arg, const struct verify_task *t)
 		p->first ? "{\"tasks\":[" : ",", t->tenant, tsp_category_name(t->category), t->job, t->task,
 		verify_verdict_name(t->verdict), t->state, (unsigned)t->blocks,
 		(unsigned long long)t->bytes, (unsigned)t->missing, (unsigned)t->damaged);
-	json_string(p->out, t->reason);
+	json_write_string(p->out, t->reason);
 	fputc('}', p->out);
 	p->first = false;
 }

@@ -7,6 +7,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "json.h"
 #include "report.h"
 
 #define NAME_COLUMN_MIN 6 /* "(job)", "Notice" */
@@ -179,33 +180,6 @@ report_text(FILE *out, const struct job_stats *st)
 	}
 }
 
-void
-report_json_string(FILE *out, const char *s)
-{
-	if (s == NULL) {
-		fputs("null", out);
-		return;
-	}
-	fputc('"', out);
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		switch (c) {
-		case '"': fputs("\\\"", out); break;
-		case '\\': fputs("\\\\", out); break;
-		case '\n': fputs("\\n", out); break;
-		case '\r': fputs("\\r", out); break;
-		case '\t': fputs("\\t", out); break;
-		default:
-			if (c < 0x20)
-				fprintf(out, "\\u%04x", c);
-			else
-				fputc(c, out);
-		}
-	}
-	fputc('"', out);
-}
-
 /* "" is absent: null. */
 static const char *
 or_null(const char *s)
@@ -226,9 +200,9 @@ json_failure(FILE *out, const struct failure *why, bool present)
 	else
 		fputs("null", out);
 	fputs(",\"code\":", out);
-	report_json_string(out, or_null(why->code));
+	json_write_string(out, or_null(why->code));
 	fputs(",\"message\":", out);
-	report_json_string(out, why->message);
+	json_write_string(out, why->message);
 	fputc('}', out);
 }
 
@@ -236,13 +210,13 @@ static void
 json_task(FILE *out, const struct task_stats *t)
 {
 	fputs("{\"task\":", out);
-	report_json_string(out, t->name);
+	json_write_string(out, t->name);
 	fputs(",\"status\":", out);
-	report_json_string(out, run_status_name(t->status));
+	json_write_string(out, run_status_name(t->status));
 	fprintf(out, ",\"blocks\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"duration_ms\":%" PRIu64,
 		t->blocks, t->bytes, t->duration_us / 1000);
 	fputs(",\"replica\":", out);
-	report_json_string(out, or_null(t->replica));
+	json_write_string(out, or_null(t->replica));
 	fputs(",\"error\":", out);
 	json_failure(out, &t->why, t->status == RUN_FAILED);
 	fputc('}', out);
@@ -256,11 +230,11 @@ json_notice(FILE *out, const struct notice *n)
 		return;
 	}
 	fputs("{\"mode\":", out);
-	report_json_string(out, n->mode);
+	json_write_string(out, n->mode);
 	fputs(",\"since\":", out);
-	report_json_string(out, or_null(n->since));
+	json_write_string(out, or_null(n->since));
 	fputs(",\"message\":", out);
-	report_json_string(out, n->message);
+	json_write_string(out, n->message);
 	fputc('}', out);
 }
 
@@ -270,23 +244,23 @@ report_json(FILE *out, const struct job_stats *st)
 	bool first = true;
 
 	fputs("{\"job\":", out);
-	report_json_string(out, st->job);
+	json_write_string(out, st->job);
 	fputs(",\"command\":", out);
-	report_json_string(out, st->command);
+	json_write_string(out, st->command);
 	fputs(",\"category\":", out);
-	report_json_string(out, tsp_category_name(st->category));
+	json_write_string(out, tsp_category_name(st->category));
 	fputs(",\"operation\":", out);
-	report_json_string(out, or_null(tsp_operation_name(st->operation)));
+	json_write_string(out, or_null(tsp_operation_name(st->operation)));
 	fputs(",\"origin\":", out);
-	report_json_string(out, tsp_origin_name(st->origin));
+	json_write_string(out, tsp_origin_name(st->origin));
 	fputs(",\"workload\":", out);
-	report_json_string(out, tsp_workload_name(st->workload));
+	json_write_string(out, tsp_workload_name(st->workload));
 	fputs(",\"source\":", out);
-	report_json_string(out, or_null(st->source));
+	json_write_string(out, or_null(st->source));
 	fputs(",\"status\":", out);
-	report_json_string(out, run_status_name(st->status));
+	json_write_string(out, run_status_name(st->status));
 	fputs(",\"result\":", out);
-	report_json_string(out, or_null(tsp_result_name(st->sent_result)));
+	json_write_string(out, or_null(tsp_result_name(st->sent_result)));
 	fprintf(out, ",\"duration_ms\":%" PRIu64 ",\"blocks\":%" PRIu64 ",\"bytes\":%" PRIu64,
 		st->duration_us / 1000, st->blocks, st->bytes);
 	fputs(",\"error\":", out);

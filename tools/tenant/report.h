@@ -84,9 +84,6 @@ void report_text(FILE *out, const struct job_stats *st);
 /* One JSON object and a newline (fields: see sluice-tenant(1)). */
 void report_json(FILE *out, const struct job_stats *st);
 
-/* s as a JSON string literal, quotes included ("null" for NULL). */
-void report_json_string(FILE *out, const char *s);
-
 /* "512 B", "1.0 KiB", "4.0 MiB", "1.5 GiB"; returns buf. */
 const char *report_bytes(uint64_t bytes, char *buf, size_t size);
 
