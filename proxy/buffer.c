@@ -39,6 +39,24 @@ buffer_fini(struct buffer *b)
 }
 
 void
+buffer_adopt(struct buffer *b, unsigned char *storage, size_t capacity)
+{
+	assert(storage != NULL && capacity >= BUFFER_CAPACITY_MIN && capacity <= BUFFER_CAPACITY_MAX);
+	memset(b, 0, sizeof(*b));
+	b->data = storage;
+	b->capacity = capacity;
+}
+
+unsigned char *
+buffer_release(struct buffer *b)
+{
+	unsigned char *storage = b->data;
+
+	memset(b, 0, sizeof(*b));
+	return storage;
+}
+
+void
 buffer_clear(struct buffer *b)
 {
 	b->start = 0;

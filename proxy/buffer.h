@@ -41,6 +41,11 @@ struct buffer {
 bool buffer_init(struct buffer *b, size_t capacity);
 /* Release the storage; b may then be initialised again. Safe on a zeroed b. */
 void buffer_fini(struct buffer *b);
+/* The same two with storage the caller keeps (a pool of spare rings):
+ * adopt capacity bytes at storage (not NULL, capacity within the bounds),
+ * and hand the storage back, leaving b empty (NULL when b had none). */
+void buffer_adopt(struct buffer *b, unsigned char *storage, size_t capacity);
+unsigned char *buffer_release(struct buffer *b);
 /* Drop everything readable. */
 void buffer_clear(struct buffer *b);
 

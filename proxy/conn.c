@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "conn.h"
+#include "conn_memory.h"
 #include "log.h"
 #include "server.h"
 
@@ -87,10 +88,10 @@ static void conn_free(struct conn *c)
 	endpoint_close(&c->tenant, loop);
 	upstream_close(&c->up, loop);
 	ev_timer_stop(loop, &c->timer);
-	buffer_fini(&c->in);
-	buffer_fini(&c->out);
-	http_framer_free(c->requests);
-	http_framer_free(c->responses);
+	conn_ring_put(c, &c->in);
+	conn_ring_put(c, &c->out);
+	conn_framer_put(c, HTTP_KIND_REQUEST, &c->requests);
+	conn_framer_put(c, HTTP_KIND_RESPONSE, &c->responses);
 	server_conn_removed(c->server, c);
 	runconf_unref(c->rc);
 	free(c);
@@ -116,8 +117,8 @@ void conn_linger(struct conn *c)
 	exchange_drop_after(c, NULL);
 	upstream_close(&c->up, c->server->loop);
 	c->read_requests = false;
-	buffer_fini(&c->in);
-	buffer_fini(&c->out);
+	conn_ring_put(c, &c->in);
+	conn_ring_put(c, &c->out);
 	c->in_forward = c->in_drop = c->in_held = c->out_ready = c->out_held = 0;
 	if (c->tenant_eof) {
 		c->doomed = true;
@@ -193,7 +194,7 @@ static bool tenant_read(struct conn *c)
 
 	if (!c->read_requests || c->tenant_eof || !endpoint_may_read(&c->tenant))
 		return false;
-	if (c->in.data == NULL && !buffer_init(&c->in, c->rc->cfg->limits.buffer_bytes)) {
+	if (c->in.data == NULL && !conn_ring_get(c, &c->in)) {
 		conn_log(c, CONFIG_LOG_ERROR, "out of memory for a buffer; closing");
 		c->doomed = true;
 		return false;
@@ -314,20 +315,17 @@ static bool idle(const struct conn *c)
 }
 
 /* Between messages with nothing buffered, a connection holds no buffers and
- * no framers: thousands of idle tenants cost little more than their TLS
- * state (which SSL_MODE_RELEASE_BUFFERS keeps small too). */
+ * no framers (they go to the server's spares): thousands of idle tenants cost
+ * little more than their TLS state (which SSL_MODE_RELEASE_BUFFERS keeps
+ * small too). */
 static void release_idle_memory(struct conn *c)
 {
-	buffer_fini(&c->in);
-	buffer_fini(&c->out);
-	if (c->requests != NULL && http_framer_idle(c->requests)) {
-		http_framer_free(c->requests);
-		c->requests = NULL;
-	}
-	if (c->responses != NULL && http_framer_idle(c->responses)) {
-		http_framer_free(c->responses);
-		c->responses = NULL;
-	}
+	conn_ring_put(c, &c->in);
+	conn_ring_put(c, &c->out);
+	if (c->requests != NULL && http_framer_idle(c->requests))
+		conn_framer_put(c, HTTP_KIND_REQUEST, &c->requests);
+	if (c->responses != NULL && http_framer_idle(c->responses))
+		conn_framer_put(c, HTTP_KIND_RESPONSE, &c->responses);
 }
 
 static void conn_watch(struct conn *c)

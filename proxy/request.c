@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "conn.h"
+#include "conn_memory.h"
 #include "log.h"
 #include "server.h"
 
@@ -232,7 +233,7 @@ bool request_pump(struct conn *c)
 			 * connections hold none: conn_watch frees them). */
 			if (len == 0)
 				break;
-			c->requests = http_framer_new(HTTP_KIND_REQUEST, &c->rc->limits);
+			c->requests = conn_framer_get(c, HTTP_KIND_REQUEST);
 			if (c->requests == NULL) {
 				conn_log(c, CONFIG_LOG_ERROR, "out of memory for a request framer; closing");
 				c->doomed = true;

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "conn.h"
+#include "conn_memory.h"
 #include "log.h"
 #include "server.h"
 
@@ -138,7 +139,7 @@ static bool read_upstream(struct conn *c)
 
 	if (c->up_eof || !endpoint_may_read(&c->up.ep))
 		return false;
-	if (c->out.data == NULL && !buffer_init(&c->out, c->rc->cfg->limits.buffer_bytes)) {
+	if (c->out.data == NULL && !conn_ring_get(c, &c->out)) {
 		conn_log(c, CONFIG_LOG_ERROR, "out of memory for a buffer; closing");
 		c->doomed = true;
 		return false;
@@ -236,7 +237,7 @@ static bool frame_response(struct conn *c, struct exchange *ex)
 	struct http_event ev;
 
 	if (c->responses == NULL &&
-	    (c->responses = http_framer_new(HTTP_KIND_RESPONSE, &c->rc->limits)) == NULL) {
+	    (c->responses = conn_framer_get(c, HTTP_KIND_RESPONSE)) == NULL) {
 		conn_log(c, CONFIG_LOG_ERROR, "out of memory for a response framer; closing");
 		c->doomed = true;
 		return false;

@@ -275,6 +275,8 @@ bool server_apply(struct server *s, struct runconf *rc, char *err, size_t err_si
 		ev_timer_set(&s->ticket_rotation, rotation, rotation);
 		ev_timer_start(s->loop, &s->ticket_rotation);
 	}
+	if (!conn_spares_reset(&s->spares, rc))
+		log_warn("[limits] spare_buffers: out of memory; buffers are allocated per request");
 	return true;
 }
 
@@ -297,6 +299,7 @@ static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)
 
 	jobs_expire(s->jobs, server_clock(), expired, s);
 	server_policy_tick(s);
+	conn_spares_trim(&s->spares);
 	notify_status(s);
 }
 
@@ -451,6 +454,7 @@ static bool start(struct server *s, const struct options *options, int *ready_fd
 static void cleanup(struct server *s)
 {
 	abort_all(s);
+	conn_spares_free(&s->spares);
 	listeners_close(s);
 	admin_close(s);
 	if (s->loop != NULL) {

@@ -18,6 +18,7 @@
 #include <uthash.h>
 
 #include "config.h"
+#include "conn_memory.h"
 #include "jobs.h"
 #include "options.h"
 #include "policy.h"
@@ -91,6 +92,7 @@ struct server {
 	size_t overflow_count;          /* of those, accepted over a limit to be answered 503 busy */
 	struct server_peer *peers;
 	struct server_counters counters;
+	struct conn_spares spares;      /* rings and framers between requests */
 	ev_timer tick;
 	ev_timer ticket_rotation;
 	ev_timer shutdown_deadline;

@@ -411,6 +411,30 @@ test_random_iov_against_model(void **state)
 	buffer_fini(&b);
 }
 
+/* Storage handed back by buffer_release() and adopted again is the same ring,
+ * empty, whatever it held. */
+static void
+test_adopt_release(void **state)
+{
+	struct buffer b;
+	unsigned char *storage;
+	size_t room;
+
+	(void)state;
+	assert_true(buffer_init(&b, 64));
+	assert_int_equal(buffer_append(&b, "abcdef", 6), 6);
+	storage = buffer_release(&b);
+	assert_non_null(storage);
+	assert_null(b.data);
+	assert_int_equal(buffer_capacity(&b), 0);
+	assert_null(buffer_release(&b));
+	buffer_adopt(&b, storage, 64);
+	assert_true(buffer_empty(&b));
+	assert_ptr_equal(buffer_write_span(&b, &room), storage);
+	assert_int_equal(room, 64);
+	buffer_fini(&b);
+}
+
 int
 main(void)
 {
@@ -427,6 +451,7 @@ main(void)
 		cmocka_unit_test(test_capacity_one),
 		cmocka_unit_test(test_random_against_model),
 		cmocka_unit_test(test_random_iov_against_model),
+		cmocka_unit_test(test_adopt_release),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
