@@ -29,8 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <uthash.h>
-
+#include "keyed_hash.h" /* uthash, with a keyed hash */
 #include "tsp.h"
 
 /* The defaults match [limits] job_table_size and job_idle_expiry. */

@@ -15,6 +15,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
 #include "admin.h"
 #include "conn.h"
 #include "daemon.h"
@@ -397,6 +400,21 @@ static void log_started(const struct server *s)
 		   policy_state_name(policy_state(s->policy)));
 }
 
+/* Key the hash of the job and address tables (tenant-chosen ids) before
+ * they hold anything. */
+static bool seed_table_hash(char *err, size_t err_size)
+{
+	unsigned char key[KEYED_HASH_KEY_BYTES];
+
+	if (RAND_bytes(key, sizeof key) != 1) {
+		snprintf(err, err_size, "cannot seed the job table's hash: the random generator failed");
+		return false;
+	}
+	keyed_hash_set_key(key);
+	OPENSSL_cleanse(key, sizeof key);
+	return true;
+}
+
 /* Everything from binding to the first event; false with err set. */
 static bool start(struct server *s, const struct options *options, int *ready_fd, char *err,
 		  size_t err_size)
@@ -420,6 +438,8 @@ static bool start(struct server *s, const struct options *options, int *ready_fd
 		log_warn("%s; running without one (sluicectl finds no process to signal)", err);
 	}
 	s->loop = ev_default_loop(EVFLAG_AUTO);
+	if (!seed_table_hash(err, err_size))
+		return false;
 	jobs_limits_from(cfg, &limits);
 	s->policy = policy_new();
 	s->jobs = jobs_new(&limits);

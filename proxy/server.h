@@ -15,10 +15,10 @@
 #include <time.h>
 
 #include <ev.h>
-#include <uthash.h>
 
 #include "config.h"
 #include "conn_memory.h"
+#include "keyed_hash.h" /* uthash, with a keyed hash */
 #include "jobs.h"
 #include "options.h"
 #include "policy.h"
