@@ -396,6 +396,27 @@ bool json_get_uint(struct json_span doc, const char *path, uint64_t *out)
 	return json_get(doc, path, &value) && json_uint(value, out);
 }
 
+size_t json_escape_byte(unsigned char c, char esc[JSON_ESCAPE_MAX])
+{
+	static const char hex[] = "0123456789abcdef";
+
+	esc[0] = '\\';
+	switch (c) {
+	case '"':
+	case '\\': esc[1] = (char)c; return 2;
+	case '\n': esc[1] = 'n'; return 2;
+	case '\r': esc[1] = 'r'; return 2;
+	case '\t': esc[1] = 't'; return 2;
+	default:
+		if (c >= 0x20 && c != 0x7f)
+			return 0;
+		memcpy(esc + 1, "u00", 3);
+		esc[4] = hex[c >> 4];
+		esc[5] = hex[c & 15];
+		return 6;
+	}
+}
+
 void json_write_string(FILE *out, const char *s)
 {
 	if (s == NULL) {
@@ -404,20 +425,13 @@ void json_write_string(FILE *out, const char *s)
 	}
 	fputc('"', out);
 	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
+		char esc[JSON_ESCAPE_MAX];
+		size_t n = json_escape_byte((unsigned char)*s, esc);
 
-		switch (c) {
-		case '"': fputs("\\\"", out); break;
-		case '\\': fputs("\\\\", out); break;
-		case '\n': fputs("\\n", out); break;
-		case '\r': fputs("\\r", out); break;
-		case '\t': fputs("\\t", out); break;
-		default:
-			if (c < 0x20)
-				fprintf(out, "\\u%04x", c);
-			else
-				fputc(c, out);
-		}
+		if (n == 0)
+			fputc(*s, out);
+		else
+			fwrite(esc, 1, n, out);
 	}
 	fputc('"', out);
 }

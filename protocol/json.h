@@ -68,8 +68,15 @@ struct json_iter {
 bool json_iter_start(struct json_span container, struct json_iter *it);
 bool json_iter_next(struct json_iter *it, struct json_span *key, struct json_span *value);
 
-/* Writing: s as a JSON string (quotes added; ", \ and control characters
- * escaped), or null when s is NULL. */
+/* Writing. Every JSON string sluice writes (error bodies, the admin
+ * endpoint, the tools' reports) escapes the same bytes: " and \, \n \r \t
+ * in their short forms, the other control bytes and DEL as \u00XX. Bytes from
+ * 0x80 up go as they are (UTF-8 is passed through, not checked). */
+#define JSON_ESCAPE_MAX 6
+/* 0 when byte c goes into a JSON string as itself; otherwise the length of
+ * its escape sequence, written to esc (not NUL-terminated). */
+size_t json_escape_byte(unsigned char c, char esc[JSON_ESCAPE_MAX]);
+/* s as a JSON string (quotes added), or null when s is NULL. */
 void json_write_string(FILE *out, const char *s);
 
 #endif

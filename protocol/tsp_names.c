@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "json.h"
 #include "tsp.h"
 
 static const char *const category_names[TSP_CAT_COUNT] = {
@@ -196,23 +197,15 @@ static void json_put(struct json_out *out, const char *piece, size_t n)
 
 static void json_put_string(struct json_out *out, const char *text)
 {
-	static const char hex[] = "0123456789abcdef";
-
 	json_put(out, "\"", 1);
-	for (const unsigned char *p = (const unsigned char *)text; *p != '\0'; p++) {
-		char esc[6] = { '\\', 'u', '0', '0', hex[*p >> 4], hex[*p & 15] };
+	for (const char *p = text; *p != '\0'; p++) {
+		char esc[JSON_ESCAPE_MAX];
+		size_t n = json_escape_byte((unsigned char)*p, esc);
 
-		if (*p == '"' || *p == '\\') {
-			esc[1] = (char)*p;
-			json_put(out, esc, 2);
-		} else if (*p == '\n' || *p == '\r' || *p == '\t') {
-			esc[1] = *p == '\n' ? 'n' : *p == '\r' ? 'r' : 't';
-			json_put(out, esc, 2);
-		} else if (*p < 0x20 || *p == 0x7f) {
-			json_put(out, esc, 6);
-		} else {
-			json_put(out, (const char *)p, 1);
-		}
+		if (n == 0)
+			json_put(out, p, 1);
+		else
+			json_put(out, esc, n);
 	}
 	json_put(out, "\"", 1);
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "http.h"
+#include "json.h"
 #include "respond.h"
 #include "tsp.h"
 
@@ -36,18 +37,17 @@ static void put(struct text *t, const char *fmt, ...)
 		t->len += (size_t)n;
 }
 
-/* A JSON string's contents: ", \ and control characters escaped. */
+/* A JSON string's contents (protocol/json.h's escaping). */
 static void put_json(struct text *t, const char *s)
 {
 	for (; *s != '\0' && !t->overflow; s++) {
-		unsigned char c = (unsigned char)*s;
+		char esc[JSON_ESCAPE_MAX];
+		size_t n = json_escape_byte((unsigned char)*s, esc);
 
-		if (c == '"' || c == '\\')
-			put(t, "\\%c", c);
-		else if (c < 0x20)
-			put(t, "\\u%04x", c);
+		if (n == 0)
+			put(t, "%c", *s);
 		else
-			put(t, "%c", c);
+			put(t, "%.*s", (int)n, esc);
 	}
 }
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json.h"
 #include "textbuf.h"
 
 #define TEXTBUF_FIRST 4096
@@ -89,15 +90,13 @@ void textbuf_json_string(struct textbuf *t, const char *s)
 
 	textbuf_append(t, "\"", 1);
 	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
+		char esc[JSON_ESCAPE_MAX];
+		size_t n = json_escape_byte((unsigned char)*s, esc);
 
-		if (c != '"' && c != '\\' && c >= 0x20 && c != 0x7f)
+		if (n == 0)
 			continue;
 		textbuf_append(t, run, (size_t)(s - run));
-		if (c == '"' || c == '\\')
-			textbuf_printf(t, "\\%c", c);
-		else
-			textbuf_printf(t, "\\u%04x", c);
+		textbuf_append(t, esc, n);
 		run = s + 1;
 	}
 	textbuf_append(t, run, (size_t)(s - run));

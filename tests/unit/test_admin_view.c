@@ -95,7 +95,7 @@ static void test_textbuf_escapes_and_bound(void **state)
 	textbuf_printf(&t, " ");
 	textbuf_label_value(&t, "x\"y\\z\n");
 	assert_false(t.failed);
-	assert_string_equal(t.data, "\"a\\\"b\\\\c\\u000a\\u0001\" x\\\"y\\\\z\\n");
+	assert_string_equal(t.data, "\"a\\\"b\\\\c\\n\\u0001\" x\\\"y\\\\z\\n");
 	textbuf_free(&t);
 	textbuf_init(&t, 8);
 	textbuf_printf(&t, "1234567");

@@ -145,6 +145,31 @@ static void test_json_write_string(void **state)
 	free(text);
 }
 
+/* Every byte: escaped exactly when JSON requires it (and DEL), and what the
+ * escape says reads back as that byte. */
+static void test_json_escape_every_byte(void **state)
+{
+	(void)state;
+	for (unsigned c = 1; c < 256; c++) {
+		char esc[JSON_ESCAPE_MAX], text[16], back[4];
+		size_t n = json_escape_byte((unsigned char)c, esc);
+		bool must = c < 0x20 || c == '"' || c == '\\' || c == 0x7f;
+		struct json_span v = { text, 0 };
+
+		assert_int_equal(n != 0, must);
+		if (n == 0)
+			continue;
+		assert_true(n == 2 || n == 6);
+		text[0] = '"';
+		memcpy(text + 1, esc, n);
+		text[n + 1] = '"';
+		v.len = n + 2;
+		assert_true(json_string(v, back, sizeof back));
+		assert_int_equal((unsigned char)back[0], c);
+		assert_int_equal(back[1], '\0');
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -153,6 +178,7 @@ int main(void)
 		cmocka_unit_test(test_json_paths_and_values),
 		cmocka_unit_test(test_json_iteration),
 		cmocka_unit_test(test_json_write_string),
+		cmocka_unit_test(test_json_escape_every_byte),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
