@@ -43,7 +43,7 @@ static void view_of(struct server *s, struct admin_view *v)
 	v->version = PACKAGE_VERSION;
 	v->pid = (long)getpid();
 	v->now = server_clock();
-	v->wall_now = time(NULL);
+	v->wall_offset = server_wall_offset();
 	v->started_at = s->started_at;
 	v->config_file = s->config_path;
 	v->generation = s->conf->serial;

@@ -54,7 +54,9 @@ const char *admin_decision_label(enum server_decision decision)
 
 time_t admin_view_wall(const struct admin_view *v, double mono)
 {
-	return v->wall_now - (time_t)floor(v->now - mono);
+	/* The same mapping as server_wall_time(), so "since" here is the
+	 * second the log printed. */
+	return (time_t)floor(mono + v->wall_offset);
 }
 
 static unsigned long long whole_seconds(double seconds)

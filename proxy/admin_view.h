@@ -24,7 +24,7 @@ struct admin_view {
 	const char *version;
 	long pid;
 	double now;                       /* server_clock() */
-	time_t wall_now;                  /* time(NULL) at the same moment */
+	double wall_offset;               /* server_wall_offset(): the log's mapping to wall time */
 	double started_at;                /* server_clock() at start-up */
 	const char *config_file;          /* absolute */
 	uint64_t generation;              /* the running configuration's serial */

@@ -40,7 +40,7 @@ double server_clock(void)
 /* Wall-clock time of a monotonic instant. The offset between the two clocks
  * is read once, so the same instant always maps to the same second (a
  * repeated reload must show the same "since"). */
-time_t server_wall_time(double mono)
+double server_wall_offset(void)
 {
 	static double wall_minus_mono;
 	static bool offset_known;
@@ -52,7 +52,12 @@ time_t server_wall_time(double mono)
 		wall_minus_mono = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9 - server_clock();
 		offset_known = true;
 	}
-	return (time_t)floor(mono + wall_minus_mono);
+	return wall_minus_mono;
+}
+
+time_t server_wall_time(double mono)
+{
+	return (time_t)floor(mono + server_wall_offset());
 }
 
 /* ---- the maintenance log lines ---- */

@@ -116,6 +116,9 @@ int server_run(struct sluice_config *cfg, const struct options *options);
 double server_clock(void);
 /* The wall-clock time of a server_clock() moment. */
 time_t server_wall_time(double mono);
+/* Wall-clock seconds minus server_clock() seconds, read once per process:
+ * server_wall_time(mono) is floor(mono + this). */
+double server_wall_offset(void);
 
 /* Log a policy state change (the notice lines of maintenance). */
 void server_log_policy_change(const struct server *s, const struct policy_change *change);

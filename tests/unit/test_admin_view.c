@@ -67,7 +67,7 @@ static int setup(void **state)
 	w.last = (struct server_reload_log){ .happened = true, .ok = false, .at = 0, .generation = 3 };
 	snprintf(w.last.error, sizeof w.last.error, "/etc/sluice.ini:5: [maintenance] mode: bad");
 	w.view = (struct admin_view){
-		.version = "9.9", .pid = 42, .now = 160.0, .wall_now = 1000000, .started_at = 40.0,
+		.version = "9.9", .pid = 42, .now = 160.0, .wall_offset = 999840.0, .started_at = 40.0,
 		.config_file = "/etc/sluice.ini", .generation = 3, .loaded_at = 86400, .last_reload = &w.last,
 		.cfg = &w.cfg, .retry_after = 120, .policy = w.policy, .jobs = w.jobs,
 		.counters = &w.counters, .tls_handshakes = 9, .connections = 4,
