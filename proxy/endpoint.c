@@ -67,12 +67,27 @@ static enum endpoint_status ssl_failure(struct endpoint *ep, int ret, bool *want
 	}
 }
 
+/* The SSL comes with SSL_set_fd's socket BIO; ours does the same I/O and can
+ * gather a span's records into one send. It replaces it before the first
+ * byte moves. Without it (out of memory) each record is its own send. */
+static void install_bio(struct endpoint *ep)
+{
+	BIO *bio = tlsbio_new(&ep->bio, ep->fd);
+
+	if (bio == NULL)
+		return;
+	SSL_set_bio(ep->ssl, bio, bio);
+	ep->own_bio = true;
+}
+
 enum endpoint_status endpoint_handshake(struct endpoint *ep)
 {
 	bool wr = false, ww = false;
 	enum endpoint_status st;
 	int ret;
 
+	if (!ep->own_bio && SSL_in_before(ep->ssl))
+		install_bio(ep);
 	ERR_clear_error();
 	errno = 0;
 	ret = SSL_do_handshake(ep->ssl);
@@ -160,15 +175,13 @@ static enum endpoint_status plain_write(struct endpoint *ep, const void *buf, si
 	return ENDPOINT_ERROR;
 }
 
-enum endpoint_status endpoint_write(struct endpoint *ep, const void *buf, size_t len, size_t *n)
+/* One SSL_write: with SSL_MODE_ENABLE_PARTIAL_WRITE, one record. */
+static enum endpoint_status record_write(struct endpoint *ep, const void *buf, size_t len, size_t *n)
 {
 	bool wr = false, ww = false;
 	enum endpoint_status st;
 	int ret;
 
-	*n = 0;
-	if (ep->ssl == NULL)
-		return plain_write(ep, buf, len, n);
 	if (ep->retry_len > 0)
 		len = ep->retry_len; /* SSL_write: the same span as the call that blocked */
 	ERR_clear_error();
@@ -185,6 +198,72 @@ enum endpoint_status endpoint_write(struct endpoint *ep, const void *buf, size_t
 		ep->write_wants_read = wr;
 	}
 	return st == ENDPOINT_EOF ? ENDPOINT_ERROR : st;
+}
+
+/* Send what the BIO holds; the gathered bytes are written once all is out. */
+static enum endpoint_status send_gathered(struct endpoint *ep, size_t *n)
+{
+	switch (tlsbio_send(&ep->bio)) {
+	case TLSBIO_SENT:
+		*n = ep->gathered;
+		ep->gathered = 0;
+		return *n > 0 ? ENDPOINT_OK : ENDPOINT_AGAIN;
+	case TLSBIO_AGAIN:
+		ep->write_blocked = true;
+		return ENDPOINT_AGAIN;
+	case TLSBIO_ERROR:
+		break;
+	}
+	ep->last_errno = errno;
+	ep->failed = true;
+	return ENDPOINT_ERROR;
+}
+
+/* Encrypt the records of buf that one send takes (TLSBIO_GATHER_RECORDS),
+ * then send them together. Each SSL_write is given no more than the room
+ * left holds, so the BIO never refuses one in practice; if it does, OpenSSL
+ * keeps that record and record_write() retries it after the send. */
+static enum endpoint_status gather_write(struct endpoint *ep, const unsigned char *buf, size_t len,
+					 size_t *n)
+{
+	enum endpoint_status st = ENDPOINT_OK;
+	bool wr = false, ww = false;
+	size_t done = 0;
+
+	while (done < len && tlsbio_room(&ep->bio) >= TLSBIO_RECORD_MAX) {
+		size_t fits = tlsbio_room(&ep->bio) / TLSBIO_RECORD_MAX * SSL3_RT_MAX_PLAIN_LENGTH;
+		size_t chunk = len - done < fits ? len - done : fits, put;
+
+		ERR_clear_error();
+		errno = 0;
+		if (SSL_write_ex(ep->ssl, buf + done, chunk, &put) != 1) {
+			st = ssl_failure(ep, 0, &wr, &ww);
+			if (st == ENDPOINT_AGAIN) {
+				ep->retry_len = chunk;
+				ep->write_wants_read = wr;
+			}
+			break;
+		}
+		done += put;
+	}
+	tlsbio_gather_end(&ep->bio);
+	if (st != ENDPOINT_OK && st != ENDPOINT_AGAIN)
+		return ENDPOINT_ERROR;
+	ep->gathered = done;
+	return send_gathered(ep, n);
+}
+
+enum endpoint_status endpoint_write(struct endpoint *ep, const void *buf, size_t len, size_t *n)
+{
+	*n = 0;
+	if (ep->ssl == NULL)
+		return plain_write(ep, buf, len, n);
+	if (ep->gathered > 0)
+		return send_gathered(ep, n); /* the same span: its records are on their way */
+	if (ep->own_bio && ep->retry_len == 0 && len > SSL3_RT_MAX_PLAIN_LENGTH &&
+	    tlsbio_gather_begin(&ep->bio))
+		return gather_write(ep, buf, len, n);
+	return record_write(ep, buf, len, n);
 }
 
 bool endpoint_may_read(const struct endpoint *ep)

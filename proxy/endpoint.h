@@ -10,7 +10,11 @@
  *     (SSL_write's rule; harmless for plain sockets);
  *   - "readable" is a hint kept from the last event and from OpenSSL's own
  *     buffer (SSL_has_pending), so that bytes OpenSSL already holds are read
- *     although the socket will not signal them again.
+ *     although the socket will not signal them again;
+ *   - a TLS span longer than one record is encrypted into one buffer and
+ *     sent with one send(2) (tlsbio.h). Its bytes count as written once the
+ *     socket took them all: until then the write answers ENDPOINT_AGAIN and
+ *     the caller keeps them, as for any write that would block.
  *
  * The owner decides what it wants (read when its buffer has room, write when
  * it has bytes) and endpoint_watch() turns that into the watcher mask, touching
@@ -25,6 +29,8 @@
 
 #include <ev.h>
 #include <openssl/ssl.h>
+
+#include "tlsbio.h"
 
 enum endpoint_status {
 	ENDPOINT_OK = 0, /* bytes moved (or the handshake finished) */
@@ -44,8 +50,11 @@ struct endpoint {
 	bool write_wants_read;  /* SSL_write needs the socket readable first */
 	int handshake_wants;    /* EV_READ or EV_WRITE while a handshake waits; else 0 */
 	size_t retry_len;       /* SSL_write to repeat with this length; 0: none */
+	size_t gathered;        /* bytes of the span whose records the BIO still holds */
+	struct tlsbio bio;      /* TLS: the state of the SSL's BIO when it is ours */
 	int last_errno;         /* ENDPOINT_ERROR from a system call: its errno; else 0 */
 	bool failed;            /* a fatal error was reported: no close_notify then */
+	bool own_bio;           /* the SSL's BIO is ours (installed at the first handshake step) */
 };
 
 /* The watcher callback of an endpoint (libev has no typedef for it). */

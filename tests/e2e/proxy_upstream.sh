@@ -3,10 +3,11 @@
 # upstream-unavailable; when it does not answer within
 # [timeouts] upstream_response, 504 upstream-timeout; both in the one JSON
 # error shape, with Connection: close. With upstream_tls the repository's
-# certificate is verified against upstream_ca and its name.
+# certificate is verified against upstream_ca and its name, and a block of
+# many TLS records passes both ways unchanged.
 . "${SLUICE_SRCDIR:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 e2e_setup
-tap_plan 11
+tap_plan 13
 
 e2e_make_ca
 e2e_make_cert server 127.0.0.1
@@ -66,6 +67,19 @@ e2e_start_sluice "$E2E_TMP/tls.ini" sluice-tls
 tap_check "upstream_tls: the repository's certificate verified for its IP address" \
 	sh -c "curl -sS --cacert '$E2E_TMP/ca.crt' -H '$AUTH' https://127.0.0.1:$SLUICE_PORT/tsp/1/session |
 		grep -q '\"server\":\"test-upstream\"'"
+head -c $((4 * 1024 * 1024)) /dev/urandom >"$E2E_TMP/random"
+random_sha=$(sha256sum <"$E2E_TMP/random" | cut -d' ' -f1)
+big_write() {
+	e2e_curl /tsp/1/backup/jobs/j/tasks/big/blocks/0 -X PUT -H 'Expect:' \
+		-H "Tsp-Digest: sha256=$random_sha" --data-binary "@$E2E_TMP/random" -o /dev/null &&
+		grep -q "^PUT /tsp/1/backup/jobs/j/tasks/big/blocks/0 4194304 $random_sha\$" "$E2E_TMP/tlsup.log"
+}
+tap_check "upstream_tls: a 4 MiB block write reaches the repository whole" big_write
+big_read() {
+	[ "$(e2e_curl /tsp/1/restore/jobs/r/tasks/big/blocks/0 --max-time 20 | sha256sum |
+		cut -d' ' -f1)" = "$random_sha" ]
+}
+tap_check "... and read back with the same SHA-256" big_read
 ini_set "$E2E_TMP/tls.ini" proxy upstream_name wrong.example
 e2e_reload || hard_error "reload with upstream_name failed"
 tap_check "... a certificate for another name is refused: 502" e2e_curl_status 502 /tsp/1/session
