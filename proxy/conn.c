@@ -80,10 +80,42 @@ const char *conn_span_at(const struct buffer *b, size_t offset, size_t *len)
 
 /* ---- freeing ---- */
 
+/* The tenant connection ends or lingers: its repository connection goes to
+ * the server's pool when nothing of any message is left on it (the pool
+ * checks the rest), else the caller closes it. Called before the queue is
+ * dropped, so an answer still awaited keeps it out. A response that carried
+ * Connection: close (or HTTP/1.0 without keep-alive) closed it already
+ * (response.c), so it is no longer READY. */
+static void release_upstream(struct conn *c)
+{
+	struct upstream_park_facts facts;
+	const char *why;
+
+	if (c->up.state == UPSTREAM_NONE || c->up.state == UPSTREAM_GONE)
+		return;
+	facts = (struct upstream_park_facts){
+		.ready = c->up.state == UPSTREAM_READY,
+		.request_pending = c->forwarded_sent != c->forwarded_total || c->reading_forward,
+		.response_pending = exchange_awaiting(c) != NULL ||
+				    (c->responses != NULL && !http_framer_idle(c->responses)),
+		.stray_bytes = buffer_length(&c->out) > c->out_ready, /* held or unframed */
+		.repository_closed = c->up_eof,
+		.tainted = c->up_tainted,
+		.close_requested = c->stop_after_message, /* the tenant's Connection: close, or a stop */
+	};
+	if (upstream_pool_park(&c->server->upool, &c->up, c->rc->serial, &facts, &why))
+		conn_log(c, CONFIG_LOG_DEBUG, "repository connection to %s parked for reuse (%zu idle)",
+			 c->up.address, c->server->upool.count);
+	else
+		conn_log(c, CONFIG_LOG_DEBUG, "repository connection to %s closed, not reusable: %s",
+			 c->up.address, why);
+}
+
 static void conn_free(struct conn *c)
 {
 	struct ev_loop *loop = c->server->loop;
 
+	release_upstream(c);
 	exchange_drop_after(c, NULL);
 	endpoint_close(&c->tenant, loop);
 	upstream_close(&c->up, loop);
@@ -114,6 +146,7 @@ void conn_stop_reading(struct conn *c)
 
 void conn_linger(struct conn *c)
 {
+	release_upstream(c);
 	exchange_drop_after(c, NULL);
 	upstream_close(&c->up, c->server->loop);
 	c->read_requests = false;

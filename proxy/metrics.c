@@ -76,6 +76,32 @@ static void put_traffic(const struct admin_view *v, struct textbuf *t)
 			       jobs_count_category(v->jobs, (enum tsp_category)cat));
 }
 
+static void put_upstream(const struct admin_view *v, struct textbuf *t)
+{
+	const struct upstream_pool_stats *u = &v->counters->upstream;
+	static const char *const reasons[UPSTREAM_IDLE_CLOSE_COUNT] = {
+		[UPSTREAM_IDLE_EXPIRED] = "expired",
+		[UPSTREAM_IDLE_REPOSITORY] = "repository",
+		[UPSTREAM_IDLE_RELOAD] = "reload",
+	};
+
+	counter(t, "sluice_upstream_connects_total", "Repository connections opened (connects begun).",
+		u->connects);
+	counter(t, "sluice_upstream_reused_total",
+		"Idle repository connections taken from the pool instead of connecting.", u->reused);
+	counter(t, "sluice_upstream_parked_total",
+		"Repository connections kept for reuse when their tenant connection ended.", u->parked);
+	gauge(t, "sluice_upstream_idle_connections",
+	      "Idle repository connections kept for reuse ([limits] upstream_idle_connections at most).",
+	      (double)u->idle);
+	family(t, "sluice_upstream_idle_closed_total", "counter",
+	       "Idle repository connections closed: expired ([timeouts] upstream_idle), repository (it "
+	       "closed them or sent bytes), reload (a new configuration).");
+	for (int r = 0; r < UPSTREAM_IDLE_CLOSE_COUNT; r++)
+		textbuf_printf(t, "sluice_upstream_idle_closed_total{reason=\"%s\"} %llu\n", reasons[r],
+			       (unsigned long long)u->closed[r]);
+}
+
 static void put_config(const struct admin_view *v, struct textbuf *t)
 {
 	family(t, "sluice_reloads_total", "counter", "Configuration reloads (SIGHUP or POST /reload) by result.");
@@ -94,5 +120,6 @@ void metrics_text(const struct admin_view *v, struct textbuf *out)
 	put_maintenance(v, out);
 	put_messages(v, out);
 	put_traffic(v, out);
+	put_upstream(v, out);
 	put_config(v, out);
 }

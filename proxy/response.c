@@ -70,7 +70,8 @@ static bool open_or_continue(struct conn *c, bool had_event)
 	if (c->up.state == UPSTREAM_NONE) {
 		if (c->in_forward == 0)
 			return false; /* opened on the first forwarded request */
-		step = upstream_open(&c->up, c->rc, loop, conn_upstream_event, c, why, sizeof why);
+		step = upstream_pool_open(&c->server->upool, &c->up, c->rc, conn_upstream_event, c, why,
+					  sizeof why);
 	} else if (upstream_connecting(&c->up) && had_event) {
 		step = upstream_continue(&c->up, c->rc, loop, conn_upstream_event, c, why, sizeof why);
 	} else {
@@ -83,8 +84,9 @@ static bool open_or_continue(struct conn *c, bool had_event)
 		return true;
 	}
 	c->last_upstream = conn_now(c);
-	c->up.ep.readable = true;
-	conn_log(c, CONFIG_LOG_DEBUG, "connected to the repository at %s", c->up.address);
+	c->up.ep.readable = !c->up.reused; /* a reused one was just found empty */
+	conn_log(c, CONFIG_LOG_DEBUG, "%s the repository at %s",
+		 c->up.reused ? "reusing an idle connection to" : "connected to", c->up.address);
 	return true;
 }
 

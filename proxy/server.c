@@ -285,6 +285,8 @@ bool server_apply(struct server *s, struct runconf *rc, char *err, size_t err_si
 	}
 	if (!conn_spares_reset(&s->spares, rc))
 		log_warn("[limits] spare_buffers: out of memory; buffers are allocated per request");
+	upstream_pool_set(&s->upool, (size_t)cfg->limits.upstream_idle_connections,
+			  config_seconds(cfg->timeouts.upstream_idle_ms), rc->serial);
 	return true;
 }
 
@@ -349,6 +351,7 @@ void server_stop(struct server *s)
 		return;
 	}
 	s->stopping = true;
+	upstream_pool_close(&s->upool);
 	notify_stopping();
 	listeners_close(s);
 	log_notice("stopping: no new connections; %zu open, allowed %.1f s to finish", s->conn_count, bound);
@@ -431,7 +434,8 @@ static bool start(struct server *s, const struct options *options, int *ready_fd
 	if (!log_configure(cfg, err, err_size) ||
 	    !listeners_open(cfg, &s->listeners, &s->listener_count, err, err_size))
 		return false;
-	daemon_raise_nofile(2 * (unsigned long)cfg->proxy.max_connections + s->listener_count + 64);
+	daemon_raise_nofile(2 * (unsigned long)cfg->proxy.max_connections +
+			    (unsigned long)cfg->limits.upstream_idle_connections + s->listener_count + 64);
 	if (!options->foreground &&
 	    !daemon_detach(cfg->log.target == CONFIG_LOG_TO_STDERR, ready_fd, err, err_size))
 		return false;
@@ -453,6 +457,7 @@ static bool start(struct server *s, const struct options *options, int *ready_fd
 		return false;
 	}
 	start_timers(s);
+	upstream_pool_init(&s->upool, s->loop, &s->counters.upstream);
 	if (!server_apply(s, s->conf, err, err_size))
 		return false;
 	signals_start(s);
@@ -478,6 +483,7 @@ static bool start(struct server *s, const struct options *options, int *ready_fd
 
 static void cleanup(struct server *s)
 {
+	upstream_pool_close(&s->upool); /* first: connections aborted now park nothing */
 	abort_all(s);
 	conn_spares_free(&s->spares);
 	listeners_close(s);

@@ -25,6 +25,7 @@
 #include "runconf.h"
 #include "signals.h"
 #include "tls.h"
+#include "upstream_pool.h"
 
 #define SERVER_TICK_SECONDS 1.0   /* policy_tick and job expiry */
 #define SERVER_PATH_MAX 4096
@@ -60,6 +61,7 @@ struct server_counters {
 	uint64_t reloads;
 	uint64_t reload_failures;
 	uint64_t tls_handshakes_retired; /* completed on tenant TLS contexts a reload replaced */
+	struct upstream_pool_stats upstream; /* repository connections: connects, reuses, idle */
 	uint64_t messages[TSP_CAT_COUNT][SERVER_DECISION_COUNT]; /* counted when settled */
 };
 
@@ -87,6 +89,7 @@ struct server {
 	struct tls_ticket_keys *ticket_keys;
 	struct listener *listeners;
 	size_t listener_count;
+	struct upstream_pool upool;     /* idle repository connections kept for reuse */
 	struct conn *conns;             /* every open tenant connection */
 	size_t conn_count;
 	size_t overflow_count;          /* of those, accepted over a limit to be answered 503 busy */
