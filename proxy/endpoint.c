@@ -5,6 +5,7 @@
 #include "autoconfig.h"
 
 #include <errno.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -78,6 +79,19 @@ static void install_bio(struct endpoint *ep)
 		return;
 	SSL_set_bio(ep->ssl, bio, bio);
 	ep->own_bio = true;
+}
+
+void endpoint_move(struct endpoint *to, struct endpoint *from)
+{
+	*to = (struct endpoint){ .fd = from->fd, .ssl = from->ssl, .io = from->io, .bio = from->bio,
+				 .own_bio = from->own_bio };
+	if (to->own_bio)
+		tlsbio_moved(SSL_get_rbio(to->ssl), &to->bio); /* the BIO points at its state */
+	from->fd = -1;
+	from->ssl = NULL;
+	from->events = 0;
+	from->own_bio = false;
+	memset(&from->bio, 0, sizeof from->bio);
 }
 
 enum endpoint_status endpoint_handshake(struct endpoint *ep)

@@ -63,6 +63,11 @@ typedef void endpoint_cb(struct ev_loop *loop, ev_io *w, int revents);
 /* Take ownership of fd (non-blocking) and ssl (may be NULL). */
 void endpoint_init(struct endpoint *ep, int fd, SSL *ssl, endpoint_cb *cb, void *owner);
 
+/* Move an open endpoint (socket, TLS object with its BIO state, watcher) to
+ * `to`: the watcher must be stopped, and nothing may be held unsent or half
+ * written. The hints start afresh; `from` is left closed. */
+void endpoint_move(struct endpoint *to, struct endpoint *from);
+
 /* Record what an ev_io event says (hints for the next read and write). */
 void endpoint_on_event(struct endpoint *ep, int revents);
 

@@ -235,3 +235,8 @@ BIO *tlsbio_new(struct tlsbio *tb, int fd)
 	BIO_set_init(bio, 1);
 	return bio;
 }
+
+void tlsbio_moved(BIO *bio, struct tlsbio *tb)
+{
+	BIO_set_data(bio, tb);
+}

@@ -171,23 +171,17 @@ void upstream_close(struct upstream *u, struct ev_loop *loop)
 void upstream_move(struct upstream *to, struct upstream *from, struct ev_loop *loop,
 		   endpoint_cb *cb, void *owner)
 {
-	struct upstream moved;
-
 	ev_io_stop(loop, &from->ep.io);
-	moved = *from;
-	moved.ep = (struct endpoint){ .fd = from->ep.fd, .ssl = from->ep.ssl, .io = from->ep.io };
-	ev_set_cb(&moved.ep.io, cb);
-	moved.ep.io.data = owner;
+	*to = *from;
+	endpoint_move(&to->ep, &from->ep);
+	ev_set_cb(&to->ep.io, cb);
+	to->ep.io.data = owner;
 	/* ev_io_modify, not ev_io_set: the descriptor is the same, so libev need
 	 * not register it with the kernel again (no epoll_ctl when the mask
 	 * stays EV_READ). */
-	ev_io_modify(&moved.ep.io, EV_READ);
-	*to = moved;
+	ev_io_modify(&to->ep.io, EV_READ);
 	ev_io_start(loop, &to->ep.io);
 	to->ep.events = EV_READ;
-	from->ep.fd = -1;
-	from->ep.ssl = NULL;
-	from->ep.events = 0;
 	from->state = UPSTREAM_GONE;
 }
 
@@ -199,6 +193,10 @@ bool upstream_idle_usable(const struct upstream *u, bool peek)
 	if (u->state != UPSTREAM_READY || u->ep.fd < 0 || u->ep.failed)
 		return false;
 	if (u->ep.ssl != NULL && SSL_has_pending(u->ep.ssl) == 1)
+		return false;
+	/* Nothing of a write may be pending (a same-span retry, records held). */
+	if (u->ep.retry_len != 0 || u->ep.gathered != 0 || u->ep.write_blocked ||
+	    (u->ep.own_bio && tlsbio_held(&u->ep.bio) > 0))
 		return false;
 	if (!peek)
 		return true;
