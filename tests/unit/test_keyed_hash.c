@@ -57,7 +57,7 @@ static void test_process_key_changes_the_hash(void **state)
 }
 
 struct entry {
-	char id[16];
+	char id[24];
 	UT_hash_handle hh;
 };
 
@@ -78,7 +78,7 @@ static void test_uthash_through_keyed_hash(void **state)
 	}
 	assert_int_equal(HASH_COUNT(table), 1000);
 	for (int i = 0; i < 1000; i += 37) {
-		char id[16];
+		char id[24];
 
 		snprintf(id, sizeof id, "task-%d", i);
 		HASH_FIND_STR(table, id, e);
