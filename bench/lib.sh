@@ -8,6 +8,7 @@
 
 declare -ga BENCH_PIDS=()
 : "${BENCH_WAIT:=20}" # seconds any single wait may take
+: "${IDLE_SETTLE:=2.5}" # idle: seconds without traffic before RSS is read (sluice trims spares each second)
 
 die() {
 	echo "bench/run: $*" >&2

@@ -142,10 +142,14 @@ measure_requests() {
 		"$units" "$W_CONNS" "${lat% *}" "${lat#* }" - - ""
 }
 
-# measure_idle SYSTEM REP: RSS at rest, then with W_N idle connections.
+# measure_idle SYSTEM REP: RSS at rest, then with W_N idle connections. Both
+# are read after IDLE_SETTLE seconds without traffic: memory of idle
+# connections, not of the moment they were busy (sluice frees its spare
+# buffers after a second unused; the peers keep theirs, which counts for them).
 measure_idle() {
 	local log=$BENCH_TMP/run/$W_NAME.$1.$2 rest loaded pid got
 	h2load_run 1 1 "$log.warm" || true
+	sleep "$IDLE_SETTLE"
 	rest=$(rss_kib "$SYS_PID")
 	rm -f "$log.fifo" "$log.ready"
 	mkfifo -m 600 "$log.fifo"
@@ -155,6 +159,7 @@ measure_idle() {
 	bench_track "$pid"
 	exec {IDLE_FD}> "$log.fifo" # the holder runs until this closes
 	poll $((BENCH_WAIT + W_N / 200)) grep -q '^ready' "$log.ready" || true
+	sleep "$IDLE_SETTLE"
 	loaded=$(rss_kib "$SYS_PID")
 	got=$(sed -n 's/^ready //p' "$log.ready")
 	exec {IDLE_FD}>&-

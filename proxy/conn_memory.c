@@ -4,6 +4,9 @@
  */
 #include "autoconfig.h"
 
+#ifdef HAVE_MALLOC_TRIM
+#include <malloc.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,9 +42,17 @@ bool conn_spares_reset(struct conn_spares *sp, const struct runconf *rc)
 
 void conn_spares_trim(struct conn_spares *sp)
 {
-	spares_trim(&sp->rings);
-	spares_trim(&sp->request_framers);
-	spares_trim(&sp->response_framers);
+	size_t freed = spares_trim(&sp->rings) + spares_trim(&sp->request_framers) +
+		       spares_trim(&sp->response_framers);
+
+#ifdef HAVE_MALLOC_TRIM
+	/* free() keeps the pages of a 64 KiB ring in the middle of the heap;
+	 * once the busy moment has passed, hand them back to the kernel. */
+	if (freed > 0)
+		malloc_trim(0);
+#else
+	(void)freed;
+#endif
 }
 
 void conn_spares_free(struct conn_spares *sp)
