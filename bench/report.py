@@ -241,13 +241,72 @@ def has_cairo():
     return "pngcairo" in out.stdout + out.stderr
 
 
+def short(value):
+    """A compact table cell: 1,234 below 10,000, 12.3k from there up."""
+    return f"{value / 1000:.1f}k" if value >= 10000 else f"{value:,.0f}"
+
+
+def summary_lines(path):
+    """The compact table of a recorded TSV (README, bench/README): per
+    workload, each system's "throughput; per CPU-second" (idle: KiB per
+    connection) and sluice's per-CPU-second ratios to the peers."""
+    rows, head = {}, None
+    with open(path) as f:
+        for line in f:
+            if line.startswith("#") or not line.strip():
+                continue
+            cells = line.rstrip("\n").split("\t")
+            if head is None:
+                head = cells
+                continue
+            r = dict(zip(head, cells))
+            if r["workload"] in ("", "ratio") or "/" in r["system"]:
+                continue
+            rows[(r["workload"], r["system"])] = r
+    peers = ["direct", "sluice", "haproxy", "haproxy64k", "nginx"]
+    names = ["direct", "sluice", "HAProxy", "HAProxy 64k", "nginx"]
+    lines = [f"{'workload':<16}" + "".join(f"{n:>14}" for n in names) + "  s/HAP s/64k s/ngx"]
+    workloads = list(dict.fromkeys(w for w, _ in rows))
+    for w in workloads:
+        ours = rows.get((w, "sluice-maint" if w == "refuse" else "sluice"))
+        cells, ratios = [], []
+        for sysname in peers:
+            r = rows.get((w, "sluice-maint" if (w, sysname) == ("refuse", "sluice") else sysname))
+            if r is None:
+                cells.append("-")
+            elif w == "idle":
+                cells.append(f"{float(r['idle_kib_per_conn']):.1f}")
+            else:
+                cells.append(f"{short(float(r['rate']))}; {short(float(r['per_cpu']))}")
+        for sysname in peers[2:]:
+            r = rows.get((w, sysname))
+            if r is None or ours is None:
+                ratios.append("-")
+            elif w == "idle":
+                ratios.append(f"{float(r['idle_kib_per_conn']) / float(ours['idle_kib_per_conn']):.2f}")
+            else:
+                ratios.append(f"{float(ours['per_cpu']) / float(r['per_cpu']):.2f}")
+        label = {"upload-1m": "upload-1m MiB/s", "small": "small req/s", "refuse": "refuse (maint)",
+                 "idle": "idle KiB/conn"}.get(w, w)
+        lines.append(f"{label:<16}" + "".join(f"{c:>14}" for c in cells)
+                     + "".join(f"{x:>6}" for x in ratios))
+    return lines
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--raw", required=True)
-    p.add_argument("--tsv", required=True)
+    p.add_argument("--summary", metavar="TSV",
+                   help="print the compact table of a recorded bench/results TSV, and nothing else")
+    p.add_argument("--raw")
+    p.add_argument("--tsv")
     p.add_argument("--png")
     p.add_argument("--meta", action="append", default=[], help="key=value for the TSV's head")
     a = p.parse_args()
+    if a.summary:
+        print("\n".join(summary_lines(a.summary)))
+        return 0
+    if not (a.raw and a.tsv):
+        p.error("--raw and --tsv are required (or --summary TSV)")
     runs = read_raw(a.raw)
     workloads = list(dict.fromkeys(w for w, _ in runs))
     summary = summarise(runs)
