@@ -25,6 +25,9 @@ bool endpoint_is_open(const struct endpoint *ep)
 	return ep->fd >= 0;
 }
 
+static bool holds_bytes(const struct endpoint *ep);
+static enum endpoint_status flush_held(struct endpoint *ep);
+
 void endpoint_on_event(struct endpoint *ep, int revents)
 {
 	if (revents & EV_READ) {
@@ -37,6 +40,10 @@ void endpoint_on_event(struct endpoint *ep, int revents)
 			ep->read_wants_write = false;
 			ep->readable = true;
 		}
+		/* Held bytes go out now, whether or not the owner has more to
+		 * write; a broken socket is then reported by the next read. */
+		if (holds_bytes(ep) && flush_held(ep) == ENDPOINT_ERROR)
+			ep->readable = true;
 	}
 }
 
@@ -149,6 +156,8 @@ enum endpoint_status endpoint_read(struct endpoint *ep, void *buf, size_t len, s
 	*n = 0;
 	if (ep->ssl == NULL)
 		return plain_read(ep, buf, len, n);
+	if (holds_bytes(ep) && flush_held(ep) == ENDPOINT_ERROR)
+		return ENDPOINT_ERROR;
 	ERR_clear_error();
 	errno = 0;
 	ret = SSL_read_ex(ep->ssl, buf, len, n);
@@ -214,14 +223,12 @@ static enum endpoint_status record_write(struct endpoint *ep, const void *buf, s
 	return st == ENDPOINT_EOF ? ENDPOINT_ERROR : st;
 }
 
-/* Send what the BIO holds; the gathered bytes are written once all is out. */
-static enum endpoint_status send_gathered(struct endpoint *ep, size_t *n)
+/* Send what the BIO holds: OK once nothing is held any more. */
+static enum endpoint_status flush_held(struct endpoint *ep)
 {
 	switch (tlsbio_send(&ep->bio)) {
 	case TLSBIO_SENT:
-		*n = ep->gathered;
-		ep->gathered = 0;
-		return *n > 0 ? ENDPOINT_OK : ENDPOINT_AGAIN;
+		return ENDPOINT_OK;
 	case TLSBIO_AGAIN:
 		ep->write_blocked = true;
 		return ENDPOINT_AGAIN;
@@ -231,6 +238,26 @@ static enum endpoint_status send_gathered(struct endpoint *ep, size_t *n)
 	ep->last_errno = errno;
 	ep->failed = true;
 	return ENDPOINT_ERROR;
+}
+
+/* Bytes the BIO holds are owed to the peer whatever the owner does next: a
+ * handshake flight OpenSSL wrote inside an SSL_write that then waited to
+ * read (TLS 1.2 renegotiation) must go out before we wait for the answer. */
+static bool holds_bytes(const struct endpoint *ep)
+{
+	return ep->own_bio && tlsbio_held(&ep->bio) > 0;
+}
+
+/* Send what the BIO holds; the gathered bytes are written once all is out. */
+static enum endpoint_status send_gathered(struct endpoint *ep, size_t *n)
+{
+	enum endpoint_status st = flush_held(ep);
+
+	if (st != ENDPOINT_OK)
+		return st;
+	*n = ep->gathered;
+	ep->gathered = 0;
+	return *n > 0 ? ENDPOINT_OK : ENDPOINT_AGAIN;
 }
 
 /* Encrypt the records of buf that one send takes (TLSBIO_GATHER_RECORDS),
@@ -274,6 +301,12 @@ enum endpoint_status endpoint_write(struct endpoint *ep, const void *buf, size_t
 		return plain_write(ep, buf, len, n);
 	if (ep->gathered > 0)
 		return send_gathered(ep, n); /* the same span: its records are on their way */
+	if (holds_bytes(ep)) {
+		enum endpoint_status st = flush_held(ep);
+
+		if (st != ENDPOINT_OK)
+			return st;
+	}
 	if (ep->own_bio && ep->retry_len == 0 && len > SSL3_RT_MAX_PLAIN_LENGTH &&
 	    tlsbio_gather_begin(&ep->bio))
 		return gather_write(ep, buf, len, n);
@@ -305,6 +338,8 @@ void endpoint_watch(struct endpoint *ep, struct ev_loop *loop, bool want_read, b
 			events |= EV_WRITE;
 		if (want_write)
 			events |= ep->write_wants_read ? EV_READ : EV_WRITE;
+		if (holds_bytes(ep))
+			events |= EV_WRITE; /* endpoint_on_event sends them */
 	}
 	if (events == ep->events)
 		return;

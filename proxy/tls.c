@@ -300,6 +300,9 @@ SSL_CTX *tls_upstream_ctx_new(const struct sluice_config *cfg, char *err, size_t
 		return NULL;
 	}
 	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+	/* As on the tenant side: a renegotiation in the middle of a stream
+	 * buys nothing and is the one handshake that runs inside SSL_write. */
+	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION);
 	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_RELEASE_BUFFERS);
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
 	if (cfg->proxy.upstream_ca[0] != '\0')

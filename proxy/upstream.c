@@ -192,7 +192,7 @@ bool upstream_idle_usable(const struct upstream *u, bool peek)
 
 	if (u->state != UPSTREAM_READY || u->ep.fd < 0 || u->ep.failed)
 		return false;
-	if (u->ep.ssl != NULL && SSL_has_pending(u->ep.ssl) == 1)
+	if (u->ep.ssl != NULL && (SSL_has_pending(u->ep.ssl) == 1 || !SSL_is_init_finished(u->ep.ssl)))
 		return false;
 	/* Nothing of a write may be pending (a same-span retry, records held). */
 	if (u->ep.retry_len != 0 || u->ep.gathered != 0 || u->ep.write_blocked ||

@@ -22,6 +22,7 @@ stack_init
 command -v ss > /dev/null 2>&1 || skip_all "ss (iproute2) not installed"
 stack_tenant_add acme acme-secret
 stack_ini_set log.level debug
+stack_ini_set limits.upstream_idle_connections 64 # off by default
 e2e_make_ca
 e2e_make_cert server 127.0.0.1
 stack_repo_start -v
