@@ -156,8 +156,6 @@ enum endpoint_status endpoint_read(struct endpoint *ep, void *buf, size_t len, s
 	*n = 0;
 	if (ep->ssl == NULL)
 		return plain_read(ep, buf, len, n);
-	if (holds_bytes(ep) && flush_held(ep) == ENDPOINT_ERROR)
-		return ENDPOINT_ERROR;
 	ERR_clear_error();
 	errno = 0;
 	ret = SSL_read_ex(ep->ssl, buf, len, n);
@@ -242,7 +240,10 @@ static enum endpoint_status flush_held(struct endpoint *ep)
 
 /* Bytes the BIO holds are owed to the peer whatever the owner does next: a
  * handshake flight OpenSSL wrote inside an SSL_write that then waited to
- * read (TLS 1.2 renegotiation) must go out before we wait for the answer. */
+ * read (TLS 1.2 renegotiation) must go out before we wait for the answer.
+ * One mechanism sends them: the watcher asks for EV_WRITE while any are held
+ * (endpoint_watch) and endpoint_on_event sends them. (Whatever OpenSSL
+ * writes meanwhile, bio_write puts behind them.) */
 static bool holds_bytes(const struct endpoint *ep)
 {
 	return ep->own_bio && tlsbio_held(&ep->bio) > 0;
@@ -301,12 +302,6 @@ enum endpoint_status endpoint_write(struct endpoint *ep, const void *buf, size_t
 		return plain_write(ep, buf, len, n);
 	if (ep->gathered > 0)
 		return send_gathered(ep, n); /* the same span: its records are on their way */
-	if (holds_bytes(ep)) {
-		enum endpoint_status st = flush_held(ep);
-
-		if (st != ENDPOINT_OK)
-			return st;
-	}
 	if (ep->own_bio && ep->retry_len == 0 && len > SSL3_RT_MAX_PLAIN_LENGTH &&
 	    tlsbio_gather_begin(&ep->bio))
 		return gather_write(ep, buf, len, n);

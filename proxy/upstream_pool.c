@@ -183,7 +183,7 @@ bool upstream_pool_park(struct upstream_pool *p, struct upstream *u, uint64_t se
 
 	*why = upstream_park_check(facts);
 	if (*why == NULL && !upstream_idle_usable(u, false))
-		*why = "the repository sent bytes that answer no request";
+		*why = "it is not idle: bytes are pending one way or the other, or its TLS state is busy";
 	if (*why == NULL)
 		*why = pool_refusal(p, serial);
 	if (*why != NULL)

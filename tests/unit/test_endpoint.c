@@ -7,6 +7,7 @@
  */
 #include "autoconfig.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -37,6 +38,29 @@ struct tls_pair {
 	unsigned char *sent, *received;
 	size_t received_len;
 };
+
+/* send(2) as on a nearly full socket when short_sends is set: the next send
+ * takes 10 bytes and the ones after it would block. OpenSSL's own socket BIO
+ * (the peer's side here) writes with write(2) and is not affected. */
+static int short_sends;
+
+ssize_t
+send(int fd, const void *buf, size_t len, int flags)
+{
+	static ssize_t (*real_send)(int, const void *, size_t, int);
+
+	if (real_send == NULL)
+		real_send = (ssize_t (*)(int, const void *, size_t, int))dlsym(RTLD_NEXT, "send");
+	if (short_sends == 1 && len > 10) {
+		short_sends = 2;
+		return real_send(fd, buf, 10, flags);
+	}
+	if (short_sends == 2) {
+		errno = EAGAIN;
+		return -1;
+	}
+	return real_send(fd, buf, len, flags);
+}
 
 static void
 no_event(struct ev_loop *loop, ev_io *w, int revents)
@@ -300,6 +324,84 @@ test_a_reset_peer_is_an_error(void **state)
 	assert_true(t->ep.failed);
 }
 
+/* A TLS 1.2 peer renegotiates while a span is written on a nearly full
+ * socket: OpenSSL writes our handshake flight inside the gathering
+ * SSL_write, the socket takes part of it, and OpenSSL then waits to read.
+ * The rest is owed: the watcher asks for EV_WRITE although the owner wants
+ * nothing, the writable event sends it, the renegotiation completes and the
+ * span is written. (Before, it stayed held and the connection stalled.) */
+static void
+test_a_held_flight_leaves_when_writable(void **state)
+{
+	static unsigned char span[SPAN], junk[SPAN];
+	SSL_CTX *peer_ctx = server_ctx_new(), *ctx = SSL_CTX_new(TLS_client_method());
+	enum endpoint_status st = ENDPOINT_AGAIN;
+	struct endpoint ep;
+	SSL *peer, *ssl;
+	int fds[2], rounds;
+	size_t n;
+
+	(void)state;
+	assert_non_null(peer_ctx);
+	assert_non_null(ctx);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, fds), 0);
+	SSL_CTX_set_max_proto_version(peer_ctx, TLS1_2_VERSION);
+	SSL_CTX_set_options(peer_ctx, SSL_OP_NO_SESSION_RESUMPTION_ON_RENEGOTIATION); /* a full one */
+	SSL_CTX_set_max_proto_version(ctx, TLS1_2_VERSION);
+	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_RELEASE_BUFFERS);
+	peer = SSL_new(peer_ctx);
+	ssl = SSL_new(ctx);
+	assert_non_null(peer);
+	assert_non_null(ssl);
+	assert_int_equal(SSL_set_fd(peer, fds[0]), 1);
+	assert_int_equal(SSL_set_fd(ssl, fds[1]), 1);
+	SSL_set_accept_state(peer);
+	SSL_set_connect_state(ssl);
+	endpoint_init(&ep, fds[1], ssl, no_event, NULL);
+	for (rounds = 0; rounds < 20 && !(st == ENDPOINT_OK && SSL_is_init_finished(peer)); rounds++) {
+		if (st != ENDPOINT_OK)
+			st = endpoint_handshake(&ep);
+		SSL_do_handshake(peer);
+	}
+	assert_true(SSL_is_init_finished(peer));
+	assert_true(ep.own_bio);
+
+	/* The peer asks to renegotiate; our read answers with a ClientHello. */
+	assert_int_equal(SSL_renegotiate(peer), 1);
+	SSL_do_handshake(peer);
+	endpoint_on_event(&ep, EV_READ);
+	endpoint_read(&ep, junk, sizeof junk, &n);
+	SSL_read(peer, junk, sizeof junk);
+
+	memset(span, 'b', sizeof span);
+	short_sends = 1;
+	assert_int_equal(endpoint_write(&ep, span, sizeof span, &n), ENDPOINT_AGAIN);
+	assert_true(tlsbio_held(&ep.bio) > 0);
+	endpoint_watch(&ep, EV_DEFAULT, false, false);
+	assert_true(ep.events & EV_WRITE);
+
+	short_sends = 0;
+	endpoint_on_event(&ep, EV_WRITE);
+	assert_int_equal(tlsbio_held(&ep.bio), 0);
+	for (rounds = 0; rounds < 10; rounds++) {
+		st = endpoint_write(&ep, span, sizeof span, &n);
+		if (st == ENDPOINT_OK)
+			break;
+		endpoint_on_event(&ep, EV_READ | EV_WRITE);
+		endpoint_read(&ep, junk, sizeof junk, &n);
+		SSL_read(peer, junk, sizeof junk);
+	}
+	assert_int_equal(st, ENDPOINT_OK);
+	assert_true(n > 0);
+	assert_false(SSL_in_init(ssl));
+
+	endpoint_close(&ep, EV_DEFAULT);
+	SSL_free(peer);
+	close(fds[0]);
+	SSL_CTX_free(peer_ctx);
+	SSL_CTX_free(ctx);
+}
+
 int
 main(void)
 {
@@ -311,6 +413,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_a_waiting_span_counts_once_out, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_close_notify_follows_the_span, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_a_reset_peer_is_an_error, setup, teardown),
+		cmocka_unit_test(test_a_held_flight_leaves_when_writable),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
