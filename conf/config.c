@@ -29,6 +29,10 @@ static const struct config_enum_value config_category_values[] = {
 	{ NULL, 0 },
 };
 
+static const struct config_enum_value config_profile_values[] = {
+	{ "tsp", CONFIG_PROFILE_TSP }, { "restic", CONFIG_PROFILE_RESTIC }, { NULL, 0 },
+};
+
 static const struct config_enum_value config_log_level_values[] = {
 	{ "error", CONFIG_LOG_ERROR }, { "warning", CONFIG_LOG_WARNING }, { "notice", CONFIG_LOG_NOTICE },
 	{ "info", CONFIG_LOG_INFO },   { "debug", CONFIG_LOG_DEBUG },     { NULL, 0 },
@@ -296,13 +300,15 @@ static bool parse_addresses(struct sluice_config *cfg, const struct config_key *
 
 struct name_list {
 	char **items;
+	enum config_flavor flavor; /* TENANT or GLOB */
 };
 
 static bool add_name(const char *entry, size_t index, void *state, struct config_error *err)
 {
 	struct name_list *list = state;
 
-	if (!config_check_tenant(entry, err))
+	if (list->flavor == CONFIG_FLAVOR_GLOB ? !config_check_glob(entry, err)
+					       : !config_check_tenant(entry, err))
 		return false;
 	for (size_t i = 0; i < index; i++) {
 		if (strcmp(list->items[i], entry) == 0)
@@ -317,7 +323,8 @@ static bool parse_names(struct sluice_config *cfg, const struct config_key *key,
 {
 	/* Entries are bounded by the text: at most one per two bytes. */
 	size_t bound = strlen(text) / 2 + 1, count = 0;
-	struct name_list list = { calloc(bound < key->max ? bound : key->max, sizeof(char *)) };
+	struct name_list list = { calloc(bound < key->max ? bound : key->max, sizeof(char *)),
+				  key->flavor };
 	bool ok;
 
 	if (list.items == NULL)

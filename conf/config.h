@@ -76,6 +76,9 @@ enum config_category {
 	CONFIG_CATEGORY_REPLICATION = TSP_CAT_REPLICATION
 };
 
+/* [proxy] profile: the wire protocol tenants speak (protocol/profile.h). */
+enum config_profile { CONFIG_PROFILE_TSP, CONFIG_PROFILE_RESTIC };
+
 enum config_log_level { CONFIG_LOG_ERROR, CONFIG_LOG_WARNING, CONFIG_LOG_NOTICE, CONFIG_LOG_INFO, CONFIG_LOG_DEBUG };
 
 enum config_log_target { CONFIG_LOG_TO_STDERR, CONFIG_LOG_TO_SYSLOG, CONFIG_LOG_TO_FILE };
@@ -141,7 +144,8 @@ enum config_flavor {
 	CONFIG_FLAVOR_CONNECT,  /* ADDRESS: host:port, [v6]:port or unix:/path; port 1..65535 */
 	CONFIG_FLAVOR_LISTEN,   /* ADDRESS: host:port, [v6]:port or *:port; port 0..65535 */
 	CONFIG_FLAVOR_LOOPBACK, /* ADDRESS: like LISTEN, on a loopback address only */
-	CONFIG_FLAVOR_TENANT    /* NAMES: 1..64 of [A-Za-z0-9._-], not "." or ".." */
+	CONFIG_FLAVOR_TENANT,   /* NAMES: 1..64 of [A-Za-z0-9._-], not "." or ".." */
+	CONFIG_FLAVOR_GLOB      /* NAMES: fnmatch(3) patterns, 1..255 visible ASCII bytes */
 };
 
 /* One allowed word of an ENUM or ENUM_SET key. Tables end with name == NULL. */

@@ -354,6 +354,21 @@ bool config_check_tenant(const char *text, struct config_error *err)
 	return true;
 }
 
+bool config_check_glob(const char *text, struct config_error *err)
+{
+	size_t len = strlen(text);
+	char q[CONFIG_QUOTE_MAX];
+
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)text[i] < 0x21 || (unsigned char)text[i] > 0x7e)
+			len = 0;
+	if (len == 0 || len > TSP_REPOSITORY_MAX)
+		return config_fail(err, "%s is not a repository pattern; use 1 to %d visible ASCII "
+				   "characters, such as /*/offsite*", config_quote(text, q),
+				   TSP_REPOSITORY_MAX);
+	return true;
+}
+
 /* ---- addresses ---- */
 
 static bool is_loopback(const char *host)

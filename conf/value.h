@@ -51,6 +51,8 @@ bool config_check_string(const char *text, enum config_flavor flavor, size_t min
 
 /* A tenant name: 1..TSP_TENANT_MAX of [A-Za-z0-9._-], not "." or "..". */
 bool config_check_tenant(const char *text, struct config_error *err);
+/* A [restic] backup_copy_repositories pattern. */
+bool config_check_glob(const char *text, struct config_error *err);
 
 /* A PATH value made absolute against directory ("" stays ""); INPUT paths
  * must open for reading as a regular file, SOCKET paths fit sun_path.

@@ -396,6 +396,13 @@ bool json_get_uint(struct json_span doc, const char *path, uint64_t *out)
 	return json_get(doc, path, &value) && json_uint(value, out);
 }
 
+bool json_get_bool(struct json_span doc, const char *path, bool *out)
+{
+	struct json_span value;
+
+	return json_get(doc, path, &value) && json_bool(value, out);
+}
+
 size_t json_escape_byte(unsigned char c, char esc[JSON_ESCAPE_MAX])
 {
 	static const char hex[] = "0123456789abcdef";

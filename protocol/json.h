@@ -47,6 +47,7 @@ bool json_bool(struct json_span value, bool *out);
 /* Shortcuts: json_get() then read. */
 bool json_get_string(struct json_span doc, const char *path, char *out, size_t size);
 bool json_get_uint(struct json_span doc, const char *path, uint64_t *out);
+bool json_get_bool(struct json_span doc, const char *path, bool *out);
 
 /* Walks the elements of an array or the members of an object:
  *

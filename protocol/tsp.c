@@ -108,15 +108,15 @@ static bool str_has_iprefix(struct http_str s, const char *lit)
 	return s.len >= n && str_ieq((struct http_str){ s.ptr, n }, lit);
 }
 
-/* Step 2 of §9: HTTP-level rules the framer leaves to TSP. */
-static bool check_http(const struct http_head *head, struct tsp_error *err)
+/* Step 2 of §9: HTTP-level rules the framer leaves to the profiles. */
+bool tsp_check_http(const struct http_head *head, struct tsp_error *err)
 {
 	unsigned hosts = 0;
 
 	if (head->kind != HTTP_KIND_REQUEST)
 		return bad(err, "not a request");
 	if (head->version_major != 1 || head->version_minor != 1)
-		return bad(err, "TSP/1 requires HTTP/1.1");
+		return bad(err, "HTTP/1.1 is required");
 	for (size_t i = 0; i < head->target.len; i++) {
 		unsigned char c = (unsigned char)head->target.ptr[i];
 
@@ -124,16 +124,16 @@ static bool check_http(const struct http_head *head, struct tsp_error *err)
 			return bad(err, "the request target holds a byte outside visible ASCII");
 	}
 	if (head->body == HTTP_BODY_CHUNKED || head->body == HTTP_BODY_UNTIL_EOF)
-		return bad(err, "TSP requests never use Transfer-Encoding: send Content-Length");
+		return bad(err, "requests never use Transfer-Encoding: send Content-Length");
 	for (unsigned i = 0; i < head->header_count; i++) {
 		const struct http_header *h = &head->headers[i];
 
 		if (str_ieq(h->name, "host"))
 			hosts++;
 		else if (str_ieq(h->name, "transfer-encoding"))
-			return bad(err, "TSP requests never use Transfer-Encoding: send Content-Length");
+			return bad(err, "requests never use Transfer-Encoding: send Content-Length");
 		else if (str_ieq(h->name, "upgrade"))
-			return bad(err, "Upgrade is not part of TSP/1");
+			return bad(err, "Upgrade is not supported");
 		else if (str_ieq(h->name, "expect") && !str_ieq(h->value, "100-continue"))
 			return bad(err, "Expect may only be 100-continue");
 		else if (str_ieq(h->name, "connection") && !str_ieq(h->value, "keep-alive") &&
@@ -243,7 +243,7 @@ static bool check_method(const struct http_head *head, const struct tsp_path *pa
 }
 
 /* Step 5 of §9: exactly one well-formed Basic credential. */
-static bool check_auth(const struct http_head *head, struct tsp_request *req, struct tsp_error *err)
+bool tsp_check_auth(const struct http_head *head, struct tsp_request *req, struct tsp_error *err)
 {
 	const char *missing = "missing or malformed Basic credentials";
 	const struct http_header *found = NULL;
@@ -473,11 +473,11 @@ bool tsp_classify(const struct http_head *head, struct tsp_request *req, struct 
 	struct tsp_path path;
 
 	memset(req, 0, sizeof *req);
-	if (!check_http(head, err))
+	if (!tsp_check_http(head, err))
 		return false;
 	if (!parse_path(head->target, &path))
 		return fail(err, 404, CODE_NOT_FOUND, "not a TSP/1 path");
-	return check_method(head, &path, err) && check_auth(head, req, err) &&
+	return check_method(head, &path, err) && tsp_check_auth(head, req, err) &&
 	       check_path_values(&path, req, err) && check_tsp_headers(head, req, err) &&
 	       check_body(head, req, err);
 }

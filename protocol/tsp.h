@@ -16,6 +16,8 @@
 #define TSP_DIGEST_HEX 64  /* Tsp-Digest: sha256=<64 lowercase hex> */
 #define TSP_BLOCK_MAX (64u * 1024u * 1024u) /* largest block body, bytes */
 #define TSP_BLOCK_DEFAULT (1024u * 1024u)   /* a tenant's default block size */
+#define TSP_REPOSITORY_MAX 255 /* restic: the repository path, "/" and segments */
+#define TSP_CLIENT_MAX 63      /* restic: the client's address (the proxy fills it) */
 
 enum tsp_category {
 	TSP_CAT_CONTROL = 0, /* the session hello: no category */
@@ -26,6 +28,9 @@ enum tsp_category {
 	TSP_CAT_COUNT
 };
 
+/* What a classified request does, for every profile (protocol/profile.h):
+ * TSP/1 paths give the first seven, the restic profile (protocol/restic.h)
+ * the last four. The maintenance policy reads only this and the category. */
 enum tsp_role {
 	TSP_ROLE_SESSION_HELLO = 0, /* GET  /tsp/1/session */
 	TSP_ROLE_JOB_OPEN,          /* POST /tsp/1/{cat}/jobs/{job} */
@@ -34,6 +39,12 @@ enum tsp_role {
 	TSP_ROLE_BLOCK_READ,        /* GET  .../tasks/{task}/blocks/{n} */
 	TSP_ROLE_TASK_CLOSE,        /* POST .../tasks/{task}/close */
 	TSP_ROLE_JOB_CLOSE,         /* POST .../jobs/{job}/close */
+	TSP_ROLE_READ,              /* restic: HEAD/GET of a file or a list (category restore) */
+	TSP_ROLE_WRITE,             /* restic: POST/DELETE outside locks/, repository creation:
+				     * a write of the session named by job */
+	TSP_ROLE_LOCK_CREATE,       /* restic: POST locks/{task}: opens or keeps the session */
+	TSP_ROLE_LOCK_DELETE,       /* restic: DELETE locks/{task}: the session ends with its
+				     * last lock */
 	TSP_ROLE_COUNT
 };
 
@@ -75,7 +86,16 @@ struct tsp_request {
 					    * (from an optional prefix); else CONTROL */
 	enum tsp_result result;      /* closes: Tsp-Result */
 	char digest[TSP_DIGEST_HEX + 1]; /* block write: hex of Tsp-Digest: sha256=<hex> */
-	uint32_t body_bytes;         /* block write: Content-Length (1..TSP_BLOCK_MAX); else 0 */
+	uint32_t body_bytes;         /* block write: Content-Length (1..TSP_BLOCK_MAX); restic
+				      * write: Content-Length (0..UINT32_MAX); else 0 */
+	/* Sessions (restic profile; empty or false under TSP/1). job is the
+	 * session key the proxy derives from repository and client, task a
+	 * lock id, source_category the session's category (backup or
+	 * backup-copy) whatever category the request itself has. */
+	char repository[TSP_REPOSITORY_MAX + 1]; /* "/acme/main", "/" at the root */
+	char client[TSP_CLIENT_MAX + 1];         /* the client's address, no port */
+	bool opens_repository;       /* HEAD/GET config: how every restic command begins */
+	bool saves_snapshot;         /* POST snapshots/{id}: the backup's last write */
 };
 
 /* A request the proxy answers itself instead of forwarding. */
@@ -91,6 +111,13 @@ struct tsp_error {
  * Returns true and fills *req, or false and fills *err. Never touches the
  * head's storage; *req holds copies. */
 bool tsp_classify(const struct http_head *head, struct tsp_request *req, struct tsp_error *err);
+
+/* Steps shared with the other profiles: the HTTP rules the framer leaves to
+ * the classifier (HTTP/1.1, one Host, no Transfer-Encoding or Upgrade, Expect
+ * and Connection values, a visible-ASCII target; 400), and exactly one
+ * well-formed Basic credential, whose name goes to req->tenant (401). */
+bool tsp_check_http(const struct http_head *head, struct tsp_error *err);
+bool tsp_check_auth(const struct http_head *head, struct tsp_request *req, struct tsp_error *err);
 
 /* The category is a backup category in the sense of MISSION.md (backup, backup-copy). */
 bool tsp_category_is_backup(enum tsp_category category);

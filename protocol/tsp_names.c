@@ -25,6 +25,10 @@ static const char *const role_names[TSP_ROLE_COUNT] = {
 	[TSP_ROLE_BLOCK_READ] = "block-read",
 	[TSP_ROLE_TASK_CLOSE] = "task-close",
 	[TSP_ROLE_JOB_CLOSE] = "job-close",
+	[TSP_ROLE_READ] = "read",
+	[TSP_ROLE_WRITE] = "write",
+	[TSP_ROLE_LOCK_CREATE] = "lock-create",
+	[TSP_ROLE_LOCK_DELETE] = "lock-delete",
 };
 
 /* Index 0 of the value tables is the NONE member: "" and never parsed. */

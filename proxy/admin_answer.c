@@ -56,6 +56,7 @@ static void view_of(struct server *s, struct admin_view *v)
 	v->counters = &s->counters;
 	v->tls_handshakes = server_tls_handshakes(s);
 	v->connections = s->conn_count;
+	v->sessions = s->profile->sessions;
 }
 
 static const char *reason_text(unsigned status)

@@ -117,6 +117,13 @@ static void put_job(void *ctx, const struct job *job)
 	textbuf_printf(w->t, "%s{\"category\":\"%s\",\"job\":", w->first ? "" : ",",
 		       tsp_category_name((enum tsp_category)job->key.category));
 	textbuf_json_string(w->t, job->key.id);
+	if (job->session != NULL) {
+		textbuf_printf(w->t, ",\"repository\":");
+		textbuf_json_string(w->t, job->session->repository);
+		textbuf_printf(w->t, ",\"address\":");
+		textbuf_json_string(w->t, job->session->client);
+		textbuf_printf(w->t, ",\"writes\":%llu", (unsigned long long)job->session->writes);
+	}
 	textbuf_printf(w->t, ",\"origin\":\"%s\",\"agent\":%s,\"tasks\":[",
 		       job->desc.origin == TSP_ORIGIN_NONE ? "unknown" : tsp_origin_name(job->desc.origin),
 		       job->draining ? "true" : "false");
@@ -185,6 +192,61 @@ static void put_maintenance(const struct admin_view *v, struct textbuf *t)
 	textbuf_printf(t, "]}}");
 }
 
+/* ---- sessions (restic profile) ---- */
+
+struct session_walk {
+	const struct admin_view *v;
+	struct textbuf *t;
+	size_t listed;
+};
+
+static void put_session(void *ctx, const struct job *job)
+{
+	struct session_walk *w = ctx;
+	const struct job_session *s = job->session;
+
+	if (s == NULL || w->listed == ADMIN_SESSIONS_LISTED)
+		return;
+	textbuf_printf(w->t, "%s{\"tenant\":", w->listed++ ? "," : "");
+	textbuf_json_string(w->t, job->tenant->name);
+	textbuf_printf(w->t, ",\"repository\":");
+	textbuf_json_string(w->t, s->repository);
+	textbuf_printf(w->t, ",\"address\":");
+	textbuf_json_string(w->t, s->client);
+	textbuf_printf(w->t, ",\"category\":\"%s\",\"locks\":%zu,\"writes\":%llu,\"bytes\":%llu,"
+		       "\"snapshot\":%s,\"verdict\":\"%s\",\"draining\":%s,\"opened_at\":",
+		       tsp_category_name((enum tsp_category)job->key.category), job->task_count,
+		       (unsigned long long)s->writes, (unsigned long long)s->bytes,
+		       s->snapshot ? "true" : "false",
+		       policy_session_verdict_name(policy_session_verdict(s)),
+		       job->draining ? "true" : "false");
+	textbuf_json_time(w->t, admin_view_wall(w->v, job->opened_at));
+	textbuf_printf(w->t, ",\"idle_seconds\":%llu}", whole_seconds(w->v->now - job->last_activity));
+}
+
+static void put_tenant_sessions(void *ctx, const struct jobs_tenant *tenant)
+{
+	jobs_foreach_job(tenant, put_session, ctx);
+}
+
+static void put_sessions(const struct admin_view *v, struct textbuf *t)
+{
+	const struct server_counters *c = v->counters;
+	struct session_walk walk = { v, t, 0 };
+
+	if (!v->sessions)
+		return;
+	textbuf_printf(t, ",\"sessions\":{\"open\":%zu,\"closed\":{", jobs_count(v->jobs));
+	for (int verdict = 0; verdict < POLICY_SESSION_VERDICTS; verdict++)
+		textbuf_printf(t, "\"%s\":%llu,",
+			       policy_session_verdict_name((enum policy_session_verdict)verdict),
+			       (unsigned long long)c->sessions_ended[verdict]);
+	textbuf_printf(t, "\"expired\":%llu},\"untracked\":%llu,\"list\":[",
+		       (unsigned long long)c->sessions_expired, (unsigned long long)c->sessions_untracked);
+	jobs_foreach_tenant(v->jobs, put_tenant_sessions, &walk);
+	textbuf_printf(t, "],\"listed\":%zu}", walk.listed);
+}
+
 /* ---- traffic ---- */
 
 static void put_counters(const struct admin_view *v, struct textbuf *t)
@@ -230,6 +292,7 @@ void admin_status_json(const struct admin_view *v, struct textbuf *out)
 	textbuf_printf(out, "{");
 	put_process(v, out);
 	put_maintenance(v, out);
+	put_sessions(v, out);
 	put_traffic(v, out);
 	textbuf_printf(out, "}\n");
 }

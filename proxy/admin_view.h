@@ -37,7 +37,11 @@ struct admin_view {
 	const struct server_counters *counters;
 	uint64_t tls_handshakes;
 	size_t connections;
+	bool sessions;                    /* the profile's jobs are sessions (restic) */
 };
+
+/* Sessions listed one by one in GET /status; the counts cover them all. */
+#define ADMIN_SESSIONS_LISTED 1000
 
 /* The words of maintenance.state and /health: "active" (off), "draining"
  * (on, the draining set not empty), "maintenance" (on, drained). */

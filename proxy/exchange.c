@@ -40,6 +40,14 @@ struct exchange *exchange_awaiting(const struct conn *c)
 	return NULL;
 }
 
+/* What the log calls a request's job: a session's repository, or the job id. */
+static const char *job_text(const struct tsp_request *r)
+{
+	if (r->repository[0] != '\0')
+		return r->repository;
+	return r->job[0] != '\0' ? r->job : "-";
+}
+
 static void access_line(const struct conn *c, const struct exchange *ex)
 {
 	const struct tsp_request *r = &ex->req;
@@ -51,21 +59,41 @@ static void access_line(const struct conn *c, const struct exchange *ex)
 		   "in=%llu out=%llu ms=%.1f", c->peer, ex->classified ? r->tenant : "-",
 		   ex->classified ? tsp_category_name(r->category) : "-",
 		   ex->classified ? tsp_role_name(r->role) : "-",
-		   ex->classified && r->job[0] ? r->job : "-",
+		   ex->classified ? job_text(r) : "-",
 		   ex->classified && r->task[0] ? r->task : "-",
 		   ex->decision != NULL ? ex->decision : "error", ex->status,
 		   (unsigned long long)ex->bytes_in, (unsigned long long)ex->bytes_out, ms);
+}
+
+static void log_session_end(struct conn *c, const struct policy_session_end *end)
+{
+	struct server *s = c->server;
+
+	if (end->untracked) {
+		s->counters.sessions_untracked++;
+		conn_log(c, CONFIG_LOG_WARNING, "lock created but the job table has no room: the "
+			 "session is untracked (its writes are refused while maintenance is on)");
+	}
+	if (!end->ended)
+		return;
+	s->counters.sessions_ended[end->verdict]++;
+	conn_log(c, CONFIG_LOG_INFO, "session %s ended: %s (%llu writes, %llu bytes%s)",
+		 end->session.repository, policy_session_verdict_name(end->verdict),
+		 (unsigned long long)end->session.writes, (unsigned long long)end->session.bytes,
+		 end->draining ? ", was draining" : "");
 }
 
 /* Tell the job table how a recorded request ended; 0 = no answer came. */
 static void settle_record(struct conn *c, struct exchange *ex, unsigned status)
 {
 	struct server *s = c->server;
+	struct policy_session_end end;
 
 	if (!ex->recorded)
 		return;
 	ex->recorded = false;
-	policy_on_response(s->jobs, &ex->req, &ex->record, status);
+	policy_settle(s->jobs, &ex->req, &ex->record, status, server_clock(), &end);
+	log_session_end(c, &end);
 	server_policy_tick(s);
 }
 
@@ -142,9 +170,14 @@ void exchange_answer(struct conn *c, struct exchange *ex, unsigned status, const
 		     const char *message, const struct respond_extra *extra)
 {
 	char text[RESPOND_MAX];
-	size_t len = respond_error(text, sizeof text, status, code, message, extra);
+	struct respond_extra shaped = { 0 };
+	size_t len;
 
-	set_answer(c, ex, status, text, len, extra != NULL && extra->close);
+	if (extra != NULL)
+		shaped = *extra;
+	shaped.reason_is_message = c->server->profile->refusal == PROFILE_REFUSAL_REASON;
+	len = respond_error(text, sizeof text, status, code, message, &shaped);
+	set_answer(c, ex, status, text, len, shaped.close);
 }
 
 static void answer_hello_notice(struct conn *c, struct exchange *ex,
@@ -204,6 +237,7 @@ void exchange_decide(struct conn *c, struct exchange *ex, bool refusal_closes)
 		s->counters.refused_maintenance++;
 		ex->decision = "refused maintenance";
 		extra.maintenance = policy_mode_name(d.mode);
+		policy_note_refusal(s->jobs, &ex->req);
 		exchange_answer(c, ex, 503, "maintenance", s->conf->cfg->maintenance.message, &extra);
 		break;
 	case POLICY_REFUSE_DISABLED:
@@ -220,6 +254,6 @@ void exchange_decide(struct conn *c, struct exchange *ex, bool refusal_closes)
 		break;
 	}
 	conn_log(c, CONFIG_LOG_INFO, "%s %s %s%s%s: %s (%s)", tsp_category_name(ex->req.category),
-		 tsp_role_name(ex->req.role), ex->req.job, ex->req.task[0] ? "/" : "", ex->req.task,
+		 tsp_role_name(ex->req.role), job_text(&ex->req), ex->req.task[0] ? "/" : "", ex->req.task,
 		 ex->decision, policy_reason_text(d.reason));
 }

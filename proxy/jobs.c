@@ -10,6 +10,7 @@
 #include "autoconfig.h"
 
 #include <assert.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -313,6 +314,19 @@ jobs_open(struct jobs *jobs, const char *tenant_name, enum tsp_category category
 	return JOBS_OK;
 }
 
+bool
+jobs_attach_session(struct job *job, const char *repository, const char *client)
+{
+	struct job_session *session = job->session != NULL ? job->session : calloc(1, sizeof(*session));
+
+	if (session == NULL)
+		return false;
+	snprintf(session->repository, sizeof(session->repository), "%s", repository);
+	snprintf(session->client, sizeof(session->client), "%s", client);
+	job->session = session;
+	return true;
+}
+
 void
 jobs_describe(struct job *job, const struct job_desc *desc)
 {
@@ -441,6 +455,7 @@ jobs_close(struct jobs *jobs, struct job *job)
 	tenant->job_count--;
 	jobs->job_count--;
 	jobs->category_jobs[job->key.category]--;
+	free(job->session);
 	free(job);
 	tenant_drop_if_empty(jobs, tenant);
 }

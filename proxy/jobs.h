@@ -72,6 +72,19 @@ struct job_task {
 	struct job_task *lru_prev, *lru_next; /* table-wide, least recently active first */
 };
 
+/* What a session (restic profile: tenant, repository, client address) adds
+ * to its job. The job's tasks are the session's locks. */
+struct job_session {
+	char repository[TSP_REPOSITORY_MAX + 1];
+	char client[TSP_CLIENT_MAX + 1];
+	uint64_t writes;   /* writes the repository accepted */
+	uint64_t bytes;    /* their body bytes */
+	bool snapshot;     /* a snapshot was saved: the backup completed */
+	bool refused;      /* a write was refused for maintenance (policy.c) */
+	bool config_read;  /* the config was read since the last lock create: a
+			    * new command began (every restic command does) */
+};
+
 struct job_key {
 	int category;                /* enum tsp_category, as int for a fixed layout */
 	char id[TSP_ID_MAX + 1];
@@ -85,6 +98,7 @@ struct job {
 	struct job_desc desc;
 	bool learned;                /* registered from a message other than its open */
 	bool draining;               /* policy: a job drained as a whole (R2) */
+	struct job_session *session; /* sessions only (restic); NULL for TSP/1 jobs */
 	double opened_at;
 	double last_activity;        /* the latest activity of the job or any task */
 	struct job_task *tasks;      /* open tasks, by id */
@@ -127,6 +141,9 @@ const struct jobs_tenant *jobs_find_tenant(const struct jobs *jobs, const char *
 enum jobs_result jobs_open(struct jobs *jobs, const char *tenant, enum tsp_category category,
 			   const char *job_id, const struct job_desc *desc, double now,
 			   struct job **out);
+/* Make the job a session (see struct job_session): false when memory is
+ * short. Freed with the job. */
+bool jobs_attach_session(struct job *job, const char *repository, const char *client);
 /* Replace what the job open said (a repeated open the repository accepted). */
 void jobs_describe(struct job *job, const struct job_desc *desc);
 /* True when another job open would be refused with JOBS_FULL. */

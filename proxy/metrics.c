@@ -102,6 +102,27 @@ static void put_upstream(const struct admin_view *v, struct textbuf *t)
 			       (unsigned long long)u->closed[r]);
 }
 
+static void put_sessions(const struct admin_view *v, struct textbuf *t)
+{
+	const struct server_counters *c = v->counters;
+
+	if (!v->sessions)
+		return;
+	gauge(t, "sluice_restic_sessions", "Open restic sessions (tenant, repository, client address).",
+	      (double)jobs_count(v->jobs));
+	family(t, "sluice_restic_sessions_closed_total", "counter",
+	       "restic sessions ended: by their last lock (complete: a snapshot was saved; "
+	       "writes-without-snapshot; read-only) or expired after [restic] session_idle.");
+	for (int verdict = 0; verdict < POLICY_SESSION_VERDICTS; verdict++)
+		textbuf_printf(t, "sluice_restic_sessions_closed_total{verdict=\"%s\"} %llu\n",
+			       policy_session_verdict_name((enum policy_session_verdict)verdict),
+			       (unsigned long long)c->sessions_ended[verdict]);
+	textbuf_printf(t, "sluice_restic_sessions_closed_total{verdict=\"expired\"} %llu\n",
+		       (unsigned long long)c->sessions_expired);
+	counter(t, "sluice_restic_sessions_untracked_total",
+		"Accepted lock creates the job table had no room for.", c->sessions_untracked);
+}
+
 static void put_config(const struct admin_view *v, struct textbuf *t)
 {
 	family(t, "sluice_reloads_total", "counter", "Configuration reloads (SIGHUP or POST /reload) by result.");
@@ -121,5 +142,6 @@ void metrics_text(const struct admin_view *v, struct textbuf *out)
 	put_messages(v, out);
 	put_traffic(v, out);
 	put_upstream(v, out);
+	put_sessions(v, out);
 	put_config(v, out);
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "policy.h"
+#include "policy_session.h"
 
 typedef char tenant_name[TSP_TENANT_MAX + 1];
 
@@ -198,6 +199,8 @@ struct marking {
 static bool
 drains_as_whole(const struct job *job)
 {
+	if (job->session != NULL)
+		return true; /* a session (restic) has no tasks but its locks */
 	return job->key.category == TSP_CAT_BACKUP && job->desc.origin == TSP_ORIGIN_AGENT;
 }
 
@@ -463,6 +466,13 @@ policy_decide(const struct policy *policy, const struct jobs *jobs,
 		d.since = policy->since;
 		return d;
 	}
+	if (policy_session_role(req->role) && req->role != TSP_ROLE_READ) {
+		struct session_rules rules = { on, on && policy_covers(policy, req->category),
+					       effective_mode(policy, now),
+					       policy->settings.refuse_session_refresh };
+
+		return policy_session_decide(jobs, req, &rules);
+	}
 	if (!category_in(TRACKED_CATEGORIES, req->category))
 		return verdict(POLICY_FORWARD, POLICY_WHY_NOT_COVERED, POLICY_MODE_DRAIN);
 	if (!on)
@@ -549,8 +559,8 @@ policy_record(struct jobs *jobs, const struct tsp_request *req, double now,
 	enum jobs_result r;
 
 	memset(rec, 0, sizeof(*rec));
-	if (!category_in(TRACKED_CATEGORIES, req->category))
-		return true;
+	if (!category_in(TRACKED_CATEGORIES, req->category) || policy_session_role(req->role))
+		return true; /* sessions change on the answer: policy_settle() */
 	switch (req->role) {
 	case TSP_ROLE_JOB_OPEN:
 		r = jobs_open(jobs, req->tenant, req->category, req->job, desc_of(req, &desc), now,
@@ -582,7 +592,7 @@ policy_on_response(struct jobs *jobs, const struct tsp_request *req,
 	struct job_task *task = jobs_find_task(job, req->task);
 	struct job_desc desc;
 
-	if (job == NULL)
+	if (job == NULL || policy_session_role(req->role))
 		return;
 	if (ok) {
 		if (req->role == TSP_ROLE_JOB_OPEN && !rec->job_added)
@@ -602,6 +612,18 @@ policy_on_response(struct jobs *jobs, const struct tsp_request *req,
 		jobs_close_task(jobs, task);
 	if (rec->job_learned && job->task_count == 0)
 		jobs_close(jobs, job);
+}
+
+void
+policy_settle(struct jobs *jobs, const struct tsp_request *req, const struct policy_record *rec,
+	      unsigned status, double now, struct policy_session_end *end)
+{
+	if (end != NULL)
+		memset(end, 0, sizeof(*end));
+	if (policy_session_role(req->role))
+		policy_session_settle(jobs, req, status, now, end);
+	else
+		policy_on_response(jobs, req, rec, status);
 }
 
 /* ---- status ---- */
@@ -707,6 +729,12 @@ policy_reason_text(enum policy_reason why)
 	case POLICY_WHY_AGENT_JOB_AT_T: return "standalone-agent job open when maintenance began (R2)";
 	case POLICY_WHY_TABLE_FULL: return "job table full ([limits] job_table_size)";
 	case POLICY_WHY_TASKS_FULL: return "too many open tasks in the job";
+	case POLICY_WHY_LOCK: return "lock create or delete is always forwarded (restores take locks)";
+	case POLICY_WHY_UNKNOWN_SESSION: return "session not in the table (fail closed)";
+	case POLICY_WHY_SESSION_AT_T: return "session open when maintenance began (R1, R2)";
+	case POLICY_WHY_LATER_SESSION: return "session opened after maintenance began (R3)";
+	case POLICY_WHY_REFRESH_REFUSED:
+		return "lock refresh of a session whose write was refused for maintenance";
 	}
 	return "?";
 }

@@ -50,6 +50,25 @@
  * not counted separately, later ones are let through). The set shrinks as its
  * entries close (2xx) or expire; when it is empty, policy_tick() reports
  * "drained" once.
+ *
+ * Sessions (the restic profile: roles READ, WRITE, LOCK_CREATE, LOCK_DELETE;
+ * protocol/restic.h). A session is a job keyed (tenant, source_category,
+ * job) whose tasks are its locks, drained as a whole like a standalone-agent
+ * job. Reads, lock creates and lock deletes are always forwarded (restores
+ * take locks too, and a refused client must be able to clean up); a write is
+ * forwarded while maintenance is off or its category is not covered, and
+ * while on only when its session was open at T (drain), never in block mode.
+ * The table changes only on the repository's answer (policy_settle(), which
+ * has the time): an accepted lock create opens the session and adds the
+ * lock; an accepted (or 404) lock delete removes the lock, and the session
+ * with its last lock; every accepted request of a session touches it. So a
+ * party with a wrong secret (401) changes nothing. Writes without a session
+ * are never learned (restic's init takes no lock). Optionally
+ * (refuse_session_refresh) a session whose write was refused for
+ * maintenance (policy_note_refusal()) has its next lock create refused too,
+ * unless it read its config since its last lock create: that is a lock
+ * refresh of the refused backup, which restic >= 0.16 gives up on, where it
+ * would otherwise hang (protocol/RESTIC.md).
  */
 #ifndef SLUICE_POLICY_H
 #define SLUICE_POLICY_H
@@ -91,6 +110,7 @@ struct policy_settings {
 	double drain_timeout;               /* [maintenance] drain_timeout, seconds; 0 = none */
 	char *const *disabled_tenants;      /* [tenants] disabled (copied by policy_apply) */
 	size_t disabled_count;
+	bool refuse_session_refresh;        /* [restic] refuse_refresh_after_refusal */
 };
 
 enum policy_verdict {
@@ -117,7 +137,12 @@ enum policy_reason {
 	POLICY_WHY_TASK_AT_T,        /* task open at T: finishes (R1) */
 	POLICY_WHY_AGENT_JOB_AT_T,   /* standalone-agent job open at T: finishes (R2) */
 	POLICY_WHY_TABLE_FULL,       /* job table at [limits] job_table_size */
-	POLICY_WHY_TASKS_FULL        /* the job (or the table) holds its maximum of open tasks */
+	POLICY_WHY_TASKS_FULL,       /* the job (or the table) holds its maximum of open tasks */
+	POLICY_WHY_LOCK,             /* lock create or delete: always forwarded (sessions) */
+	POLICY_WHY_UNKNOWN_SESSION,  /* write of a session never seen open: fail closed */
+	POLICY_WHY_SESSION_AT_T,     /* write of a session open at T: finishes (R1, R2) */
+	POLICY_WHY_LATER_SESSION,    /* write of a session opened after T (R3) */
+	POLICY_WHY_REFRESH_REFUSED   /* lock refresh of a session whose write was refused */
 };
 
 struct policy_decision {
@@ -212,6 +237,39 @@ bool policy_record(struct jobs *jobs, const struct tsp_request *req, double now,
  * connections). */
 void policy_on_response(struct jobs *jobs, const struct tsp_request *req,
 			const struct policy_record *rec, unsigned status);
+
+/* How a session ended, for the log and the counters (policy_settle). */
+enum policy_session_verdict {
+	POLICY_SESSION_COMPLETE = 0, /* a snapshot was saved: the backup completed */
+	POLICY_SESSION_WRITES,       /* writes but no snapshot: failed, or forget/prune */
+	POLICY_SESSION_READ_ONLY,    /* no write: restore, check, mount, ... */
+	POLICY_SESSION_VERDICTS
+};
+
+struct policy_session_end {
+	bool ended;                    /* the session closed with this answer */
+	enum policy_session_verdict verdict;
+	struct job_session session;    /* a copy, as it was at its end */
+	bool draining;                 /* it was open at T */
+	double opened_at;
+	size_t untracked;              /* 1 when an accepted lock create found no room */
+};
+
+/* The repository's final status for any forwarded request (0 = no answer),
+ * at time now: policy_on_response() for the TSP/1 roles, the session rules
+ * above for the others. *end (may be NULL) says whether a session ended. */
+void policy_settle(struct jobs *jobs, const struct tsp_request *req,
+		   const struct policy_record *rec, unsigned status, double now,
+		   struct policy_session_end *end);
+
+/* A write was refused for maintenance: remember it in its session (for
+ * refuse_session_refresh). Other roles: nothing. */
+void policy_note_refusal(struct jobs *jobs, const struct tsp_request *req);
+
+/* The verdict a session would have if it ended now; its name for logs and
+ * metrics ("complete", "writes-without-snapshot", "read-only"). */
+enum policy_session_verdict policy_session_verdict(const struct job_session *session);
+const char *policy_session_verdict_name(enum policy_session_verdict verdict);
 
 /* Drained detection and the drain timeout. Returns true, with *change
  * filled, when the state changed: DRAINED once when the draining set becomes

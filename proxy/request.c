@@ -7,6 +7,7 @@
  */
 #include "autoconfig.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "conn.h"
@@ -79,6 +80,34 @@ static bool refusal_closes(const struct conn *c, const struct http_head *head)
 	return body > 0 && (head->expect_continue || body > c->rc->cfg->limits.discard_bytes);
 }
 
+/* The client's address without its port ("[v6]:port" -> "v6"): the
+ * restic profile keys its sessions by it. */
+static void client_address(const struct conn *c, char out[TSP_CLIENT_MAX + 1])
+{
+	const char *peer = c->peer, *colon = strrchr(peer, ':');
+	size_t len = colon != NULL && strncmp(peer, "unix:", 5) != 0 ? (size_t)(colon - peer)
+								  : strlen(peer);
+
+	if (peer[0] == '[' && len >= 2 && peer[len - 1] == ']') {
+		peer++;
+		len -= 2;
+	}
+	snprintf(out, TSP_CLIENT_MAX + 1, "%.*s", (int)len, peer);
+}
+
+static bool profile_classify(struct conn *c, const struct http_head *head, struct tsp_request *req,
+			     struct tsp_error *err)
+{
+	const struct config_restic *restic = &c->rc->cfg->restic;
+	struct profile_options options = { restic->private_repos, restic->backup_copy_repositories,
+					   restic->backup_copy_repositories_count };
+	char client[TSP_CLIENT_MAX + 1] = "";
+
+	if (c->server->profile->sessions)
+		client_address(c, client);
+	return c->server->profile->classify(&options, head, client, req, err);
+}
+
 static void classify(struct conn *c, struct exchange *ex, const struct http_head *head)
 {
 	bool closes = refusal_closes(c, head);
@@ -95,7 +124,7 @@ static void classify(struct conn *c, struct exchange *ex, const struct http_head
 		exchange_answer(c, ex, 503, "busy", "too many connections; try again later", &extra);
 		return;
 	}
-	if (!tsp_classify(head, &ex->req, &err)) {
+	if (!profile_classify(c, head, &ex->req, &err)) {
 		extra.allow = err.allow;
 		extra.www_authenticate = err.status == 401;
 		extra.close = closes || err.status == 400 || err.status == 413 || err.status == 431;

@@ -51,11 +51,28 @@ static void put_json(struct text *t, const char *s)
 	}
 }
 
-static void put_head(struct text *t, unsigned status, size_t body_len,
-		     const struct respond_extra *extra)
+/* A reason phrase (RFC 9110: HTAB, SP, VCHAR, obs-text): other bytes become spaces. */
+static void put_reason(struct text *t, const char *s)
 {
-	put(t, "HTTP/1.1 %u %s\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n", status,
-	    http_status_text(status), body_len);
+	for (; *s != '\0' && !t->overflow; s++) {
+		unsigned char b = (unsigned char)*s;
+
+		put(t, "%c", (b < 0x20 && b != '\t') || b == 0x7f ? ' ' : *s);
+	}
+}
+
+static void put_head(struct text *t, unsigned status, size_t body_len,
+		     const struct respond_extra *extra, const char *message)
+{
+	if (extra != NULL && extra->reason_is_message) {
+		put(t, "HTTP/1.1 %u ", status);
+		put_reason(t, message);
+		put(t, "\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: %zu\r\n",
+		    body_len);
+	} else {
+		put(t, "HTTP/1.1 %u %s\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n",
+		    status, http_status_text(status), body_len);
+	}
 	if (extra == NULL)
 		return;
 	if (extra->retry_after > 0)
@@ -74,12 +91,16 @@ size_t respond_error(char *out, size_t size, unsigned status, const char *code,
 		     const char *message, const struct respond_extra *extra)
 {
 	char body[RESPOND_MAX];
-	size_t body_len = tsp_error_body(body, sizeof body, code, message);
+	size_t body_len;
 	struct text t = { out, size, 0, false };
 
+	if (extra != NULL && extra->reason_is_message)
+		body_len = (size_t)snprintf(body, sizeof body, "%s\n", message);
+	else
+		body_len = tsp_error_body(body, sizeof body, code, message);
 	if (body_len >= sizeof body)
 		return 0;
-	put_head(&t, status, body_len, extra);
+	put_head(&t, status, body_len, extra, message);
 	put(&t, "\r\n%s", body);
 	return t.overflow ? 0 : t.len;
 }
@@ -101,7 +122,7 @@ size_t respond_hello_notice(char *out, size_t size, const char *tenant, const ch
 	put(&body, "\"}}");
 	if (body.overflow)
 		return 0;
-	put_head(&t, 200, body.len, extra);
+	put_head(&t, 200, body.len, extra, NULL);
 	put(&t, "\r\n%s", body_buf);
 	return t.overflow ? 0 : t.len;
 }

@@ -23,6 +23,8 @@ struct respond_extra {
 	unsigned retry_after;    /* seconds; 0 = no Retry-After */
 	bool www_authenticate;   /* 401: WWW-Authenticate: Basic realm="tsp" */
 	bool close;              /* Connection: close */
+	bool reason_is_message;  /* the restic shape: the message is the reason phrase
+				  * (control bytes made spaces) and the text/plain body */
 };
 
 /* An error answer. Returns its length (<= size), or 0 when it does not fit. */

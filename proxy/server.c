@@ -245,14 +245,18 @@ static void policy_settings_from(const struct sluice_config *cfg, struct policy_
 	ps->drain_timeout = config_seconds(cfg->maintenance.drain_timeout_ms);
 	ps->disabled_tenants = cfg->tenants.disabled;
 	ps->disabled_count = cfg->tenants.disabled_count;
+	ps->refuse_session_refresh = cfg->restic.refuse_refresh_after_refusal;
 }
 
-static void jobs_limits_from(const struct sluice_config *cfg, struct jobs_limits *l)
+/* profile: the running one (a reload cannot change it). */
+static void jobs_limits_from(const struct sluice_config *cfg, const struct profile *profile,
+			     struct jobs_limits *l)
 {
 	l->max_jobs = (size_t)cfg->limits.job_table_size;
 	l->max_tasks = (size_t)cfg->limits.job_tasks;
 	l->max_all_tasks = (size_t)cfg->limits.job_table_size;
-	l->idle_expiry = config_seconds(cfg->limits.job_idle_expiry_ms);
+	l->idle_expiry = config_seconds(profile->sessions ? cfg->restic.session_idle_ms
+							  : cfg->limits.job_idle_expiry_ms);
 }
 
 bool server_apply(struct server *s, struct runconf *rc, char *err, size_t err_size)
@@ -271,7 +275,7 @@ bool server_apply(struct server *s, struct runconf *rc, char *err, size_t err_si
 		snprintf(err, err_size, "[maintenance]: %s", why);
 		return false;
 	}
-	jobs_limits_from(cfg, &limits);
+	jobs_limits_from(cfg, s->profile, &limits);
 	if (!jobs_set_limits(s->jobs, &limits))
 		log_warn("[limits]: the job table kept its previous bounds");
 	server_log_policy_change(s, &change);
@@ -294,6 +298,22 @@ bool server_apply(struct server *s, struct runconf *rc, char *err, size_t err_si
 
 static void expired(void *ctx, const struct job *job, const struct job_task *task)
 {
+	struct server *s = ctx;
+
+	if (job->session != NULL) {
+		if (task != NULL) {
+			log_info("session %s from %s of %s: lock %s expired after [restic] session_idle",
+				 job->session->repository, job->session->client, job->tenant->name,
+				 task->id);
+			return;
+		}
+		s->counters.sessions_expired++;
+		log_notice("session %s from %s of %s expired after [restic] session_idle (%s%s)",
+			   job->session->repository, job->session->client, job->tenant->name,
+			   policy_session_verdict_name(policy_session_verdict(job->session)),
+			   job->draining ? ", was draining" : "");
+		return;
+	}
 	if (task != NULL)
 		log_info("job table: task %s of %s job %s expired after [limits] job_idle_expiry",
 			 task->id, tsp_category_name((enum tsp_category)job->key.category), job->key.id);
@@ -449,7 +469,8 @@ static bool start(struct server *s, const struct options *options, int *ready_fd
 	s->loop = ev_default_loop(EVFLAG_AUTO);
 	if (!seed_table_hash(err, err_size))
 		return false;
-	jobs_limits_from(cfg, &limits);
+	s->profile = cfg->proxy.profile == CONFIG_PROFILE_RESTIC ? &profile_restic : &profile_tsp;
+	jobs_limits_from(cfg, s->profile, &limits);
 	s->policy = policy_new();
 	s->jobs = jobs_new(&limits);
 	if (s->loop == NULL || s->policy == NULL || s->jobs == NULL) {

@@ -22,6 +22,7 @@
 #include "jobs.h"
 #include "options.h"
 #include "policy.h"
+#include "profile.h"
 #include "runconf.h"
 #include "signals.h"
 #include "tls.h"
@@ -63,6 +64,9 @@ struct server_counters {
 	uint64_t tls_handshakes_retired; /* completed on tenant TLS contexts a reload replaced */
 	struct upstream_pool_stats upstream; /* repository connections: connects, reuses, idle */
 	uint64_t messages[TSP_CAT_COUNT][SERVER_DECISION_COUNT]; /* counted when settled */
+	uint64_t sessions_ended[POLICY_SESSION_VERDICTS]; /* restic sessions closed by their last lock */
+	uint64_t sessions_expired;      /* restic sessions dropped after [restic] session_idle */
+	uint64_t sessions_untracked;    /* accepted lock creates the job table had no room for */
 };
 
 /* The latest reload, by SIGHUP or POST /reload (status endpoint). */
@@ -86,6 +90,7 @@ struct server {
 	struct runconf *conf;           /* current; connections hold their own references */
 	struct policy *policy;
 	struct jobs *jobs;
+	const struct profile *profile;  /* [proxy] profile, fixed at start */
 	struct tls_ticket_keys *ticket_keys;
 	struct listener *listeners;
 	size_t listener_count;

@@ -245,10 +245,51 @@ static void print_traffic(FILE *out, struct json_span doc)
 		putc('\n', out);
 }
 
+/* One session: "    acme /acme/main from 10.0.0.7: backup, 1 lock, 12 writes
+ * (201326592 bytes), snapshot saved, draining". */
+static void print_session(FILE *out, struct json_span session)
+{
+	uint64_t locks = 0, writes = 0, bytes = 0;
+	bool snapshot = false, draining = false;
+
+	put_member(out, session, "    ", "tenant");
+	put_member(out, session, " ", "repository");
+	put_member(out, session, " from ", "address");
+	put_member(out, session, ": ", "category");
+	json_get_uint(session, "locks", &locks);
+	json_get_uint(session, "writes", &writes);
+	json_get_uint(session, "bytes", &bytes);
+	json_get_bool(session, "snapshot", &snapshot);
+	json_get_bool(session, "draining", &draining);
+	fprintf(out, ", %llu lock%s, %llu write%s (%llu bytes)%s%s\n", (unsigned long long)locks,
+		locks == 1 ? "" : "s", (unsigned long long)writes, writes == 1 ? "" : "s",
+		(unsigned long long)bytes, snapshot ? ", snapshot saved" : "",
+		draining ? ", draining" : "");
+}
+
+/* The restic profile's sessions, when the daemon reports them. */
+static void print_sessions(FILE *out, struct json_span doc)
+{
+	struct json_span list, key, session;
+	struct json_iter it;
+	uint64_t open = 0, listed = 0;
+
+	if (!json_get_uint(doc, "sessions.open", &open))
+		return;
+	fprintf(out, "restic sessions: %llu open\n", (unsigned long long)open);
+	if (!json_get(doc, "sessions.list", &list) || !json_iter_start(list, &it))
+		return;
+	while (json_iter_next(&it, &key, &session))
+		print_session(out, session);
+	if (json_get_uint(doc, "sessions.listed", &listed) && listed < open)
+		fprintf(out, "    ... %llu more\n", (unsigned long long)(open - listed));
+}
+
 void status_print(FILE *out, struct json_span doc)
 {
 	print_process(out, doc);
 	status_print_maintenance(out, doc, true);
+	print_sessions(out, doc);
 	print_traffic(out, doc);
 }
 
