@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <openssl/sha.h>
+#include <openssl/evp.h>
 
 #include "restic.h"
 
@@ -39,15 +39,6 @@ struct restic_path {
 };
 
 static const char *const file_types[] = { "data", "keys", "locks", "snapshots", "index" };
-
-static bool fail(struct tsp_error *err, unsigned status, const char *code, const char *reason)
-{
-	err->status = status;
-	err->code = code;
-	err->reason = reason;
-	err->allow = NULL;
-	return false;
-}
 
 static bool str_eq(struct http_str s, const char *lit)
 {
@@ -105,8 +96,8 @@ static bool parse_path(struct http_str target, struct restic_path *path)
 		if (!str_eq((struct http_str){ query + 1, target.len - route.len - 1 }, "create=true"))
 			return false; /* restic's only query */
 	}
-	if (!split_path(route, seg, &n, &trailing))
-		return false;
+	if (memmem(route.ptr, route.len, "//", 2) != NULL || !split_path(route, seg, &n, &trailing))
+		return false; /* an empty segment */
 	if (query != NULL) {
 		if (!trailing && route.len != 1)
 			return false; /* "{repo}/?create=true", or "/?create=true" at the root */
@@ -165,7 +156,7 @@ static bool check_method(const struct http_head *head, const struct restic_path 
 	}
 	if (req->role != TSP_ROLE_SESSION_HELLO) /* the zero value: nothing matched */
 		return true;
-	fail(err, 405, CODE_METHOD, "this restic path does not take that method");
+	tsp_fail(err, 405, CODE_METHOD, "this restic path does not take that method");
 	err->allow = allow;
 	return false;
 }
@@ -214,23 +205,34 @@ static bool check_body(const struct http_head *head, struct tsp_request *req, st
 
 	if (head->method != HTTP_METHOD_POST) {
 		if (length > 0)
-			return fail(err, 400, CODE_BAD_REQUEST, "only a POST has a body");
+			return tsp_fail(err, 400, CODE_BAD_REQUEST, "only a POST has a body");
 		return true;
 	}
 	if (length > UINT32_MAX)
-		return fail(err, 413, CODE_TOO_LARGE, "a restic file is at most 4 GiB - 1 byte");
+		return tsp_fail(err, 413, CODE_TOO_LARGE, "a restic file is at most 4 GiB - 1 byte");
 	req->body_bytes = (uint32_t)length;
 	return true;
 }
 
 void restic_session_key(const char *repository, const char *client, char key[TSP_ID_MAX + 1])
 {
-	unsigned char digest[SHA256_DIGEST_LENGTH];
-	char input[TSP_REPOSITORY_MAX + TSP_CLIENT_MAX + 2];
-	int n = snprintf(input, sizeof input, "%s\n%s", repository, client != NULL ? client : "");
+	unsigned char digest[EVP_MAX_MD_SIZE];
+	unsigned int digest_len = 0;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 
-	SHA256((const unsigned char *)input, n < 0 ? 0 : (size_t)n, digest);
-	for (size_t i = 0; i < SHA256_DIGEST_LENGTH; i++)
+	if (client == NULL)
+		client = "";
+	/* SHA-256 of "repository\nclient", whatever their lengths. */
+	if (ctx == NULL || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) ||
+	    !EVP_DigestUpdate(ctx, repository, strlen(repository)) ||
+	    !EVP_DigestUpdate(ctx, "\n", 1) || !EVP_DigestUpdate(ctx, client, strlen(client)) ||
+	    !EVP_DigestFinal_ex(ctx, digest, &digest_len) || digest_len != 32) {
+		/* Memory short: the all-zero key (sessions keyed by it merge). */
+		memset(digest, 0, sizeof digest);
+		digest_len = 32;
+	}
+	EVP_MD_CTX_free(ctx);
+	for (unsigned int i = 0; i < digest_len; i++)
 		snprintf(key + 2 * i, 3, "%02x", digest[i]);
 }
 
@@ -244,11 +246,11 @@ bool restic_classify(const struct profile_options *options, const struct http_he
 	if (!tsp_check_http(head, err))
 		return false;
 	if (!parse_path(head->target, &path) || !join_repository(&path, req->repository))
-		return fail(err, 404, CODE_NOT_FOUND, NOT_RESTIC);
+		return tsp_fail(err, 404, CODE_NOT_FOUND, NOT_RESTIC);
 	if (!check_method(head, &path, req, err) || !tsp_check_auth(head, req, err))
 		return false;
 	if (options != NULL && options->private_repos && !private_repo_ok(&path, req->tenant))
-		return fail(err, 403, CODE_FORBIDDEN,
+		return tsp_fail(err, 403, CODE_FORBIDDEN,
 			    "private repositories: the path must begin with the user's name");
 	if (!check_body(head, req, err))
 		return false;

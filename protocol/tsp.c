@@ -63,7 +63,7 @@ struct tsp_values {
 	unsigned present; /* BIT(h) for each header seen */
 };
 
-static bool fail(struct tsp_error *err, unsigned status, const char *code, const char *reason)
+bool tsp_fail(struct tsp_error *err, unsigned status, const char *code, const char *reason)
 {
 	err->status = status;
 	err->code = code;
@@ -74,7 +74,7 @@ static bool fail(struct tsp_error *err, unsigned status, const char *code, const
 
 static bool bad(struct tsp_error *err, const char *reason)
 {
-	return fail(err, 400, CODE_BAD_REQUEST, reason);
+	return tsp_fail(err, 400, CODE_BAD_REQUEST, reason);
 }
 
 static char lower(char c)
@@ -237,7 +237,7 @@ static bool check_method(const struct http_head *head, const struct tsp_path *pa
 {
 	if (head->method == role_method[path->role].method)
 		return true;
-	fail(err, 405, CODE_METHOD, role_method[path->role].reason);
+	tsp_fail(err, 405, CODE_METHOD, role_method[path->role].reason);
 	err->allow = role_method[path->role].name;
 	return false;
 }
@@ -254,15 +254,15 @@ bool tsp_check_auth(const struct http_head *head, struct tsp_request *req, struc
 		if (!str_ieq(head->headers[i].name, "authorization"))
 			continue;
 		if (found != NULL)
-			return fail(err, 401, CODE_UNAUTHORIZED, "Authorization appears more than once");
+			return tsp_fail(err, 401, CODE_UNAUTHORIZED, "Authorization appears more than once");
 		found = &head->headers[i];
 	}
 	if (found == NULL)
-		return fail(err, 401, CODE_UNAUTHORIZED, missing);
+		return tsp_fail(err, 401, CODE_UNAUTHORIZED, missing);
 	ok = tsp_parse_basic_auth(found->value, req->tenant, secret);
 	/* The proxy never keeps a secret: it only needed the form checked. */
 	explicit_bzero(secret, sizeof secret);
-	return ok ? true : fail(err, 401, CODE_UNAUTHORIZED, missing);
+	return ok ? true : tsp_fail(err, 401, CODE_UNAUTHORIZED, missing);
 }
 
 static void copy_str(char *dst, struct http_str src)
@@ -463,7 +463,7 @@ static bool check_body(const struct http_head *head, struct tsp_request *req, st
 	if (!has_length || head->content_length == 0)
 		return bad(err, "a block write needs Content-Length of 1 byte or more");
 	if (head->content_length > TSP_BLOCK_MAX)
-		return fail(err, 413, CODE_TOO_LARGE, "a block is at most 64 MiB (67108864 bytes)");
+		return tsp_fail(err, 413, CODE_TOO_LARGE, "a block is at most 64 MiB (67108864 bytes)");
 	req->body_bytes = (uint32_t)head->content_length;
 	return true;
 }
@@ -476,7 +476,7 @@ bool tsp_classify(const struct http_head *head, struct tsp_request *req, struct 
 	if (!tsp_check_http(head, err))
 		return false;
 	if (!parse_path(head->target, &path))
-		return fail(err, 404, CODE_NOT_FOUND, "not a TSP/1 path");
+		return tsp_fail(err, 404, CODE_NOT_FOUND, "not a TSP/1 path");
 	return check_method(head, &path, err) && tsp_check_auth(head, req, err) &&
 	       check_path_values(&path, req, err) && check_tsp_headers(head, req, err) &&
 	       check_body(head, req, err);

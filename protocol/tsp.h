@@ -117,6 +117,8 @@ bool tsp_classify(const struct http_head *head, struct tsp_request *req, struct 
  * and Connection values, a visible-ASCII target; 400), and exactly one
  * well-formed Basic credential, whose name goes to req->tenant (401). */
 bool tsp_check_http(const struct http_head *head, struct tsp_error *err);
+/* Fills *err (no Allow) and returns false: `return tsp_fail(err, 404, ...)`. */
+bool tsp_fail(struct tsp_error *err, unsigned status, const char *code, const char *reason);
 bool tsp_check_auth(const struct http_head *head, struct tsp_request *req, struct tsp_error *err);
 
 /* The category is a backup category in the sense of MISSION.md (backup, backup-copy). */

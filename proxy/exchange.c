@@ -71,8 +71,8 @@ static void log_session_end(struct conn *c, const struct policy_session_end *end
 
 	if (end->untracked) {
 		s->counters.sessions_untracked++;
-		conn_log(c, CONFIG_LOG_WARNING, "lock created but the job table has no room: the "
-			 "session is untracked (its writes are refused while maintenance is on)");
+		conn_log(c, CONFIG_LOG_WARNING, "lock created but the job table has no room to track "
+			 "it ([limits] job_table_size, job_tasks)");
 	}
 	if (!end->ended)
 		return;
@@ -177,6 +177,14 @@ void exchange_answer(struct conn *c, struct exchange *ex, unsigned status, const
 		shaped = *extra;
 	shaped.reason_is_message = c->server->profile->refusal == PROFILE_REFUSAL_REASON;
 	len = respond_error(text, sizeof text, status, code, message, &shaped);
+	if (ex->head_method) {
+		/* The answer to HEAD has no body (RFC 9110 9.3.2); its Content-Length
+		 * stays, saying what a GET would have had. */
+		const char *end = memmem(text, len, "\r\n\r\n", 4);
+
+		if (end != NULL)
+			len = (size_t)(end - text) + 4;
+	}
 	set_answer(c, ex, status, text, len, shaped.close);
 }
 
@@ -237,7 +245,7 @@ void exchange_decide(struct conn *c, struct exchange *ex, bool refusal_closes)
 		s->counters.refused_maintenance++;
 		ex->decision = "refused maintenance";
 		extra.maintenance = policy_mode_name(d.mode);
-		policy_note_refusal(s->jobs, &ex->req);
+		policy_note_refusal(s->jobs, &ex->req, &d, now);
 		exchange_answer(c, ex, 503, "maintenance", s->conf->cfg->maintenance.message, &extra);
 		break;
 	case POLICY_REFUSE_DISABLED:

@@ -122,6 +122,19 @@ jobs_touch(struct jobs *jobs, struct job *job, struct job_task *task, double now
 	job_lru_append(jobs, job);
 }
 
+void
+jobs_touch_all(struct jobs *jobs, struct job *job, double now)
+{
+	struct job_task *task, *next;
+
+	HASH_ITER(hh, job->tasks, task, next) {
+		task->last_activity = now;
+		task_lru_unlink(jobs, task);
+		task_lru_append(jobs, task);
+	}
+	jobs_touch(jobs, job, NULL, now);
+}
+
 /* ---- table ---- */
 
 void

@@ -79,8 +79,9 @@ struct job_session {
 	char client[TSP_CLIENT_MAX + 1];
 	uint64_t writes;   /* writes the repository accepted */
 	uint64_t bytes;    /* their body bytes */
+	uint64_t refused;  /* writes refused for maintenance */
 	bool snapshot;     /* a snapshot was saved: the backup completed */
-	bool refused;      /* a write was refused for maintenance (policy.c) */
+	bool refusal_seen; /* a write was refused since a new command began (policy) */
 	bool config_read;  /* the config was read since the last lock create: a
 			    * new command began (every restic command does) */
 };
@@ -165,6 +166,9 @@ void jobs_close(struct jobs *jobs, struct job *job);
 /* Activity: moves the entry (and its job) to the young end of the expiry
  * order. task may be NULL (job-level activity). */
 void jobs_touch(struct jobs *jobs, struct job *job, struct job_task *task, double now);
+/* The job and every one of its open tasks (a session and its locks: a lock
+ * lives as long as its session is active). O(open tasks). */
+void jobs_touch_all(struct jobs *jobs, struct job *job, double now);
 /* Body bytes forwarded for a task, found by key; also touches it. False when
  * the task is not in the table. */
 bool jobs_count_bytes(struct jobs *jobs, const char *tenant, enum tsp_category category,

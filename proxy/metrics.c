@@ -112,7 +112,7 @@ static void put_sessions(const struct admin_view *v, struct textbuf *t)
 	      (double)jobs_count(v->jobs));
 	family(t, "sluice_restic_sessions_closed_total", "counter",
 	       "restic sessions ended: by their last lock (complete: a snapshot was saved; "
-	       "writes-without-snapshot; read-only) or expired after [restic] session_idle.");
+	       "writes-without-snapshot; read-only; refused: writes refused for maintenance, none accepted) or expired after [restic] session_idle.");
 	for (int verdict = 0; verdict < POLICY_SESSION_VERDICTS; verdict++)
 		textbuf_printf(t, "sluice_restic_sessions_closed_total{verdict=\"%s\"} %llu\n",
 			       policy_session_verdict_name((enum policy_session_verdict)verdict),

@@ -243,6 +243,7 @@ enum policy_session_verdict {
 	POLICY_SESSION_COMPLETE = 0, /* a snapshot was saved: the backup completed */
 	POLICY_SESSION_WRITES,       /* writes but no snapshot: failed, or forget/prune */
 	POLICY_SESSION_READ_ONLY,    /* no write: restore, check, mount, ... */
+	POLICY_SESSION_REFUSED,      /* no write accepted, some refused for maintenance */
 	POLICY_SESSION_VERDICTS
 };
 
@@ -262,12 +263,18 @@ void policy_settle(struct jobs *jobs, const struct tsp_request *req,
 		   const struct policy_record *rec, unsigned status, double now,
 		   struct policy_session_end *end);
 
-/* A write was refused for maintenance: remember it in its session (for
- * refuse_session_refresh). Other roles: nothing. */
-void policy_note_refusal(struct jobs *jobs, const struct tsp_request *req);
+/* A request was refused for maintenance (decision d): a refused write is
+ * remembered in its session (for refuse_session_refresh); a refused lock
+ * refresh keeps a session opened after T alive, so that it is not dropped
+ * after [restic] session_idle and its next refresh accepted, which would
+ * reset restic's own 22.5-minute give-up (a session open at T is not kept:
+ * it would hold the barrier for as long as a hung client runs). Other roles:
+ * nothing. */
+void policy_note_refusal(struct jobs *jobs, const struct tsp_request *req,
+			 const struct policy_decision *d, double now);
 
 /* The verdict a session would have if it ended now; its name for logs and
- * metrics ("complete", "writes-without-snapshot", "read-only"). */
+ * metrics ("complete", "writes-without-snapshot", "read-only", "refused"). */
 enum policy_session_verdict policy_session_verdict(const struct job_session *session);
 const char *policy_session_verdict_name(enum policy_session_verdict verdict);
 

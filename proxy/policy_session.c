@@ -41,7 +41,7 @@ struct policy_decision policy_session_decide(const struct jobs *jobs,
 		 * lets restic >= 0.16 give up instead of hanging. A session that
 		 * read its config since its last lock began a new command (a
 		 * restore from the same host, say): that one is let through. */
-		if (active && rules->refuse_refresh && job != NULL && job->session->refused &&
+		if (active && rules->refuse_refresh && job != NULL && job->session->refusal_seen &&
 		    !job->session->config_read)
 			return decision(POLICY_REFUSE_MAINTENANCE, POLICY_WHY_REFRESH_REFUSED,
 					rules->mode);
@@ -90,14 +90,16 @@ static void add_lock(struct jobs *jobs, const struct tsp_request *req, struct jo
 			goto untracked;
 		}
 	}
-	if (job->session->config_read)
-		job->session->refused = false; /* a new command owns the session now */
+	/* Accepted: maintenance is off, or a new command began (it read the
+	 * config first), or the mitigation is off. Either way what was refused
+	 * before is spent: only a refused lock create keeps the memory. */
+	job->session->refusal_seen = false;
 	job->session->config_read = false;
 	if (jobs_open_task(jobs, job, req->task, now, &lock) == JOBS_FULL || lock == NULL) {
-		jobs_touch(jobs, job, NULL, now);
+		jobs_touch_all(jobs, job, now);
 		goto untracked;
 	}
-	jobs_touch(jobs, job, lock, now);
+	jobs_touch_all(jobs, job, now);
 	return;
 untracked:
 	if (end != NULL)
@@ -115,7 +117,7 @@ static void remove_lock(struct jobs *jobs, const struct tsp_request *req, struct
 	if (job->task_count == 0)
 		end_session(jobs, job, end);
 	else
-		jobs_touch(jobs, job, NULL, now);
+		jobs_touch_all(jobs, job, now);
 }
 
 void policy_session_settle(struct jobs *jobs, const struct tsp_request *req, unsigned status,
@@ -146,14 +148,16 @@ void policy_session_settle(struct jobs *jobs, const struct tsp_request *req, uns
 		if (req->saves_snapshot)
 			job->session->snapshot = true;
 	}
-	jobs_touch(jobs, job, NULL, now);
+	jobs_touch_all(jobs, job, now);
 }
 
 enum policy_session_verdict policy_session_verdict(const struct job_session *session)
 {
 	if (session->snapshot)
 		return POLICY_SESSION_COMPLETE;
-	return session->writes > 0 ? POLICY_SESSION_WRITES : POLICY_SESSION_READ_ONLY;
+	if (session->writes > 0)
+		return POLICY_SESSION_WRITES;
+	return session->refused > 0 ? POLICY_SESSION_REFUSED : POLICY_SESSION_READ_ONLY;
 }
 
 const char *policy_session_verdict_name(enum policy_session_verdict verdict)
@@ -162,18 +166,23 @@ const char *policy_session_verdict_name(enum policy_session_verdict verdict)
 	case POLICY_SESSION_COMPLETE: return "complete";
 	case POLICY_SESSION_WRITES: return "writes-without-snapshot";
 	case POLICY_SESSION_READ_ONLY: return "read-only";
+	case POLICY_SESSION_REFUSED: return "refused";
 	case POLICY_SESSION_VERDICTS: break;
 	}
 	return "?";
 }
 
-void policy_note_refusal(struct jobs *jobs, const struct tsp_request *req)
+void policy_note_refusal(struct jobs *jobs, const struct tsp_request *req,
+			 const struct policy_decision *d, double now)
 {
-	struct job *job;
+	struct job *job = session_of(jobs, req);
 
-	if (req->role != TSP_ROLE_WRITE)
+	if (job == NULL || d->verdict != POLICY_REFUSE_MAINTENANCE)
 		return;
-	job = session_of(jobs, req);
-	if (job != NULL)
-		job->session->refused = true;
+	if (req->role == TSP_ROLE_WRITE) {
+		job->session->refused++;
+		job->session->refusal_seen = true;
+	}
+	else if (d->reason == POLICY_WHY_REFRESH_REFUSED && !job->draining)
+		jobs_touch(jobs, job, NULL, now);
 }

@@ -62,8 +62,14 @@ time_t server_wall_time(double mono)
 
 /* ---- the maintenance log lines ---- */
 
-static void draining_text(const struct policy_change *ch, char *out, size_t size)
+static void draining_text(const struct server *s, const struct policy_change *ch, char *out,
+			  size_t size)
 {
+	if (s->profile != NULL && s->profile->sessions) {
+		snprintf(out, size, "draining: %zu session%s", ch->draining_jobs,
+			 ch->draining_jobs == 1 ? "" : "s");
+		return;
+	}
 	snprintf(out, size, "draining: %zu task%s, %zu agent job%s", ch->draining_tasks,
 		 ch->draining_tasks == 1 ? "" : "s", ch->draining_jobs, ch->draining_jobs == 1 ? "" : "s");
 }
@@ -74,7 +80,7 @@ void server_log_policy_change(const struct server *s, const struct policy_change
 	const char *mode = policy_mode_name(ch->mode);
 	char counts[96];
 
-	draining_text(ch, counts, sizeof counts);
+	draining_text(s, ch, counts, sizeof counts);
 	switch (ch->event) {
 	case POLICY_EVENT_NONE:
 		break;

@@ -72,14 +72,14 @@ int ctl_wait_drained(const struct ctl_args *args)
 			char waited[CONFIG_FORMAT_MAX];
 			config_format_duration(args->timeout_ms, waited);
 			printf("still draining after %s: ", waited);
-			status_print_counts(stdout, drain.tasks, drain.agent_jobs);
+			status_print_counts(stdout, &drain);
 			printf("\n");
 			fflush(stdout);
 			return CTL_EXIT_FAILED;
 		}
 		if (first || now - last_progress >= DRAIN_PROGRESS_MS) {
 			printf("draining: ");
-			status_print_counts(stdout, drain.tasks, drain.agent_jobs);
+			status_print_counts(stdout, &drain);
 			printf("\n");
 			fflush(stdout);
 			last_progress = now;

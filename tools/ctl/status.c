@@ -87,10 +87,16 @@ static void put_duration(FILE *out, uint64_t seconds)
 	}
 }
 
-void status_print_counts(FILE *out, uint64_t tasks, uint64_t agent_jobs)
+void status_print_counts(FILE *out, const struct status_drain *drain)
 {
+	uint64_t tasks = drain->tasks, jobs = drain->agent_jobs;
+
+	if (drain->sessions) {
+		fprintf(out, "%llu session%s", (unsigned long long)jobs, jobs == 1 ? "" : "s");
+		return;
+	}
 	fprintf(out, "%llu task%s, %llu agent job%s", (unsigned long long)tasks, tasks == 1 ? "" : "s",
-		(unsigned long long)agent_jobs, agent_jobs == 1 ? "" : "s");
+		(unsigned long long)jobs, jobs == 1 ? "" : "s");
 }
 
 bool status_drain(struct json_span doc, struct status_drain *out)
@@ -100,6 +106,7 @@ bool status_drain(struct json_span doc, struct status_drain *out)
 		return false;
 	json_get_uint(doc, "maintenance.draining.tasks", &out->tasks);
 	json_get_uint(doc, "maintenance.draining.agent_jobs", &out->agent_jobs);
+	out->sessions = json_get(doc, "maintenance.draining.sessions", &(struct json_span){ 0 });
 	return true;
 }
 
@@ -123,7 +130,7 @@ static void put_string_list(FILE *out, struct json_span array)
 }
 
 /* "    acme: 2 tasks, 0 agent jobs" per tenant still draining. */
-static void print_tenants(FILE *out, struct json_span doc)
+static void print_tenants(FILE *out, struct json_span doc, bool sessions)
 {
 	struct json_span tenants, key, tenant;
 	struct json_iter it;
@@ -132,15 +139,15 @@ static void print_tenants(FILE *out, struct json_span doc)
 	if (!json_get(doc, "maintenance.draining.tenants", &tenants) || !json_iter_start(tenants, &it))
 		return;
 	while (json_iter_next(&it, &key, &tenant)) {
-		uint64_t tasks = 0, agent_jobs = 0;
+		struct status_drain counts = { .sessions = sessions };
 		if (!json_get_string(tenant, "tenant", name, sizeof name))
 			continue;
-		json_get_uint(tenant, "tasks", &tasks);
-		json_get_uint(tenant, "agent_jobs", &agent_jobs);
+		json_get_uint(tenant, "tasks", &counts.tasks);
+		json_get_uint(tenant, "agent_jobs", &counts.agent_jobs);
 		fputs("    ", out);
 		status_put_text(out, name);
 		fputs(": ", out);
-		status_print_counts(out, tasks, agent_jobs);
+		status_print_counts(out, &counts);
 		putc('\n', out);
 	}
 }
@@ -173,14 +180,14 @@ void status_print_maintenance(FILE *out, struct json_span doc, bool tenants)
 	if (strcmp(drain.state, "draining") != 0)
 		return;
 	fputs("  draining: ", out);
-	status_print_counts(out, drain.tasks, drain.agent_jobs);
+	status_print_counts(out, &drain);
 	if (json_get_uint(doc, "maintenance.drain_time_left_seconds", &left)) {
 		fputs("; the rest is blocked in ", out);
 		put_duration(out, left);
 	}
 	putc('\n', out);
 	if (tenants)
-		print_tenants(out, doc);
+		print_tenants(out, doc, drain.sessions);
 }
 
 static void print_process(FILE *out, struct json_span doc)

@@ -40,13 +40,15 @@ struct status_drain {
 	char state[16];      /* "active", "draining", "maintenance" */
 	uint64_t tasks;      /* maintenance.draining.tasks */
 	uint64_t agent_jobs; /* maintenance.draining.agent_jobs */
+	bool sessions;       /* maintenance.draining.sessions is there (restic profile):
+			      * agent_jobs counts restic sessions */
 };
 
 /* False when the answer has no maintenance.state. */
 bool status_drain(struct json_span doc, struct status_drain *out);
 
-/* "3 tasks, 1 agent job" */
-void status_print_counts(FILE *out, uint64_t tasks, uint64_t agent_jobs);
+/* "3 tasks, 1 agent job", or "1 session" for the restic profile */
+void status_print_counts(FILE *out, const struct status_drain *drain);
 
 /* "maintenance: draining, mode drain, since ...; categories ...", then the
  * message and the draining counts (and with tenants, one line per tenant
