@@ -7,6 +7,7 @@
 # an observable effect.
 
 declare -ga BENCH_PIDS=()
+declare -ga BENCH_DIRS=() # removed on exit, even with --keep (the restic workload's data)
 : "${BENCH_WAIT:=20}" # seconds any single wait may take
 : "${IDLE_SETTLE:=2.5}" # idle: seconds without traffic before RSS is read (sluice trims spares each second)
 
@@ -45,9 +46,12 @@ bench_stop() {
 }
 
 bench_cleanup() {
-	local pid
+	local pid dir
 	for pid in "${BENCH_PIDS[@]}"; do
 		bench_stop "$pid"
+	done
+	for dir in "${BENCH_DIRS[@]}"; do
+		rm -rf "$dir"
 	done
 	if [[ -n ${BENCH_TMP:-} && -d $BENCH_TMP ]]; then
 		if [[ ${BENCH_KEEP:-0} == 1 ]]; then

@@ -11,6 +11,11 @@
 #              divided by PROFILE_CALLGRIND_DIVISOR; instruction counts of user
 #              space only (AES-NI and the kernel are not weighed as time).
 # Reports go to bench/results/DATE-profile-WORKLOAD-SYSTEM.txt (git ignores them).
+# The restic workload: perf profiles the backup and the restore apart
+# (restic-backup, restic-restore), callgrind the whole run (restic); both
+# reports end with the share of sluice's time in the restic classifier and
+# the policy (perf: of all samples, kernel included; callgrind: of all
+# user-space instructions).
 
 PROFILE=""
 PROFILE_CALLGRIND_DIVISOR=20
@@ -84,6 +89,65 @@ perf_report() {
 	echo "# 3. inclusive time of sluice's functions (samples with the function on the stack)"
 	perf report "${args[@]}" --children --sort dso,symbol -g none 2> /dev/null | grep -v '^#' |
 		awk '$3 == "sluice"'
+	if [[ $3 == restic* ]]; then perf_restic_share "$1"; fi
+}
+
+# The functions of the restic profile's per-request work: the classifier
+# (protocol/restic.c, and request.c's profile_classify and client_address,
+# inlined) and the policy (proxy/policy*.c: decide, record, settle, the
+# session table in proxy/jobs.c they use, and the once-a-second tick).
+RESTIC_CLASSIFIER_RE='^(restic_|profile_classify$|client_address$)'
+RESTIC_POLICY_RE='^(policy_|jobs_)'
+
+# perf_restic_share DATA: the samples with a classifier or policy function
+# anywhere on the stack (inlined frames included), over all of sluice's
+# samples (kernel, libcrypto, libc included): their share of sluice's time.
+perf_restic_share() {
+	echo "# 4. restic profile cost: samples with a classifier or policy function on the stack"
+	perf script -i "$1" -F comm,tid,period,event,ip,sym,dso 2> /dev/null |
+		awk -v cre="$RESTIC_CLASSIFIER_RE" -v pre="$RESTIC_POLICY_RE" '
+			function flush() {
+				if (!open) return
+				n++; nc += c; np += p; nu += (c || p)
+				if (c || p) where[leaf " in " (c ? inner_c : inner_p)]++
+				c = p = 0; leaf = ""
+			}
+			/^[^ \t]/ { flush(); open = 1; next }
+			/^[ \t]+[0-9a-f]+ / {
+				if (leaf == "") leaf = $2
+				if (!c && $2 ~ cre) { c = 1; inner_c = $2 }
+				if (!p && $2 ~ pre) { p = 1; inner_p = $2 }
+			}
+			END {
+				flush()
+				if (n == 0) { print "no samples"; exit }
+				printf "samples %d\nclassifier (restic_classify, profile_classify, client_address) %d = %.2f %%\n", n, nc, 100 * nc / n
+				printf "policy (policy_*, jobs_*) %d = %.2f %%\n", np, 100 * np / n
+				printf "classifier + policy %d = %.2f %% of sluice'"'"'s samples\n", nu, 100 * nu / n
+				print "where (the sampled function, in the innermost classifier or policy function):"
+				for (w in where) printf "%6d  %s\n", where[w], w
+			}'
+}
+
+# callgrind_restic_share FILE: the inclusive instruction counts of the entry
+# points of that work (the functions exchange.c, request.c and server.c call;
+# client_address is inlined into request_pump: left out), over the total.
+callgrind_restic_share() {
+	echo "# restic profile cost: inclusive instructions of the entry points over the program total"
+	callgrind_annotate --inclusive=yes --threshold=100 "$1" 2> /dev/null |
+		awk 'function num(s) { gsub(/,/, "", s); return s + 0 }
+			/PROGRAM TOTALS/ { total = num($1) }
+			{ fn = $NF; if (fn ~ /^\[/) fn = $(NF - 1); sub(/^.*:/, "", fn) }
+			fn ~ /^(restic_classify|policy_decide|policy_record|policy_settle|policy_tick|jobs_expire)$/ && !seen[fn]++ {
+				part[fn] = num($1); sum += num($1)
+			}
+			fn == "restic_session_key" && !seen[fn]++ { key = num($1) }
+			END {
+				if (total == 0) { print "no totals"; exit }
+				for (fn in part) printf "%-16s %14d = %.3f %%\n", fn, part[fn], 100 * part[fn] / total
+				printf "%-16s %14d = %.3f %% of %d instructions\n", "sum", sum, 100 * sum / total, total
+				printf "of which restic_session_key (in restic_classify) %d = %.3f %%\n", key, 100 * key / total
+			}'
 }
 
 # profile_reports STAMP: write and list the reports.
@@ -102,8 +166,10 @@ profile_reports() {
 		else
 			{
 				echo "# callgrind on $system, workload $workload: exclusive, then inclusive instruction counts"
-				callgrind_annotate --inclusive=no "$data" 2> /dev/null | head -n 60
-				callgrind_annotate --inclusive=yes "$data" 2> /dev/null | head -n 60
+				# head closes the pipe early: callgrind_annotate's SIGPIPE is no failure
+				callgrind_annotate --inclusive=no "$data" 2> /dev/null | head -n 60 || true
+				callgrind_annotate --inclusive=yes "$data" 2> /dev/null | head -n 60 || true
+				if [[ $workload == restic* ]]; then callgrind_restic_share "$data"; fi
 			} > "$out"
 		fi
 		echo "bench/run: profile of $system on $workload: $out" >&2

@@ -3,8 +3,9 @@
 
 Reads the raw rows bench/run wrote (one per run: workload, system, rep,
 status, wall seconds, proxy CPU-seconds, units, connections, p50 ms, p99 ms,
-RSS at rest KiB, RSS loaded KiB, detail), prints the table, writes the TSV
-and, with --png, a bar chart through gnuplot.
+RSS at rest KiB, RSS loaded KiB, detail, and for restic the client's own
+CPU-seconds), prints the table, writes the TSV and, with --png, a bar chart
+through gnuplot.
 
 Figures, per workload and system (medians over the repetitions, each figure
 on its own):
@@ -15,6 +16,9 @@ on its own):
   cpu_use   proxy CPU-seconds per wall second (1.0 = one core busy)
   p50, p99  request latency seen by h2load, milliseconds
   idle      KiB of RSS per idle connection; rest: RSS at rest, MiB
+  restic-backup, restic-restore (bytes of the source per restic command):
+  wall      restic's wall time, seconds
+  client    restic's own CPU-seconds per GiB (user + system)
 Ratios compare sluice (sluice-maint for the refusal workload) with each
 peer: rate and per_cpu as sluice/peer (above 1: sluice better); idle as
 peer/sluice (above 1: sluice uses less memory per connection). sluice-b and
@@ -28,10 +32,11 @@ import subprocess
 import sys
 
 RAW_FIELDS = ["workload", "system", "rep", "status", "wall", "cpu", "units", "conns",
-              "p50", "p99", "rss_rest", "rss_loaded", "detail"]
+              "p50", "p99", "rss_rest", "rss_loaded", "detail", "client_cpu"]
 SYSTEM_ORDER = ["direct", "sluice", "sluice-b", "sluice-maint", "haproxy", "haproxy64k", "nginx"]
 PEERS = ["haproxy", "haproxy64k", "nginx", "direct"]
-BYTES_WORKLOADS = {"upload-1m", "upload-8m", "download-1m"}
+RESTIC_WORKLOADS = {"restic-backup", "restic-restore"}
+BYTES_WORKLOADS = {"upload-1m", "upload-8m", "download-1m"} | RESTIC_WORKLOADS
 MIB, GIB = 1 << 20, 1 << 30
 NAN = float("nan")
 
@@ -73,6 +78,9 @@ def run_figures(workload, r):
          "cost": cpu / (units / per_cost) if units > 0 else NAN,
          "cpu_use": cpu / wall if wall > 0 else NAN,
          "p50": number(r["p50"]), "p99": number(r["p99"])}
+    if workload in RESTIC_WORKLOADS:
+        f["wall"] = wall
+        f["client"] = number(r["client_cpu"]) / (units / GIB) if units > 0 else NAN
     return f
 
 
@@ -143,6 +151,15 @@ def table_lines(summary, ratio_rows, workloads):
                 f = summary[(w, s)]
                 lines.append(f"{'':<12} {s:<13} {fmt(f.get('idle'), 1):>10} {fmt(f.get('rest'), 1):>10}"
                              + error_note(f))
+        elif w in RESTIC_WORKLOADS:
+            rate, per, cost = units_of(w)
+            lines.append(f"{w:<14} {'system':<11} {rate:>10} {per:>10} {cost:>10} {'CPU use':>8}"
+                         f" {'restic s':>8} {'restic CPU-s/GiB':>17}")
+            for s in systems:
+                f = summary[(w, s)]
+                lines.append(f"{'':<14} {s:<11} {fmt(f.get('rate')):>10} {fmt(f.get('per_cpu')):>10}"
+                             f" {fmt(f.get('cost'), 3):>10} {fmt(f.get('cpu_use'), 2):>8}"
+                             f" {fmt(f.get('wall'), 1):>8} {fmt(f.get('client'), 2):>17}" + error_note(f))
         else:
             rate, per, cost = units_of(w)
             lines.append(f"{w:<12} {'system':<13} {rate:>10} {per:>10} {cost:>10} {'CPU use':>8}"
@@ -171,7 +188,8 @@ def error_note(f):
 
 def write_tsv(path, meta, summary, ratio_rows, workloads):
     columns = ["workload", "system", "reps", "errors", "rate", "rate_unit", "per_cpu", "per_cpu_unit",
-               "cost", "cost_unit", "cpu_use", "p50_ms", "p99_ms", "idle_kib_per_conn", "rest_mib"]
+               "cost", "cost_unit", "cpu_use", "p50_ms", "p99_ms", "idle_kib_per_conn", "rest_mib",
+               "client_wall_s", "client_cpu_s_per_gib"]
     with open(path, "w", encoding="utf-8") as f:
         for item in meta:
             key, _, value = item.partition("=")
@@ -185,12 +203,12 @@ def write_tsv(path, meta, summary, ratio_rows, workloads):
                     continue
                 cells = [w, s, x["reps"], x["errors"], x.get("rate"), rate_u, x.get("per_cpu"), per_u,
                          x.get("cost"), cost_u, x.get("cpu_use"), x.get("p50"), x.get("p99"),
-                         x.get("idle"), x.get("rest")]
+                         x.get("idle"), x.get("rest"), x.get("wall"), x.get("client")]
                 f.write("\t".join(tsv_cell(c) for c in cells) + "\n")
         f.write("# ratios: rate and per_cpu = sluice / peer; idle_kib_per_conn = peer / sluice\n")
         for w, name, r in ratio_rows:
             cells = [w, name, "", "", r.get("rate"), "ratio", r.get("per_cpu"), "ratio", None, "", None,
-                     None, None, r.get("idle"), None]
+                     None, None, r.get("idle"), None, None, None]
             f.write("\t".join(tsv_cell(c) for c in cells) + "\n")
 
 

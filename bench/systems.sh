@@ -15,8 +15,13 @@
 # All terminate TLS with the same ECDSA P-256 certificate, TLS 1.2 and 1.3,
 # the same cipher lists (Mozilla intermediate, sluice's defaults).
 # system_start NAME sets SYS_PID (the process whose tree is measured) and
-# SYS_ADDR (host:port); it reads the workload's W_UPSTREAM, W_RESUME and
-# W_REFUSE. system_stop stops it.
+# SYS_ADDR (host:port); it reads the workload's W_UPSTREAM, W_RESUME,
+# W_REFUSE and W_PROFILE (sluice's [proxy] profile). system_stop stops it.
+#
+# The restic workload's upstream is `rclone serve restic` (plain HTTP on
+# 127.0.0.1), one fresh process and repository directory per run
+# (rclone_start), so every backup uploads all its data: restic deduplicates
+# against what a repository already holds.
 
 CIPHERS=ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384:DHE-RSA-CHACHA20-POLY1305
 CIPHERSUITES=TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256
@@ -87,7 +92,7 @@ system_stop() {
 sluice_start() {
 	local tickets=on cache=20480 binary=${2:-$BUILD/sluice}
 	[[ $W_RESUME == off ]] && tickets=off cache=0
-	fill_template "$BENCH_CONF/sluice.ini.in" UPSTREAM="$W_UPSTREAM" MAXCONN="$MAXCONN" \
+	fill_template "$BENCH_CONF/sluice.ini.in" PROFILE="$W_PROFILE" UPSTREAM="$W_UPSTREAM" MAXCONN="$MAXCONN" \
 		CERT="$CERT" KEY="$KEY" CIPHERS="$CIPHERS" CIPHERSUITES="$CIPHERSUITES" \
 		TICKETS=$tickets SESSION_CACHE=$cache MAINTENANCE="$1" > "$SYS_DIR/sluice.ini"
 	# --profile callgrind runs sluice under valgrind (PROFILE_WRAP, from bench/profile.sh).
@@ -137,4 +142,84 @@ nginx_start() {
 	bench_track "$SYS_PID"
 	peer_wait "$port" nginx
 	SYS_ADDR=127.0.0.1:$port
+}
+
+# restic_data_make: the restic workload's source, RESTIC_MIB MiB of random
+# data in 8 files (RESTIC_SRC), and where every run's repository and restore
+# go (RESTIC_DATA): BENCH_RESTIC_DIR if set, else the tmpfs /dev/shm when it
+# has room for the source, one repository and one restore at a time: the proxy is what
+# is measured, not this VM's disk, whose writeback (rclone writing the
+# repository, restic writing the restore) would add its noise to restic's
+# wall time; and the source is read from memory on every run alike. The disk
+# (the scratch directory) otherwise, said on stderr and in the TSV's head.
+restic_data_make() {
+	local mib=$((RESTIC_MIB)) need i
+	RESTIC_PASSWORD=bench-restic-password # the repository's key (restic encrypts client-side)
+	RESTIC_CONNECTIONS=${BENCH_RESTIC_CONNECTIONS:-5} # restic's default
+	RESTIC_REPO_PATH=/$TENANT/
+	if [[ $PROFILE == callgrind ]]; then # sluice runs 50 times slower under valgrind
+		mib=$((mib / PROFILE_CALLGRIND_DIVISOR))
+		((mib >= 16)) || mib=16
+	fi
+	RESTIC_BYTES=$((mib * 1048576))
+	need=$((mib * 3 + 256)) # MiB: source, repository, restore, slack
+	if [[ -n ${BENCH_RESTIC_DIR:-} ]]; then
+		RESTIC_DATA=$(mktemp -d "$BENCH_RESTIC_DIR/sluice-bench-restic.XXXXXX") ||
+			die "cannot make a directory in BENCH_RESTIC_DIR=$BENCH_RESTIC_DIR"
+		RESTIC_STORAGE="$(stat -f -c %T "$BENCH_RESTIC_DIR") $BENCH_RESTIC_DIR"
+	elif [[ $(stat -f -c %T /dev/shm 2> /dev/null) == tmpfs ]] &&
+		(($(stat -f -c '%a * %S' /dev/shm) / 1048576 >= need)); then
+		RESTIC_DATA=$(mktemp -d /dev/shm/sluice-bench-restic.XXXXXX) || die "cannot make a directory in /dev/shm"
+		RESTIC_STORAGE="tmpfs /dev/shm"
+	else
+		RESTIC_DATA=$BENCH_TMP/restic RESTIC_STORAGE="disk $BENCH_TMP (no tmpfs with $need MiB free)"
+		mkdir -p "$RESTIC_DATA"
+		echo "bench/run: restic: /dev/shm has not $need MiB free: repositories and restores on the disk" >&2
+	fi
+	BENCH_DIRS+=("$RESTIC_DATA")
+	RESTIC_SRC=$RESTIC_DATA/source
+	mkdir -p "$RESTIC_SRC"
+	for i in 1 2 3 4 5 6 7 8; do
+		head -c $((RESTIC_BYTES / 8)) /dev/urandom > "$RESTIC_SRC/random-$i.bin" ||
+			die "cannot write the restic source data in $RESTIC_SRC"
+	done
+	note "restic: $mib MiB of random data in $RESTIC_SRC ($RESTIC_STORAGE)"
+}
+
+# rclone_start NAME: `rclone serve restic` on a free port over a new, empty
+# directory (RESTIC_RUN/repository); the tenant's user and secret (sluice
+# and HAProxy forward the client's Authorization). Sets RCLONE_ADDR,
+# RCLONE_PID, RESTIC_RUN. A port taken meanwhile by someone else: try again.
+rclone_start() {
+	local attempt port dir=$BENCH_TMP/rclone.$1
+	RESTIC_RUN=$RESTIC_DATA/run.$1
+	rm -rf "$RESTIC_RUN"
+	mkdir -p "$RESTIC_RUN/repository" "$dir"
+	for attempt in 1 2 3 4 5; do
+		port=$(free_port)
+		RCLONE_CONFIG=$dir/rclone.conf rclone serve restic --addr "127.0.0.1:$port" \
+			--user "$TENANT" --pass "$SECRET" "$RESTIC_RUN/repository" > "$dir/log" 2>&1 &
+		RCLONE_PID=$!
+		bench_track "$RCLONE_PID"
+		if poll "$BENCH_WAIT" rclone_answers "$port"; then
+			RCLONE_ADDR=127.0.0.1:$port
+			return 0
+		fi
+		bench_stop "$RCLONE_PID"
+	done
+	die "rclone serve restic did not start: $(tail -n 3 "$dir/log")"
+}
+
+# rclone_answers PORT: our rclone is up and knows the tenant (the repository
+# does not exist yet: 404).
+rclone_answers() {
+	kill -0 "$RCLONE_PID" 2> /dev/null &&
+		[[ $(curl -s -o /dev/null -w '%{http_code}' --max-time 2 -u "$TENANT:$SECRET" \
+			"http://127.0.0.1:$1$RESTIC_REPO_PATH""config") == 404 ]]
+}
+
+# rclone_stop: stop the run's rclone and remove its repository and restore.
+rclone_stop() {
+	bench_stop "$RCLONE_PID"
+	rm -rf "$RESTIC_RUN"
 }

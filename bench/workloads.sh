@@ -1,4 +1,4 @@
-# shellcheck shell=bash disable=SC2034  # W_* are read by systems.sh
+# shellcheck shell=bash disable=SC2034,SC2153  # W_* are read by systems.sh; PROFILE is profile.sh's
 # bench/workloads.sh: the workloads of bench/run and one measured run of a
 # workload against a system (sourced after lib.sh and systems.sh).
 #
@@ -17,17 +17,25 @@
 #   refuse       task opens of a backup job with maintenance on (drain): sluice
 #                refuses each with 503 and never asks the repository; the peers
 #                are set to answer the same 503 themselves, 64 connections
+#   restic       (not in the default set) a real `restic backup` of RESTIC_MIB of
+#                random data and a `restic restore` of it, upstream `rclone serve
+#                restic`, sluice with [proxy] profile = restic; two rows per run,
+#                restic-backup and restic-restore (systems.sh: restic_*, rclone_*)
 #
 # Block writes repeat one block number: the repository (--discard) answers an
 # identical rewrite 204, which PROTOCOL.md 4.4 makes valid (an idempotent retry).
 
 ALL_WORKLOADS="upload-1m upload-8m download-1m small hs-tls13 hs-tls12 idle refuse"
+# Asked for by name only (--workloads restic): they need restic and rclone and
+# take minutes.
+EXTRA_WORKLOADS="restic"
+KNOWN_WORKLOADS="$ALL_WORKLOADS $EXTRA_WORKLOADS"
 
 # workload_set NAME: the W_* variables of one workload. Counts: W_N requests
 # per run (quick, full); for idle W_N is the number of connections.
 workload_set() {
 	W_NAME=$1 W_BODY="" W_SIZE=0 W_RESUME=on W_REFUSE=0 W_EXPECT=2 W_CLIENT_CONF=""
-	W_UPSTREAM=$REPO_STORE W_METHOD="" W_HEADERS=() W_CONNECTION=""
+	W_UPSTREAM=$REPO_STORE W_METHOD="" W_HEADERS=() W_CONNECTION="" W_PROFILE=tsp
 	W_SYSTEMS="direct sluice sluice-b haproxy haproxy64k nginx"
 	case $1 in
 	upload-1m | upload-8m)
@@ -60,7 +68,15 @@ workload_set() {
 		W_KIND=requests W_CONNS=64 W_N=$(pick 40000 120000) W_URL=/tsp/1/backup/jobs/bench-refused/tasks/t1
 		W_METHOD=POST W_REFUSE=1 W_EXPECT=5 W_SYSTEMS="sluice-maint haproxy haproxy64k nginx"
 		;;
-	*) die "unknown workload $1 (known: $ALL_WORKLOADS)" ;;
+	restic)
+		# W_N: bytes backed up and restored (restic_data_make; divided for
+		# callgrind there); W_CONNS: restic's rest.connections. The upstream
+		# is the run's own rclone (measure_restic).
+		W_KIND=restic W_PROFILE=restic W_N=$RESTIC_BYTES W_CONNS=$RESTIC_CONNECTIONS W_UPSTREAM=""
+		W_SYSTEMS="sluice sluice-b haproxy haproxy64k nginx"
+		return 0
+		;;
+	*) die "unknown workload $1 (known: $KNOWN_WORKLOADS)" ;;
 	esac
 	if [[ $PROFILE == callgrind && $W_KIND != idle ]]; then
 		W_N=$((W_N / PROFILE_CALLGRIND_DIVISOR))
@@ -172,14 +188,96 @@ measure_idle() {
 	row "$W_NAME" "$1" "$2" ok 0 0 0 "$W_N" - - "$rest" "$loaded" ""
 }
 
-# measure WORKLOAD SYSTEM REP: start the system, measure, stop it.
+# restic_timed LOG TIMES ARGS...: restic ARGS against the run's repository
+# through SYS_ADDR, its output in LOG; TIMES gets "wall user sys" seconds
+# (bash's time: restic's own wall and CPU time).
+restic_timed() {
+	local log=$1 times=$2 TIMEFORMAT='%R %U %S' status=0
+	shift 2
+	{ time restic_cmd "$@" > "$log" 2>&1 || status=$?; } 2> "$times"
+	return "$status"
+}
+
+# restic_cmd ARGS...: restic on the run's repository, no cache (--no-cache:
+# every command reads what it needs through the proxy, and nothing a
+# previous run left on this machine is used).
+restic_cmd() {
+	env -u RESTIC_REPOSITORY -u RESTIC_REPOSITORY_FILE -u RESTIC_PASSWORD_FILE -u RESTIC_PASSWORD_COMMAND \
+		RESTIC_PASSWORD="$RESTIC_PASSWORD" \
+		restic -r "rest:https://$TENANT:$SECRET@$SYS_ADDR$RESTIC_REPO_PATH" --cacert "$CERT" --no-cache \
+		-o rest.connections="$RESTIC_CONNECTIONS" "$@"
+}
+
+# restic_phase NAME SYSTEM REP LOG ARGS...: one measured restic command (the
+# proxy's CPU around it, perf around it for --profile perf); sets PHASE_CPU
+# (proxy CPU-seconds), PHASE_WALL and PHASE_CLIENT (restic's CPU-seconds).
+restic_phase() {
+	local name=$1 system=$2 log=$4 t0 t1 times status=0
+	shift 4
+	W_NAME=$name
+	profile_begin "$system"
+	t0=$(cpu_ticks "$SYS_PID")
+	restic_timed "$log" "$log.time" "$@" || status=$?
+	t1=$(cpu_ticks "$SYS_PID")
+	profile_end
+	W_NAME=restic
+	read -r PHASE_WALL times < <(tail -n 1 "$log.time")
+	PHASE_CLIENT=$(awk '{ print $1 + $2 }' <<< "$times")
+	PHASE_CPU=$(awk -v t=$((t1 - t0)) -v hz="$HZ" 'BEGIN { print t / hz }')
+	return "$status"
+}
+
+# measure_restic SYSTEM REP: a repository created through the system (not
+# measured), a backup of RESTIC_SRC (measured), a restore of its snapshot
+# (measured), the restored files compared with the source (not measured).
+# Rows restic-backup and restic-restore: wall = restic's wall time, units =
+# bytes of the source, the last field restic's own CPU-seconds.
+measure_restic() {
+	local log=$BENCH_TMP/run/restic.$1.$2 target=$RESTIC_RUN/restore why="" phase
+	local b_wall=0 b_cpu=0 b_client=0
+	if ! restic_cmd init > "$log.init" 2>&1; then
+		why="restic init: $(grep -m 1 -E 'Fatal|error' "$log.init")"
+	elif ! restic_phase restic-backup "$1" "$2" "$log.backup" backup --host bench "$RESTIC_SRC"; then
+		why="restic backup: $(grep -m 1 -E 'Fatal|error' "$log.backup")"
+	else
+		b_wall=$PHASE_WALL b_cpu=$PHASE_CPU b_client=$PHASE_CLIENT
+		if ! restic_phase restic-restore "$1" "$2" "$log.restore" restore latest --target "$target"; then
+			why="restic restore: $(grep -m 1 -E 'Fatal|error' "$log.restore")"
+		elif ! diff -r -q "$RESTIC_SRC" "$target$RESTIC_SRC" > "$log.diff" 2>&1; then
+			why="the restored files differ from the source: $(head -n 1 "$log.diff")"
+		fi
+	fi
+	note "restic on $1: repository $(du -s -b "$RESTIC_RUN/repository" | cut -f1) bytes;" \
+		"backup ${b_wall} s, proxy ${b_cpu} CPU-s; restore ${PHASE_WALL:-} s, proxy ${PHASE_CPU:-} CPU-s"
+	if [[ -n $why ]]; then
+		echo "bench/run: restic on $1 failed: $why" >&2
+		for phase in restic-backup restic-restore; do
+			row "$phase" "$1" "$2" error 0 0 0 "$W_CONNS" - - - - "$why" -
+		done
+		return
+	fi
+	row restic-backup "$1" "$2" ok "$b_wall" "$b_cpu" "$W_N" "$W_CONNS" - - - - "" "$b_client"
+	row restic-restore "$1" "$2" ok "$PHASE_WALL" "$PHASE_CPU" "$W_N" "$W_CONNS" - - - - "" "$PHASE_CLIENT"
+}
+
+# measure WORKLOAD SYSTEM REP: start the system, measure, stop it. The
+# restic workload starts its own upstream first (rclone_start: a fresh
+# repository directory and rclone process per run) and removes it after.
 measure() {
+	if [[ $W_KIND == restic ]]; then
+		rclone_start "$2.$3"
+		W_UPSTREAM=$RCLONE_ADDR
+	fi
 	system_start "$2"
 	if [[ $W_KIND == idle ]]; then
 		measure_idle "$2" "$3"
+	elif [[ $W_KIND == restic ]]; then
+		PHASE_WALL="" PHASE_CPU=""
+		measure_restic "$2" "$3"
 	else
 		measure_requests "$2" "$3"
 	fi
 	system_stop
+	if [[ $W_KIND == restic ]]; then rclone_stop; fi
 	profile_system_stopped "$2"
 }

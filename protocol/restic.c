@@ -232,8 +232,11 @@ void restic_session_key(const char *repository, const char *client, char key[TSP
 		digest_len = 32;
 	}
 	EVP_MD_CTX_free(ctx);
-	for (unsigned int i = 0; i < digest_len; i++)
-		snprintf(key + 2 * i, 3, "%02x", digest[i]);
+	for (unsigned int i = 0; i < digest_len; i++) {
+		key[2 * i] = "0123456789abcdef"[digest[i] >> 4];
+		key[2 * i + 1] = "0123456789abcdef"[digest[i] & 15];
+	}
+	key[2 * digest_len] = '\0';
 }
 
 bool restic_classify(const struct profile_options *options, const struct http_head *head,
