@@ -134,6 +134,11 @@ bool http_framer_idle(const struct http_framer *f)
 	return f->state == ST_HEAD && f->stored == 0;
 }
 
+bool http_framer_in_body(const struct http_framer *f)
+{
+	return f->state == ST_BODY_LENGTH || f->state == ST_BODY_CHUNKED || f->state == ST_BODY_EOF;
+}
+
 /* ---- events ---- */
 
 static size_t die(struct http_framer *f, unsigned status, const char *code, const char *reason,
@@ -375,6 +380,35 @@ static bool finish_head(struct http_framer *f, struct http_event *ev)
 	return true;
 }
 
+/* http_parser_execute() over a slice of a head, reading a tab in the
+ * whitespace after a Content-Length value as the space it is equivalent to
+ * (RFC 9110: OWS = SP / HTAB). http-parser 2.9.4 skips tabs before the
+ * digits, but stops with HPE_INVALID_CONTENT_LENGTH at a tab after them,
+ * where it takes spaces. Only there, and only for a tab byte, it is resumed
+ * as if a space had been read: from then on it reads the value as it reads
+ * "5 ", so only more whitespace may follow ("5\t5" still fails, on the
+ * second 5). The strict scan (http_head.c) trims the same OWS, and
+ * agree_with_parser() still compares the two lengths. The bytes kept in
+ * head_buf, and forwarded, are the ones received. */
+static size_t execute(struct http_framer *f, const char *data, size_t len)
+{
+	size_t done = 0;
+
+	f->exec_base = data; /* on_url: offsets in the slice, which the head buffer gets */
+	while (done < len) { /* (a length of 0 would tell the parser the stream ended) */
+		done += http_parser_execute(&f->parser, &parser_settings, data + done, len - done);
+		if (HTTP_PARSER_ERRNO(&f->parser) != HPE_INVALID_CONTENT_LENGTH || done == len ||
+		    data[done] != '\t')
+			break;
+		f->parser.http_errno = HPE_OK;
+		if (http_parser_execute(&f->parser, &parser_settings, " ", 1) != 1 ||
+		    HTTP_PARSER_ERRNO(&f->parser) != HPE_OK)
+			break; /* not OWS after all: the error stands */
+		done++;
+	}
+	return done;
+}
+
 static size_t feed_head(struct http_framer *f, const char *data, size_t len, struct http_event *ev)
 {
 	size_t room = f->limits.header_bytes - f->stored;
@@ -386,8 +420,7 @@ static size_t feed_head(struct http_framer *f, const char *data, size_t len, str
 		return 0;
 	if (f->stored == 0)
 		begin_head(f);
-	f->exec_base = data;
-	parsed = http_parser_execute(&f->parser, &parser_settings, data, n);
+	parsed = execute(f, data, n);
 	e = HTTP_PARSER_ERRNO(&f->parser);
 	if (e == HPE_PAUSED && parsed < n) {
 		/* data[parsed] ends the head; the strict scan checks it is LF. */

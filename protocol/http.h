@@ -126,7 +126,8 @@ struct http_head {
 
 	/* Convenience copies of the headers the proxy needs (len 0 = absent). */
 	struct http_str host;
-	struct http_str authorization;
+	struct http_str authorization; /* the first one; a second is left to the
+					* classifier (tsp_check_auth: 401) */
 
 	/* Every header, in order. */
 	const struct http_header *headers;
@@ -179,6 +180,11 @@ const struct http_head *http_framer_head(const struct http_framer *f);
 /* True between messages: the last message's HTTP_EV_END has been reported
  * and nothing of a next message has been fed. False once dead. */
 bool http_framer_idle(const struct http_framer *f);
+/* True while bytes of the current message's body are still expected: its head
+ * was reported and its body is not complete. False for a message without a
+ * body (or with Content-Length: 0) between its HEAD and END, between
+ * messages, and once dead. */
+bool http_framer_in_body(const struct http_framer *f);
 
 /* Case-insensitive header lookup in a head; NULL when absent. */
 const struct http_header *http_head_find(const struct http_head *head, const char *name);

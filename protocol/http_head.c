@@ -11,9 +11,11 @@
  *   header-line  = token ":" OWS *field-byte OWS CRLF      (no obs-fold)
  *   end          = CRLF
  *
- * and at most one Host, Content-Length, Transfer-Encoding (exactly "chunked")
- * and Authorization; requests carry no Upgrade, no CONNECT, and no Expect but
- * 100-continue. Header fields point into the raw head; nothing is copied.
+ * and at most one Host, Content-Length and Transfer-Encoding (exactly
+ * "chunked"); requests carry no Upgrade, no CONNECT, and no Expect but
+ * 100-continue. Repeated credentials are the classifier's to refuse (401),
+ * not a framing matter. Header fields point into the raw head; nothing is
+ * copied.
  */
 #include "autoconfig.h"
 
@@ -281,9 +283,10 @@ static bool check_request_header(const struct http_header *h, struct http_head *
 			return fail(err, "Expect other than 100-continue");
 		head->expect_continue = head->version_minor == 1;
 	} else if (http_str_ieq(h->name, "Authorization")) {
-		if (head->authorization.ptr != NULL)
-			return fail(err, "more than one Authorization header");
-		head->authorization = h->value;
+		/* The first one. A second does not touch framing: the profiles
+		 * refuse it as credentials (401, PROTOCOL.md section 2). */
+		if (head->authorization.ptr == NULL)
+			head->authorization = h->value;
 	} else if (http_str_ieq(h->name, "Host")) {
 		if (++facts->host_count > 1)
 			return fail(err, "more than one Host header");

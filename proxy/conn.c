@@ -391,6 +391,16 @@ static double seconds(uint64_t ms)
 	return config_seconds(ms);
 }
 
+/* The request being read still has body bytes to come: only then is there a
+ * body window. A request without a body stays `reading` from its head to its
+ * end, and its end waits while refused bytes queue behind forward bytes not
+ * yet sent (request.c, may_frame): that wait is the proxy's, and its window
+ * was never started. */
+static bool body_being_read(const struct conn *c)
+{
+	return c->reading != NULL && c->requests != NULL && http_framer_in_body(c->requests);
+}
+
 static double conn_deadline(const struct conn *c, enum deadline *kind)
 {
 	const struct sluice_config *cfg = c->rc->cfg;
@@ -409,7 +419,7 @@ static double conn_deadline(const struct conn *c, enum deadline *kind)
 	}
 	if (c->head_started > 0 && c->read_requests)
 		CONSIDER(DEADLINE_HEADER, c->head_started + seconds(cfg->timeouts.header_ms));
-	if (c->reading != NULL && c->read_requests && cfg->limits.min_body_rate > 0)
+	if (body_being_read(c) && c->read_requests && cfg->limits.min_body_rate > 0)
 		CONSIDER(DEADLINE_BODY, c->body_window_start + seconds(cfg->timeouts.body_ms));
 	if (idle(c))
 		CONSIDER(DEADLINE_IDLE, (c->last_tenant_read > c->last_tenant_write ? c->last_tenant_read

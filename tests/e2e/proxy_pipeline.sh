@@ -3,10 +3,14 @@
 # own refusals included; a refused request's body is read and dropped and never
 # reaches the repository; a body over [limits] discard_bytes, or one behind
 # Expect: 100-continue, is not read: the refusal goes at once and the
-# connection closes.
+# connection closes. Body-less requests answered by the proxy behind a
+# forwarded one at connection start get their answers, not 408 (no body is
+# read, so [limits] min_body_rate does not apply). A tab around a
+# Content-Length value is optional whitespace; two Authorization headers are
+# a 401 that keeps the connection.
 . "${SLUICE_SRCDIR:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 e2e_setup
-tap_plan 10
+tap_plan 15
 
 e2e_make_ca
 e2e_make_cert server 127.0.0.1
@@ -62,6 +66,28 @@ POST /tsp/1/restore/jobs/r1/close" ]
 tap_check "the repository received exactly the three forwarded requests" forwarded_only
 tap_check "no byte of the refused body reached the repository" file_lacks "$UPLOG" "$digest"
 
+# ---- the first write of a connection: a forwarded request, then body-less
+# requests the proxy answers itself (404, 405, 401, 503, the hello notice).
+# They wait behind the forwarded bytes while the repository connection is
+# opened; no body is being read, so [limits] min_body_rate must not apply. ----
+: >"$UPLOG"
+{
+	tsp_job_open restore r5 vbr vsphere nightly
+	simple GET /tsp/1/nowhere
+	simple PUT /tsp/1/session
+	printf 'GET /tsp/1/session HTTP/1.1\r\nHost: t\r\n\r\n'
+	tsp_job_open backup b9
+	simple GET /tsp/1/session
+	simple POST /tsp/1/restore/jobs/r5/close 'Tsp-Result: success'$'\r\n''Connection: close'
+} >"$E2E_TMP/bodyless.req"
+e2e_raw "$E2E_TMP/bodyless.req" >"$E2E_TMP/bodyless.out"
+tap_check "at connection start, a forwarded request then body-less local answers: no 408 (201 404 405 401 503 200 200)" \
+	test "$(e2e_statuses "$E2E_TMP/bodyless.out")" = "201 404 405 401 503 200 200"
+tap_check "... the hello notice is the proxy's and both forwarded requests reached the repository" \
+	sh -c "grep -a -q '\"maintenance\":{\"mode\":\"drain\"' '$E2E_TMP/bodyless.out' &&
+		[ \"\$(cut -d' ' -f1,2 '$UPLOG')\" = 'POST /tsp/1/restore/jobs/r5
+POST /tsp/1/restore/jobs/r5/close' ]"
+
 # ---- a refused body over discard_bytes: answered, then the connection closes
 # without reading it; what follows is never forwarded ----
 : >"$UPLOG"
@@ -101,5 +127,26 @@ tap_check "with maintenance off the same block write is forwarded, body whole" \
 		-X PUT --data-binary '@$body' -o /dev/null -w '%{http_code}' \
 		https://127.0.0.1:$SLUICE_PORT/tsp/1/backup/jobs/b4/tasks/t1/blocks/0 | grep -qx 201 &&
 		grep -q 'PUT /tsp/1/backup/jobs/b4/tasks/t1/blocks/0 204800 $digest' '$UPLOG'"
+
+# ---- pipelined in one write: a block write whose Content-Length has tabs
+# around it (optional whitespace: forwarded, its body whole), a hello with two
+# Authorization headers (the classifier's 401, which keeps the connection),
+# then a forwarded job close ----
+: >"$UPLOG"
+{
+	printf 'PUT /tsp/1/backup/jobs/b6/tasks/t1/blocks/0 HTTP/1.1\r\nHost: t\r\n%s\r\nTsp-Digest: sha256=%s\r\nContent-Length:\t5\t\r\n\r\nhello' \
+		"$AUTH" "$(printf hello | sha256sum | cut -d' ' -f1)"
+	printf 'GET /tsp/1/session HTTP/1.1\r\nHost: t\r\n%s\r\n%s\r\n\r\n' "$AUTH" "$AUTH"
+	simple POST /tsp/1/backup/jobs/b6/close 'Tsp-Result: success'$'\r\n''Connection: close'
+} >"$E2E_TMP/ows.req"
+e2e_raw "$E2E_TMP/ows.req" >"$E2E_TMP/ows.out"
+tap_check "Content-Length with tabs, two Authorization headers, a close: 201 401 200" \
+	test "$(e2e_statuses "$E2E_TMP/ows.out")" = "201 401 200"
+tap_check "... the 401 names the repeated credentials and asks for Basic" \
+	sh -c "grep -a -q 'Authorization appears more than once' '$E2E_TMP/ows.out' &&
+		grep -a -q '^WWW-Authenticate: Basic realm=\"tsp\"' '$E2E_TMP/ows.out'"
+tap_check "... the repository got the block (5 bytes) and the close, not the hello" \
+	test "$(cut -d' ' -f1-3 "$UPLOG")" = "PUT /tsp/1/backup/jobs/b6/tasks/t1/blocks/0 5
+POST /tsp/1/backup/jobs/b6/close 0"
 
 e2e_finish

@@ -375,7 +375,9 @@ static const struct restic_vector restic_vectors[] = {
 		    "Authorization: Basic YWNtZTpzM2NyZXQ\n", 401) },
 	{ RV_REFUSE("Basic and nothing", RV_NOAUTH("GET", RV_REPO "/keys/") "Authorization: Basic\n", 401) },
 	{ RV_REFUSE("empty Authorization", RV_NOAUTH("GET", RV_REPO "/keys/") "Authorization:\n", 401) },
-	{ RV_REFUSE("two Authorization headers", RV_LIST_OF(RV_REPO "/keys/") RV_AUTH, 401), .by_hand = true },
+	{ RV_REFUSE("two Authorization headers", RV_LIST_OF(RV_REPO "/keys/") RV_AUTH, 401) },
+	{ RV_REFUSE("two Authorization headers, another tenant's second", RV_HEAD_OF(RV_REPO "/config")
+		    RV_AUTH_BOB, 401) },
 	{ RV_REFUSE("401 before 403", RV_NOAUTH("HEAD", "/bob/main/config"), 401), .options = RV_PRIVATE },
 	/* ---- 400 ---- */
 	/* The framer itself refuses a GET or HEAD with a body: by hand. */

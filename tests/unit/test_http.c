@@ -57,12 +57,23 @@ static struct vector req_chunked_post = { REQ,
 static struct vector req_te_ows_and_case = { REQ,
 	"POST /u HTTP/1.1\r\ntransfer-encoding:\tChunked \r\n\r\n1\r\nx\r\n0\r\n\r\n", 0, false,
 	false, "POST /u 1.1 chunked keep body=\"x\"" };
-/* OWS around a value is legal HTTP and every parser trims it, so " 5" and
- * "5 " frame the same 5 bytes everywhere: accepted, unlike "+5" or "5 5".
- * (http-parser refuses a tab after the digits; so does the framer.) */
+/* OWS around a value is legal HTTP (OWS = SP / HTAB) and every parser trims
+ * it, so " 5", "5 " and "5\t" frame the same 5 bytes everywhere: accepted,
+ * unlike "+5", "5 5" or "5\t5" (test_http_strict.c). http-parser refuses a
+ * tab after the digits by itself; the framer has it read as a space. */
 static struct vector req_cl_ows = { REQ,
 	"PUT /b HTTP/1.1\r\nContent-Length:\t 5  \r\n\r\nhello", 0, false, false,
 	"PUT /b 1.1 len=5 keep body=\"hello\"" };
+static struct vector req_cl_trailing_tab = { REQ,
+	"PUT /b HTTP/1.1\r\nHost: h\r\nContent-Length: 5\t\r\n\r\nhello", 0, false, false,
+	"PUT /b 1.1 len=5 keep body=\"hello\"" };
+static struct vector req_cl_tabs_around = { REQ,
+	"PUT /b HTTP/1.1\r\nContent-Length:\t12 \t\t \r\nX-After: 1\r\n\r\nhello world!"
+	"GET /next HTTP/1.1\r\nHost: h\r\n\r\n", 0, false, true,
+	"PUT /b 1.1 len=12 keep body=\"hello world!\"; GET /next 1.1 none keep" };
+static struct vector res_cl_trailing_tab = { RES,
+	"HTTP/1.1 200 OK\r\nContent-Length:\t2\t\r\n\r\nok", 0, false, false,
+	"200 1.1 len=2 keep body=\"ok\"" };
 static struct vector req_empty_value_and_tab = { REQ,
 	"GET /q?a=1&b=%20 HTTP/1.1\r\nX-Empty:\r\nX-Tab: a\tb\r\nX-Obs: caf\xc3\xa9\r\n"
 	"Host: h\r\n\r\n", 0, false, false, "GET /q?a=1&b=%20 1.1 none keep" };
@@ -206,6 +217,9 @@ int main(void)
 		VECTOR(req_chunked_post),
 		VECTOR(req_te_ows_and_case),
 		VECTOR(req_cl_ows),
+		VECTOR(req_cl_trailing_tab),
+		VECTOR(req_cl_tabs_around),
+		VECTOR(res_cl_trailing_tab),
 		VECTOR(req_empty_value_and_tab),
 		VECTOR(req_other_method),
 		VECTOR(res_hello_length),

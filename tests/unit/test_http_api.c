@@ -355,6 +355,39 @@ static void test_idle_transitions(void **state)
 	http_framer_free(f);
 }
 
+/* in_body: only while body bytes are still expected (the proxy's body
+ * deadline applies exactly then). */
+static void test_in_body_transitions(void **state)
+{
+	struct http_framer *f = framer(HTTP_KIND_REQUEST, NULL);
+	struct http_event ev;
+
+	assert_false(http_framer_in_body(f));
+	expect_event(f, "GET / HTTP/1.1\r\nHost: h\r\n\r\n", HTTP_EV_HEAD);
+	assert_false(http_framer_in_body(f)); /* no body: its END is owed, no byte */
+	assert_int_equal(http_framer_feed(f, "", 0, &ev), 0);
+	assert_int_equal(ev.type, HTTP_EV_END);
+	expect_event(f, "POST / HTTP/1.1\r\nContent-Length: 0\r\n\r\n", HTTP_EV_HEAD);
+	assert_false(http_framer_in_body(f));
+	assert_int_equal(http_framer_feed(f, "", 0, &ev), 0);
+	assert_int_equal(ev.type, HTTP_EV_END);
+	expect_event(f, "PUT / HTTP/1.1\r\nContent-Length: 3\r\n\r\n", HTTP_EV_HEAD);
+	assert_true(http_framer_in_body(f));
+	expect_event(f, "ab", HTTP_EV_BODY);
+	assert_true(http_framer_in_body(f));
+	expect_event(f, "c", HTTP_EV_BODY);
+	assert_false(http_framer_in_body(f)); /* complete; END not collected yet */
+	assert_int_equal(http_framer_feed(f, "", 0, &ev), 0);
+	assert_int_equal(ev.type, HTTP_EV_END);
+	expect_event(f, "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n", HTTP_EV_HEAD);
+	assert_true(http_framer_in_body(f));
+	assert_int_equal(http_framer_feed(f, "0\r\n\r\n", 5, &ev), 5);
+	assert_int_equal(ev.type, HTTP_EV_END);
+	assert_false(http_framer_in_body(f));
+	assert_true(http_framer_idle(f));
+	http_framer_free(f);
+}
+
 static void test_str_helpers(void **state)
 {
 	struct http_str s = { "Content-Length", 14 }, empty = { "", 0 };
@@ -528,6 +561,7 @@ int main(void)
 		cmocka_unit_test(test_head_fields_and_find),
 		cmocka_unit_test(test_head_outlives_the_slice),
 		cmocka_unit_test(test_idle_transitions),
+		cmocka_unit_test(test_in_body_transitions),
 		cmocka_unit_test(test_str_helpers),
 		cmocka_unit_test(test_status_text),
 		cmocka_unit_test(test_header_name_bytes),

@@ -1166,6 +1166,30 @@ static void test_profile_restic_classify(void **state)
 	}
 }
 
+/* Two Authorization headers pass the framer (they do not touch framing) and
+ * are the classifier's 401, with its reason; the next request follows. */
+static void test_repeated_credentials_framed(void **state)
+{
+	static const char stream[] =
+		"POST " RV_REPO "/locks/" RV_LOCK " HTTP/1.1\r\nHost: h\r\n"
+		"Authorization: Basic YWNtZTpzM2NyZXQ=\r\nAuthorization: Basic YWNtZTpzM2NyZXQ=\r\n"
+		"Content-Length:\t4\t\r\n\r\nlock"
+		"HEAD " RV_REPO "/config HTTP/1.1\r\nHost: h\r\nAuthorization: Basic YWNtZTpzM2NyZXQ=\r\n\r\n";
+	static struct framed whole;
+
+	(void)state;
+	frame_whole(stream, sizeof stream - 1, NULL, RV_CLIENT, &whole);
+	assert_false(whole.framer_error);
+	assert_int_equal(whole.heads, 2);
+	assert_false(whole.out[0].ok);
+	assert_int_equal(whole.out[0].err.status, 401);
+	assert_string_equal(whole.out[0].err.code, "unauthorized");
+	assert_string_equal(whole.out[0].err.reason, "Authorization appears more than once");
+	assert_true(whole.out[1].ok);
+	assert_int_equal(whole.out[1].req.role, TSP_ROLE_READ);
+	frame_every_split(stream, sizeof stream - 1, NULL, RV_CLIENT, &whole, "repeated credentials");
+}
+
 /* ---- the group ---- */
 
 static const struct CMUnitTest unit_tests[] = {
@@ -1186,6 +1210,7 @@ static const struct CMUnitTest unit_tests[] = {
 	cmocka_unit_test(test_profile_find),
 	cmocka_unit_test(test_profile_tsp_classify),
 	cmocka_unit_test(test_profile_restic_classify),
+	cmocka_unit_test(test_repeated_credentials_framed),
 	/* Last: under ASan an overflow there ends the run. */
 	cmocka_unit_test(test_session_key_long_inputs),
 };

@@ -729,6 +729,63 @@ static void test_framer_then_refusals(void **state)
 	}
 }
 
+/* Two Authorization headers are well-framed HTTP: the framer passes them on
+ * and the classifier answers 401 (PROTOCOL.md section 2), not 400; the body
+ * behind is framed by its Content-Length and the next request follows. */
+static void test_framer_repeated_credentials(void **state)
+{
+	static const char stream[] =
+		"PUT /tsp/1/backup/jobs/nightly-0142/tasks/vm-web01/blocks/0 HTTP/1.1\r\n" CRLF_AUTH
+		"authorization: Basic Ym9iOmh1bnRlcjI=\r\nContent-Length: 17\r\n"
+		"Tsp-Digest: sha256=" TV_DIGEST_HEX "\r\n\r\nvm-web01 block 0\n"
+		"GET /tsp/1/session HTTP/1.1\r\n" CRLF_AUTH "Authorization: Basic YWNtZTpzM2NyZXQ=\r\n\r\n"
+		"GET /tsp/1/session HTTP/1.1\r\n" CRLF_AUTH "\r\n";
+	const size_t steps[] = { 0, 1, 7 };
+	struct framed out;
+
+	(void)state;
+	for (size_t s = 0; s < sizeof steps / sizeof steps[0]; s++) {
+		frame_and_classify(stream, sizeof stream - 1, steps[s], &out);
+		assert_false(out.framer_error);
+		assert_int_equal(out.heads, 3);
+		for (unsigned k = 0; k < 2; k++) {
+			assert_false(out.classified[k]);
+			assert_int_equal(out.err[k].status, 401);
+			assert_string_equal(out.err[k].code, "unauthorized");
+			assert_string_equal(out.err[k].reason, "Authorization appears more than once");
+		}
+		assert_true(out.classified[2]);
+		assert_int_equal(out.req[2].role, TSP_ROLE_SESSION_HELLO);
+	}
+}
+
+/* A tab is optional whitespace around a Content-Length value too. */
+static void test_framer_length_with_tabs(void **state)
+{
+	static const char stream[] =
+		"PUT /tsp/1/backup/jobs/nightly-0142/tasks/vm-web01/blocks/0 HTTP/1.1\r\n" CRLF_AUTH
+		"Content-Length:\t17\t\r\nTsp-Digest: sha256=" TV_DIGEST_HEX "\r\n\r\nvm-web01 block 0\n"
+		"PUT /tsp/1/backup/jobs/nightly-0142/tasks/vm-web01/blocks/1 HTTP/1.1\r\n" CRLF_AUTH
+		"Content-Length: 3 \t\r\nTsp-Digest: sha256=" TV_DIGEST_HEX "\r\n\r\nabc"
+		"GET /tsp/1/session HTTP/1.1\r\n" CRLF_AUTH "\r\n";
+	const size_t steps[] = { 0, 1, 7 };
+	struct framed out;
+
+	(void)state;
+	for (size_t s = 0; s < sizeof steps / sizeof steps[0]; s++) {
+		frame_and_classify(stream, sizeof stream - 1, steps[s], &out);
+		assert_false(out.framer_error);
+		assert_int_equal(out.heads, 3);
+		for (unsigned k = 0; k < 3; k++) {
+			if (!out.classified[k])
+				fail_msg("message %u (step %zu): %s", k, steps[s], out.err[k].reason);
+		}
+		assert_int_equal(out.req[0].body_bytes, 17);
+		assert_int_equal(out.req[1].body_bytes, 3);
+		assert_int_equal(out.req[2].role, TSP_ROLE_SESSION_HELLO);
+	}
+}
+
 /* ---- the group ---- */
 
 static const struct CMUnitTest unit_tests[] = {
@@ -752,6 +809,8 @@ static const struct CMUnitTest unit_tests[] = {
 	cmocka_unit_test(test_auth_guarded),
 	cmocka_unit_test(test_framer_backup_job),
 	cmocka_unit_test(test_framer_then_refusals),
+	cmocka_unit_test(test_framer_repeated_credentials),
+	cmocka_unit_test(test_framer_length_with_tabs),
 };
 
 #define UNIT_COUNT (sizeof unit_tests / sizeof unit_tests[0])
