@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
+#include "admin_token.h"
 #include "config.h"
 #include "internal.h"
 #include "value.h"
@@ -107,10 +110,26 @@ static bool check_log(struct rules *r)
 	return true;
 }
 
+/* The token file is read as the daemon reads it (at start and on every
+ * reload), so that sluice -t and sluicectl refuse what the daemon would. */
+static bool check_admin(struct rules *r)
+{
+	unsigned char token[CONFIG_TOKEN_MAX];
+	struct config_error why;
+	size_t len;
+
+	if (r->cfg->admin.token_file[0] == '\0')
+		return true;
+	if (!config_read_token(r->cfg->admin.token_file, token, &len, &why))
+		return broken(r, "admin", "token_file", "%s", why.message);
+	OPENSSL_cleanse(token, sizeof token);
+	return true;
+}
+
 bool config_check_rules(const struct sluice_config *cfg, const unsigned *set_at,
 			struct config_error *err)
 {
 	struct rules r = { cfg, set_at, err };
 
-	return check_proxy(&r) && check_tls(&r) && check_limits(&r) && check_log(&r);
+	return check_proxy(&r) && check_tls(&r) && check_limits(&r) && check_log(&r) && check_admin(&r);
 }

@@ -436,8 +436,8 @@ static bool parse_host(const char *host, size_t len, enum config_flavor flavor,
 					   "127.0.0.1", config_quote(out->host, q));
 	}
 	if (flavor == CONFIG_FLAVOR_LOOPBACK && !is_loopback(out->host))
-		return config_fail(err, "%s is not a loopback address; the admin endpoint has no "
-				   "authentication, use 127.0.0.1:port, [::1]:port or localhost:port",
+		return config_fail(err, "%s is not a loopback address; the admin endpoint serves local "
+				   "clients only: use 127.0.0.1:port, [::1]:port or localhost:port",
 				   config_quote(out->host, q));
 	return true;
 }
@@ -513,10 +513,10 @@ static bool check_readable(const char *path, struct config_error *err)
 	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 
 	if (fd < 0)
-		return config_fail(err, "cannot read %s: %s; name a readable PEM file", path, strerror(errno));
+		return config_fail(err, "cannot read %s: %s; name a readable file", path, strerror(errno));
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
-		return config_fail(err, "%s is not a regular file; name a readable PEM file", path);
+		return config_fail(err, "%s is not a regular file; name a readable file", path);
 	}
 	close(fd);
 	return true;

@@ -1,13 +1,15 @@
 /*
  * proxy/admin.c: the admin endpoint's sockets and clients (see admin.h).
  * Each client reads into a small buffer, the request framer runs over it,
- * and one answer at a time is written; while an answer is going out the
- * client is not read (so a pipelining client is bounded by the buffer).
+ * and one answer at a time is written; while an answer is going out, or a
+ * POST /reload waits for its reload, the client is not read (so a
+ * pipelining client is bounded by the buffer).
  */
 #include "autoconfig.h"
 
 #include <errno.h>
 #include <netdb.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +21,7 @@
 #include "admin.h"
 #include "admin_answer.h"
 #include "log.h"
+#include "reload.h"
 #include "runconf.h"
 #include "server.h"
 
@@ -29,24 +32,34 @@
 
 struct admin;
 
+/* One transport: the UNIX socket or the TCP address, each with its own
+ * clients and cap. */
 struct admin_listener {
 	struct admin *admin;
 	ev_io io;
 	int fd;
+	bool tcp;
+	size_t client_count;
+	bool full;                     /* at the cap, and said so in the log */
+	uint64_t refused;              /* clients closed at once over the cap */
 	char name[RUNCONF_ADDRESS_TEXT];
 };
 
 struct admin_client {
 	struct admin_client *prev, *next;
 	struct admin *admin;
+	struct admin_listener *listener;
 	int fd;
 	ev_io io;
-	ev_timer idle;
+	ev_timer idle;                 /* silence, between requests or in one */
+	ev_timer head;                 /* from a head's first byte to its end; never restarted */
 	struct http_framer *framer;
 	char in[ADMIN_READ_MAX];
 	size_t in_len;
 	struct admin_request req;      /* the request being framed */
 	bool refused_body;             /* it has a body: answered 413 at its head */
+	struct reload_waiter reload;   /* a POST /reload waiting for its reload */
+	bool waiting;
 	struct textbuf out;            /* the answer going out; empty: none */
 	size_t out_sent;
 	bool close_after;
@@ -59,7 +72,6 @@ struct admin {
 	size_t listener_count;
 	char socket_path[sizeof ((struct sockaddr_un *)0)->sun_path]; /* "" = none created */
 	struct admin_client *clients;
-	size_t client_count;
 };
 
 /* ---- clients ---- */
@@ -67,10 +79,13 @@ struct admin {
 static void client_free(struct admin_client *cl)
 {
 	struct admin *a = cl->admin;
+	struct admin_listener *l = cl->listener;
 	struct ev_loop *loop = a->server->loop;
 
+	reload_cancel(&cl->reload);
 	ev_io_stop(loop, &cl->io);
 	ev_timer_stop(loop, &cl->idle);
+	ev_timer_stop(loop, &cl->head);
 	close(cl->fd);
 	http_framer_free(cl->framer);
 	textbuf_free(&cl->out);
@@ -80,12 +95,19 @@ static void client_free(struct admin_client *cl)
 		a->clients = cl->next;
 	if (cl->next != NULL)
 		cl->next->prev = cl->prev;
-	a->client_count--;
+	l->client_count--;
+	if (l->full && l->client_count < (size_t)a->server->conf->cfg->admin.max_clients) {
+		l->full = false;
+		log_notice("admin endpoint %s: below [admin] max_clients again; %llu client%s closed at "
+			   "once meanwhile", l->name, (unsigned long long)l->refused, l->refused == 1 ? "" : "s");
+		l->refused = 0;
+	}
 	free(cl);
 }
 
 static void take_head(struct admin_client *cl)
 {
+	struct server *s = cl->admin->server;
 	const struct http_head *h = http_framer_head(cl->framer);
 	size_t len = h->target.len < ADMIN_TARGET_MAX ? h->target.len : ADMIN_TARGET_MAX;
 
@@ -93,9 +115,17 @@ static void take_head(struct admin_client *cl)
 	memcpy(cl->req.target, h->target.ptr, len);
 	cl->req.target[len] = '\0';
 	cl->req.keep_alive = h->keep_alive;
+	cl->req.tcp = cl->listener->tcp;
+	cl->req.auth = cl->req.tcp ? admin_auth_of(s, h) : ADMIN_AUTH_NONE;
 	cl->refused_body = h->body == HTTP_BODY_CHUNKED ||
 			   (h->body == HTTP_BODY_LENGTH && h->content_length > 0);
-	if (cl->refused_body) {
+	if (admin_refuse(s, &cl->req, &cl->out)) {
+		log_info("admin endpoint %s: refused a request for %s: %s", cl->listener->name, cl->req.target,
+			 s->conf->admin_token_len == 0 ? "no [admin] token_file is set"
+			 : cl->req.auth == ADMIN_AUTH_NONE ? "no bearer token"
+			 : "not the bearer token of [admin] token_file");
+		cl->close_after = true;
+	} else if (cl->refused_body) {
 		admin_answer_error(&cl->out, 413, "body-not-allowed",
 				   "the admin endpoint takes no request body (POST /reload: Content-Length: 0)");
 		cl->close_after = true;
@@ -105,20 +135,34 @@ static void take_head(struct admin_client *cl)
 /* Frame what the buffer holds until an answer is due. */
 static void client_frame(struct admin_client *cl)
 {
+	struct server *s = cl->admin->server;
 	size_t used = 0;
 	struct http_event ev;
 
-	while (cl->out.len == 0 && !cl->out.failed) {
+	while (cl->out.len == 0 && !cl->out.failed && !cl->waiting) {
+		/* The first byte of a request head starts its clock. */
+		if (used < cl->in_len && http_framer_idle(cl->framer) && !ev_is_active(&cl->head)) {
+			ev_timer_set(&cl->head, config_seconds(s->conf->cfg->admin.header_timeout_ms), 0.0);
+			ev_timer_start(s->loop, &cl->head);
+		}
 		used += http_framer_feed(cl->framer, cl->in + used, cl->in_len - used, &ev);
 		if (ev.type == HTTP_EV_NONE)
 			break;
 		if (ev.type == HTTP_EV_ERROR) {
+			ev_timer_stop(s->loop, &cl->head);
 			admin_answer_error(&cl->out, ev.status, ev.code, ev.reason);
 			cl->close_after = true;
 		} else if (ev.type == HTTP_EV_HEAD) {
+			ev_timer_stop(s->loop, &cl->head);
 			take_head(cl);
 		} else if (ev.type == HTTP_EV_END) {
-			cl->close_after = admin_answer(cl->admin->server, &cl->req, &cl->out);
+			enum admin_outcome outcome = admin_answer(s, &cl->req, &cl->out);
+
+			if (outcome == ADMIN_RELOAD) {
+				cl->waiting = true;
+				reload_request(s, &cl->reload);
+			}
+			cl->close_after = outcome == ADMIN_CLOSE;
 		}
 	}
 	memmove(cl->in, cl->in + used, cl->in_len - used);
@@ -173,6 +217,8 @@ static void client_run(struct admin_client *cl, int revents)
 	bool answering = cl->out.len > 0;
 	int want;
 
+	if (cl->waiting)
+		return; /* nothing is watched until the reload is done */
 	if ((revents & EV_READ) && !answering && !client_read(cl))
 		goto gone;
 	for (;;) {
@@ -184,6 +230,12 @@ static void client_run(struct admin_client *cl, int revents)
 			goto gone;
 		if (cl->out.len > 0)
 			break; /* the socket is full: wait for room */
+	}
+	if (cl->waiting) {
+		/* Bounded by the reload queue (reload.h), not by the clocks. */
+		ev_io_stop(loop, &cl->io);
+		ev_timer_stop(loop, &cl->idle);
+		return;
 	}
 	if (cl->eof && cl->out.len == 0)
 		goto gone; /* nothing owed; a request cut short gets no answer */
@@ -199,6 +251,18 @@ gone:
 	client_free(cl);
 }
 
+static void on_reload_done(struct reload_waiter *w, const struct reload_result *result)
+{
+	struct admin_client *cl = (struct admin_client *)(void *)((char *)w -
+								  offsetof(struct admin_client, reload));
+
+	cl->waiting = false;
+	cl->close_after = admin_answer_reload(cl->admin->server, &cl->req, result, &cl->out);
+	if (cl->out.failed)
+		cl->close_after = true;
+	client_run(cl, 0);
+}
+
 static void on_client_io(struct ev_loop *loop, ev_io *w, int revents)
 {
 	client_run(w->data, revents);
@@ -209,8 +273,18 @@ static void on_client_idle(struct ev_loop *loop, ev_timer *w, int revents)
 	client_free(w->data);
 }
 
-static void client_new(struct admin *a, int fd)
+static void on_client_head(struct ev_loop *loop, ev_timer *w, int revents)
 {
+	struct admin_client *cl = w->data;
+
+	log_info("admin endpoint %s: a client took longer than [admin] header_timeout to send a request "
+		 "head; closing it", cl->listener->name);
+	client_free(cl);
+}
+
+static void client_new(struct admin_listener *l, int fd)
+{
+	struct admin *a = l->admin;
 	struct http_limits limits = { .header_bytes = ADMIN_HEAD_MAX, .max_headers = 32,
 				      .target_bytes = ADMIN_TARGET_MAX * 4 };
 	struct admin_client *cl = calloc(1, sizeof *cl);
@@ -222,18 +296,22 @@ static void client_new(struct admin *a, int fd)
 		return;
 	}
 	cl->admin = a;
+	cl->listener = l;
 	cl->fd = fd;
+	cl->reload.done = on_reload_done;
 	textbuf_init(&cl->out, ADMIN_ANSWER_MAX);
 	ev_io_init(&cl->io, on_client_io, fd, EV_READ);
 	cl->io.data = cl;
 	ev_init(&cl->idle, on_client_idle);
 	cl->idle.repeat = ADMIN_IDLE_SECONDS;
 	cl->idle.data = cl;
+	ev_init(&cl->head, on_client_head);
+	cl->head.data = cl;
 	cl->next = a->clients;
 	if (a->clients != NULL)
 		a->clients->prev = cl;
 	a->clients = cl;
-	a->client_count++;
+	l->client_count++;
 	ev_io_start(a->server->loop, &cl->io);
 	ev_timer_again(a->server->loop, &cl->idle);
 }
@@ -245,6 +323,7 @@ static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
 
 	for (int i = 0; i < ADMIN_ACCEPT_BATCH; i++) {
 		int fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		int max = a->server->conf->cfg->admin.max_clients;
 
 		if (fd < 0) {
 			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
@@ -252,21 +331,28 @@ static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
 				log_warn("admin endpoint %s: accept: %s", l->name, strerror(errno));
 			return;
 		}
-		if (a->client_count >= ADMIN_CLIENTS_MAX) {
-			log_warn("admin endpoint %s: %d clients already; closing a new one", l->name,
-				 ADMIN_CLIENTS_MAX);
+		if (l->client_count >= (size_t)max) {
+			/* Said once per episode: a flood of clients must not flood the log. */
+			if (!l->full)
+				log_warn("admin endpoint %s: %d clients already ([admin] max_clients); closing "
+					 "new ones until one leaves", l->name, max);
+			l->full = true;
+			l->refused++;
 			close(fd);
 			continue;
 		}
-		client_new(a, fd);
+		client_new(l, fd);
 	}
 }
 
 /* ---- sockets ---- */
 
+/* key: "socket" (the UNIX socket) or "listen" (the TCP address). */
 static bool listener_add(struct admin *a, int fd, char *err, size_t err_size, const char *key)
 {
 	struct admin_listener *l = &a->listeners[a->listener_count];
+
+	l->tcp = strcmp(key, "listen") == 0;
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof ss;
 
@@ -362,12 +448,16 @@ static bool open_unix(struct admin *a, const char *path, int mode, char *err, si
 	return listener_add(a, fd, err, err_size, "socket");
 }
 
+/* [admin] listen is a loopback address (conf/ checks it): an IPv4 address of
+ * 127.0.0.0/8, [::1], or "localhost", which is 127.0.0.1 here without asking
+ * the resolver, so that what sluice -t accepts is what the daemon binds. */
 static bool open_tcp(struct admin *a, const struct config_address *addr, char *err, size_t err_size)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
 				  .ai_flags = AI_PASSIVE | AI_NUMERICSERV | AI_NUMERICHOST };
 	struct addrinfo *ai;
-	int fd, one = 1, rv = getaddrinfo(addr->host, addr->port, &hints, &ai);
+	const char *host = strcmp(addr->host, "localhost") == 0 ? "127.0.0.1" : addr->host;
+	int fd, one = 1, rv = getaddrinfo(host, addr->port, &hints, &ai);
 
 	if (rv != 0) {
 		snprintf(err, err_size, "[admin] listen: %s:%s: %s", addr->host, addr->port, gai_strerror(rv));
@@ -414,7 +504,10 @@ bool admin_open(struct server *s, char *err, size_t err_size, bool *no_directory
 		return false; /* admin_close() undoes the rest */
 	for (size_t i = 0; i < a->listener_count; i++) {
 		ev_io_start(s->loop, &a->listeners[i].io);
-		log_notice("admin endpoint on %s", a->listeners[i].name);
+		log_notice("admin endpoint on %s%s", a->listeners[i].name, !a->listeners[i].tcp ? ""
+			   : s->conf->admin_token_len > 0
+			   ? " (GET /metrics and /health open; the rest needs [admin] token_file's bearer token)"
+			   : " (GET /metrics and /health only: no [admin] token_file)");
 	}
 	return true;
 }
@@ -425,6 +518,8 @@ void admin_close(struct server *s)
 
 	if (a == NULL)
 		return;
+	for (size_t i = 0; i < a->listener_count; i++)
+		a->listeners[i].full = false; /* nothing to report while closing */
 	while (a->clients != NULL)
 		client_free(a->clients);
 	for (size_t i = 0; i < a->listener_count; i++) {

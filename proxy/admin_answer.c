@@ -5,7 +5,10 @@
 #include "autoconfig.h"
 
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
+
+#include <openssl/crypto.h>
 
 #include "admin.h"
 #include "admin_answer.h"
@@ -13,6 +16,7 @@
 #include "reload.h"
 #include "respond.h"
 #include "server.h"
+#include "tsp.h"
 
 enum route { ROUTE_STATUS, ROUTE_METRICS, ROUTE_HEALTH, ROUTE_RELOAD, ROUTE_NONE };
 
@@ -64,13 +68,14 @@ static const char *reason_text(unsigned status)
 	return status == 422 ? "Unprocessable Content" : http_status_text(status);
 }
 
-/* A head and body; the body left out for HEAD (its length stays). */
+/* A head and body; the body left out for HEAD (its length stays). extra:
+ * more header lines, each ending in CRLF. */
 static void put_answer(struct textbuf *out, const struct admin_request *req, unsigned status,
-		       const char *type, const struct textbuf *body, bool close)
+		       const char *type, const struct textbuf *body, bool close, const char *extra)
 {
 	textbuf_printf(out, "HTTP/1.1 %u %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
-		       "Cache-Control: no-store\r\n%s\r\n", status, reason_text(status), type, body->len,
-		       close ? "Connection: close\r\n" : "");
+		       "Cache-Control: no-store\r\n%s%s\r\n", status, reason_text(status), type, body->len,
+		       extra, close ? "Connection: close\r\n" : "");
 	if (req->method != HTTP_METHOD_HEAD && body->len > 0)
 		textbuf_append(out, body->data, body->len);
 }
@@ -95,19 +100,29 @@ static bool answer_refusal(struct textbuf *out, unsigned status, const char *cod
 	return close;
 }
 
-static void reload_body(struct server *s, struct textbuf *body, unsigned *status)
+static void reload_body(const struct reload_result *result, struct textbuf *body, unsigned *status)
 {
-	char err[RELOAD_ERROR_MAX];
-	bool ok = reload_run_verbose(s, err, sizeof err);
-
-	*status = ok ? 200 : 422;
-	textbuf_printf(body, "{\"result\":\"%s\",\"generation\":%llu", ok ? "ok" : "failed",
-		       (unsigned long long)s->conf->serial);
-	if (!ok) {
+	*status = result->ok ? 200 : 422;
+	textbuf_printf(body, "{\"result\":\"%s\",\"generation\":%llu", result->ok ? "ok" : "failed",
+		       (unsigned long long)result->generation);
+	if (!result->ok) {
 		textbuf_printf(body, ",\"error\":");
-		textbuf_json_string(body, err);
+		textbuf_json_string(body, result->error);
 	}
 	textbuf_printf(body, "}\n");
+}
+
+/* The answer with its body, or a 500 when the body went over its bound.
+ * Returns whether the connection ends after it. */
+static bool finish(struct textbuf *out, const struct admin_request *req, unsigned status,
+		   const char *type, const struct textbuf *body, bool close)
+{
+	if (body->failed)
+		return answer_refusal(out, 500, "internal-error",
+				      "the answer is larger than the admin endpoint's bound, or memory is short",
+				      NULL, true);
+	put_answer(out, req, status, type, body, close, "");
+	return close;
 }
 
 static void health_body(const struct admin_view *v, struct textbuf *body, unsigned *status)
@@ -118,7 +133,88 @@ static void health_body(const struct admin_view *v, struct textbuf *body, unsign
 	textbuf_printf(body, "%s\n", admin_state_word(state));
 }
 
-bool admin_answer(struct server *s, const struct admin_request *req, struct textbuf *out)
+/* ---- who may ask ---- */
+
+enum admin_auth admin_auth_of(const struct server *s, const struct http_head *h)
+{
+	const struct runconf *rc = s->conf;
+	const struct http_header *found = NULL;
+	unsigned char given[CONFIG_TOKEN_MAX];
+	unsigned count = 0;
+	const char *p;
+	size_t len;
+	int differ;
+
+	for (unsigned i = 0; i < h->header_count; i++) {
+		if (http_str_ieq(h->headers[i].name, "Authorization")) {
+			found = &h->headers[i];
+			count++;
+		}
+	}
+	if (count == 0)
+		return ADMIN_AUTH_NONE;
+	/* RFC 9110 11.4 and RFC 6750 2.1: "Bearer" (any case), spaces, the token. */
+	if (count > 1 || found->value.len <= 7 || strncasecmp(found->value.ptr, "Bearer ", 7) != 0)
+		return ADMIN_AUTH_BAD;
+	p = found->value.ptr + 7;
+	len = found->value.len - 7;
+	while (len > 0 && *p == ' ') {
+		p++;
+		len--;
+	}
+	if (rc->admin_token_len == 0 || len == 0 || len > CONFIG_TOKEN_MAX)
+		return ADMIN_AUTH_BAD;
+	/* Both zero-padded to the largest token: the time taken depends on
+	 * neither the configured token's bytes nor its length. */
+	memset(given, 0, sizeof given);
+	memcpy(given, p, len);
+	differ = CRYPTO_memcmp(given, rc->admin_token, sizeof given);
+	differ |= len != rc->admin_token_len;
+	OPENSSL_cleanse(given, sizeof given);
+	return differ == 0 ? ADMIN_AUTH_OK : ADMIN_AUTH_BAD;
+}
+
+/* Open to anyone who can connect: what Prometheus and a load balancer ask. */
+static bool open_to_all(const struct admin_request *req)
+{
+	enum route r = route_of(req->target);
+
+	return (r == ROUTE_METRICS || r == ROUTE_HEALTH) &&
+	       (req->method == HTTP_METHOD_GET || req->method == HTTP_METHOD_HEAD);
+}
+
+bool admin_refuse(struct server *s, const struct admin_request *req, struct textbuf *out)
+{
+	char text[RESPOND_MAX];
+	struct textbuf body;
+	size_t len;
+
+	if (!req->tcp || open_to_all(req))
+		return false;
+	if (s->conf->admin_token_len == 0) {
+		answer_refusal(out, 403, "forbidden",
+			       "over TCP the admin endpoint serves only GET /metrics and GET /health: "
+			       "[admin] token_file is not set; use the UNIX socket ([admin] socket), "
+			       "or set token_file and send Authorization: Bearer TOKEN", NULL, true);
+		return true;
+	}
+	if (req->auth == ADMIN_AUTH_OK)
+		return false;
+	len = tsp_error_body(text, sizeof text, "unauthorized",
+			     req->auth == ADMIN_AUTH_NONE
+			     ? "this needs Authorization: Bearer with the token of [admin] token_file "
+			       "(only GET /metrics and GET /health are open over TCP)"
+			     : "the bearer token is not the one of [admin] token_file");
+	textbuf_init(&body, sizeof text);
+	textbuf_append(&body, text, len < sizeof text ? len : 0);
+	put_answer(out, req, 401, "application/json", &body, true, "WWW-Authenticate: Bearer\r\n");
+	textbuf_free(&body);
+	return true;
+}
+
+/* ---- answers ---- */
+
+enum admin_outcome admin_answer(struct server *s, const struct admin_request *req, struct textbuf *out)
 {
 	enum route r = route_of(req->target);
 	bool close = !req->keep_alive || s->stopping;
@@ -130,11 +226,13 @@ bool admin_answer(struct server *s, const struct admin_request *req, struct text
 	if (r == ROUTE_NONE)
 		return answer_refusal(out, 404, "not-found",
 				      "the admin endpoint serves /status, /metrics, /health and /reload",
-				      NULL, close);
+				      NULL, close) ? ADMIN_CLOSE : ADMIN_KEEP;
 	if (req->method != routes[r].method && !(routes[r].method == HTTP_METHOD_GET &&
 						 req->method == HTTP_METHOD_HEAD))
 		return answer_refusal(out, 405, "method-not-allowed", "method not allowed on this path",
-				      routes[r].allow, close);
+				      routes[r].allow, close) ? ADMIN_CLOSE : ADMIN_KEEP;
+	if (r == ROUTE_RELOAD)
+		return ADMIN_RELOAD;
 	textbuf_init(&body, ADMIN_ANSWER_MAX / 2);
 	view_of(s, &view);
 	switch (r) {
@@ -145,20 +243,26 @@ bool admin_answer(struct server *s, const struct admin_request *req, struct text
 		type = "text/plain; version=0.0.4; charset=utf-8";
 		metrics_text(&view, &body);
 		break;
-	case ROUTE_HEALTH:
+	default:
 		type = "text/plain; charset=utf-8";
 		health_body(&view, &body, &status);
 		break;
-	default:
-		reload_body(s, &body, &status);
-		break;
 	}
-	if (body.failed)
-		close = answer_refusal(out, 500, "internal-error",
-				       "the answer is larger than the admin endpoint's bound, or memory is short",
-				       NULL, true);
-	else
-		put_answer(out, req, status, type, &body, close);
+	close = finish(out, req, status, type, &body, close);
+	textbuf_free(&body);
+	return close ? ADMIN_CLOSE : ADMIN_KEEP;
+}
+
+bool admin_answer_reload(struct server *s, const struct admin_request *req,
+			 const struct reload_result *result, struct textbuf *out)
+{
+	bool close = !req->keep_alive || s->stopping;
+	struct textbuf body;
+	unsigned status;
+
+	textbuf_init(&body, ADMIN_ANSWER_MAX / 2);
+	reload_body(result, &body, &status);
+	close = finish(out, req, status, "application/json", &body, close);
 	textbuf_free(&body);
 	return close;
 }

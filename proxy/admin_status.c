@@ -186,6 +186,7 @@ static void put_maintenance(const struct admin_view *v, struct textbuf *t)
 	textbuf_json_string(t, v->cfg->maintenance.message != NULL ? v->cfg->maintenance.message : "");
 	textbuf_printf(t, ",\"retry_after_seconds\":%u", v->retry_after);
 	put_drain_clock(v, &st, t);
+	textbuf_printf(t, ",\"cut\":{\"tasks\":%zu,\"agent_jobs\":%zu}", st.cut_tasks, st.cut_jobs);
 	textbuf_printf(t, ",\"draining\":{\"tasks\":%zu,\"agent_jobs\":%zu,", st.draining_tasks,
 		       st.draining_jobs);
 	if (v->sessions) /* the restic profile: its agent jobs are sessions */

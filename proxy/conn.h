@@ -98,6 +98,7 @@ struct conn {
 	struct server *server;
 	struct runconf *rc;          /* the configuration it started with (a reference) */
 	struct server_peer *peer_slot; /* per-address accounting */
+	struct server_tenant_slot *tenant_slot; /* per-tenant accounting; NULL until admitted */
 	enum conn_state state;
 	bool doomed;                 /* to be freed at the end of the current event */
 	bool busy;                   /* accepted over a connection limit: every request gets 503 busy */

@@ -93,6 +93,8 @@ static void settle_record(struct conn *c, struct exchange *ex, unsigned status)
 		return;
 	ex->recorded = false;
 	policy_settle(s->jobs, &ex->req, &ex->record, status, server_clock(), &end);
+	if (status >= 200 && status <= 299)
+		server_tenant_count(s, c, ex->req.tenant);
 	log_session_end(c, &end);
 	server_policy_tick(s);
 }

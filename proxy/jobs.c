@@ -27,6 +27,7 @@ struct jobs {
 	size_t draining_jobs;
 	struct job *job_lru_head, *job_lru_tail;
 	struct job_task *task_lru_head, *task_lru_tail;
+	uint64_t serial;               /* the last entry's */
 };
 
 /* ---- names and keys ---- */
@@ -144,6 +145,8 @@ jobs_limits_default(struct jobs_limits *limits)
 	limits->max_tasks = JOBS_DEFAULT_MAX_TASKS;
 	limits->max_all_tasks = JOBS_DEFAULT_MAX_ALL_TASKS;
 	limits->idle_expiry = JOBS_DEFAULT_IDLE_EXPIRY;
+	limits->max_tenant_jobs = JOBS_DEFAULT_TENANT_JOBS;
+	limits->max_tenant_tasks = JOBS_DEFAULT_TENANT_TASKS;
 }
 
 static bool
@@ -242,11 +245,27 @@ jobs_full(const struct jobs *jobs)
 	return jobs->job_count >= jobs->limits.max_jobs;
 }
 
+static bool
+over(size_t count, size_t bound)
+{
+	return bound != 0 && count >= bound;
+}
+
+bool
+jobs_full_for(const struct jobs *jobs, const char *tenant_name)
+{
+	const struct jobs_tenant *tenant = tenant_find(jobs, tenant_name);
+
+	return jobs_full(jobs) ||
+	       (tenant != NULL && over(tenant->confirmed_jobs, jobs->limits.max_tenant_jobs));
+}
+
 bool
 jobs_tasks_full(const struct jobs *jobs, const struct job *job)
 {
 	return job->task_count >= jobs->limits.max_tasks ||
-	       jobs->task_count >= jobs->limits.max_all_tasks;
+	       jobs->task_count >= jobs->limits.max_all_tasks ||
+	       over(job->tenant->confirmed_tasks, jobs->limits.max_tenant_tasks);
 }
 
 /* The tenant's entry, created when missing; NULL when memory is short. */
@@ -297,7 +316,7 @@ jobs_open(struct jobs *jobs, const char *tenant_name, enum tsp_category category
 			*out = job;
 		return JOBS_EXISTS;
 	}
-	if (jobs_full(jobs))
+	if (jobs_full_for(jobs, tenant_name))
 		return JOBS_FULL;
 	tenant = tenant_get(jobs, tenant_name);
 	if (tenant == NULL)
@@ -308,6 +327,7 @@ jobs_open(struct jobs *jobs, const char *tenant_name, enum tsp_category category
 		return JOBS_NO_MEMORY;
 	}
 	job->key = key;
+	job->serial = ++jobs->serial;
 	job->tenant = tenant;
 	job->desc = *desc;
 	job->opened_at = now;
@@ -370,6 +390,7 @@ jobs_open_task(struct jobs *jobs, struct job *job, const char *task_id, double n
 	if (task == NULL)
 		return JOBS_NO_MEMORY;
 	memcpy(task->id, task_id, strlen(task_id));
+	task->serial = ++jobs->serial;
 	task->job = job;
 	task->opened_at = now;
 	task->last_activity = now;
@@ -386,6 +407,21 @@ jobs_open_task(struct jobs *jobs, struct job *job, const char *task_id, double n
 	if (out != NULL)
 		*out = task;
 	return JOBS_OK;
+}
+
+void
+jobs_confirm(struct jobs *jobs, struct job *job, struct job_task *task)
+{
+	(void)jobs;
+	if (!job->confirmed) {
+		job->confirmed = true;
+		job->tenant->confirmed_jobs++;
+	}
+	if (task != NULL && !task->confirmed) {
+		assert(task->job == job);
+		task->confirmed = true;
+		job->tenant->confirmed_tasks++;
+	}
 }
 
 void
@@ -446,6 +482,8 @@ jobs_close_task(struct jobs *jobs, struct job_task *task)
 	struct job *job = task->job;
 
 	jobs_set_task_draining(jobs, task, false);
+	if (task->confirmed)
+		job->tenant->confirmed_tasks--;
 	HASH_DEL(job->tasks, task);
 	task_lru_unlink(jobs, task);
 	job->task_count--;
@@ -463,6 +501,8 @@ jobs_close(struct jobs *jobs, struct job *job)
 	HASH_ITER(hh, job->tasks, task, next)
 		jobs_close_task(jobs, task);
 	jobs_set_job_draining(jobs, job, false);
+	if (job->confirmed)
+		tenant->confirmed_jobs--;
 	HASH_DEL(tenant->jobs, job);
 	job_lru_unlink(jobs, job);
 	tenant->job_count--;

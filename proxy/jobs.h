@@ -37,18 +37,22 @@
 #define JOBS_DEFAULT_MAX_TASKS 1024u       /* open tasks per job */
 #define JOBS_DEFAULT_MAX_ALL_TASKS 100000u /* open tasks in the whole table */
 #define JOBS_DEFAULT_IDLE_EXPIRY 21600.0   /* seconds: 6 h */
+#define JOBS_DEFAULT_TENANT_JOBS 1000u     /* [limits] tenant_jobs */
+#define JOBS_DEFAULT_TENANT_TASKS 10000u   /* [limits] tenant_tasks */
 
 struct jobs_limits {
 	size_t max_jobs;      /* [limits] job_table_size; >= 1 */
 	size_t max_tasks;     /* open tasks per job; >= 1 */
 	size_t max_all_tasks; /* open tasks in the whole table ([limits] job_table_size); >= 1 */
 	double idle_expiry; /* [limits] job_idle_expiry, seconds; 0 = never */
+	size_t max_tenant_jobs;  /* [limits] tenant_jobs: jobs of one tenant; 0 = no bound */
+	size_t max_tenant_tasks; /* [limits] tenant_tasks: open tasks of one tenant; 0 = no bound */
 };
 
 enum jobs_result {
 	JOBS_OK,         /* done */
 	JOBS_EXISTS,     /* open: the entry was there already (it is returned, touched) */
-	JOBS_FULL,       /* open: the table (or the job's task set) is at its bound */
+	JOBS_FULL,       /* open: the table, the tenant's share or the job's task set is at its bound */
 	JOBS_NO_MEMORY,  /* open: allocation failed; nothing changed */
 	JOBS_BAD_NAME    /* a tenant, job or task name is empty or too long */
 };
@@ -67,6 +71,9 @@ struct job_task {
 	uint64_t bytes;              /* body bytes forwarded (jobs_count_bytes) */
 	bool learned;                /* registered from a message other than its open */
 	bool draining;               /* policy: open when maintenance began (R1) */
+	uint64_t serial;             /* unique in the table's life: who created it (policy) */
+	unsigned pending;            /* policy: forwarded requests naming it, not answered yet */
+	bool confirmed;              /* policy: the repository accepted a request naming it */
 	struct job *job;             /* the job holding it */
 	UT_hash_handle hh;           /* in job->tasks, by id */
 	struct job_task *lru_prev, *lru_next; /* table-wide, least recently active first */
@@ -99,6 +106,9 @@ struct job {
 	struct job_desc desc;
 	bool learned;                /* registered from a message other than its open */
 	bool draining;               /* policy: a job drained as a whole (R2) */
+	uint64_t serial;             /* as for tasks */
+	unsigned pending;
+	bool confirmed;
 	struct job_session *session; /* sessions only (restic); NULL for TSP/1 jobs */
 	double opened_at;
 	double last_activity;        /* the latest activity of the job or any task */
@@ -114,6 +124,8 @@ struct jobs_tenant {
 	struct job *jobs;            /* by (category, id) */
 	size_t job_count;
 	size_t task_count;
+	size_t confirmed_jobs;       /* jobs and tasks the repository accepted a request */
+	size_t confirmed_tasks;      /* of (jobs_confirm): what the tenant quotas count */
 	size_t draining_tasks;       /* draining tasks in this tenant's jobs */
 	size_t draining_jobs;        /* jobs with draining set */
 	UT_hash_handle hh;           /* in the table, by name */
@@ -147,15 +159,25 @@ enum jobs_result jobs_open(struct jobs *jobs, const char *tenant, enum tsp_categ
 bool jobs_attach_session(struct job *job, const char *repository, const char *client);
 /* Replace what the job open said (a repeated open the repository accepted). */
 void jobs_describe(struct job *job, const struct job_desc *desc);
-/* True when another job open would be refused with JOBS_FULL. */
+/* True when another job open would be refused with JOBS_FULL: jobs_full
+ * for the table alone, jobs_full_for for the table or the tenant's share. */
 bool jobs_full(const struct jobs *jobs);
-/* True when another task open in this job would be refused with JOBS_FULL. */
+bool jobs_full_for(const struct jobs *jobs, const char *tenant);
+/* True when another task open in this job would be refused with JOBS_FULL
+ * (the job's, the tenant's or the table's bound). */
 bool jobs_tasks_full(const struct jobs *jobs, const struct job *job);
 
 /* A task open in an existing job: JOBS_OK, JOBS_EXISTS or JOBS_FULL (the job
  * holds max_tasks open tasks, or the table max_all_tasks). Touches the job. */
 enum jobs_result jobs_open_task(struct jobs *jobs, struct job *job, const char *task_id,
 				double now, struct job_task **out);
+/* The repository accepted a request naming the job (and the task, when not
+ * NULL): mark them confirmed. Only confirmed entries count toward the
+ * tenant's share ([limits] tenant_jobs, tenant_tasks), so requests with a
+ * tenant's name and a wrong secret, pending or not, never use up that
+ * tenant's share; unconfirmed entries live only while their requests are in
+ * flight, bounded by the table and by the connections. */
+void jobs_confirm(struct jobs *jobs, struct job *job, struct job_task *task);
 /* Mark an entry as learned (see policy.h: registered without seeing its open). */
 void jobs_mark_learned(struct job *job, struct job_task *task);
 

@@ -39,6 +39,12 @@ static void put_maintenance(const struct admin_view *v, struct textbuf *t)
 	gauge(t, "sluice_draining_agent_jobs",
 	      "Standalone-agent backup jobs open when maintenance began that have not closed yet.",
 	      (double)st.draining_jobs);
+	gauge(t, "sluice_drain_cut_tasks",
+	      "Draining tasks cut (blocked) when [maintenance] drain_timeout passed, this maintenance.",
+	      (double)st.cut_tasks);
+	gauge(t, "sluice_drain_cut_agent_jobs",
+	      "Draining standalone-agent jobs (restic: sessions) cut when drain_timeout passed.",
+	      (double)st.cut_jobs);
 	gauge(t, "sluice_drain_seconds", "Seconds since maintenance went on; 0 while it is off.",
 	      on && v->now > st.since ? v->now - st.since : 0.0);
 }

@@ -23,6 +23,7 @@ struct policy {
 	double since;                    /* T while on; when it went off while off */
 	double drained_at;
 	uint64_t generation;
+	size_t cut_tasks, cut_jobs;      /* cut by drain_timeout in this maintenance */
 };
 
 /* Categories the job table tracks: everything that may ever be covered, so
@@ -254,6 +255,7 @@ turn_on(struct policy *policy, const struct policy_settings *s, struct jobs *job
 {
 	policy->since = now;
 	policy->drained_at = 0;
+	policy->cut_tasks = policy->cut_jobs = 0;
 	mark_categories(jobs, s->categories, true);
 	set_state(policy, s->mode == POLICY_MODE_BLOCK ? POLICY_BLOCKING : POLICY_DRAINING);
 }
@@ -352,9 +354,9 @@ policy_apply(struct policy *policy, const struct policy_settings *settings, stru
 /* ---- tick ---- */
 
 bool
-policy_tick(struct policy *policy, const struct jobs *jobs, double now,
-	    struct policy_change *change)
+policy_tick(struct policy *policy, struct jobs *jobs, double now, struct policy_change *change)
 {
+	size_t cut_tasks = 0, cut_jobs = 0;
 	enum policy_event event = POLICY_EVENT_NONE;
 	double timeout = policy->settings.drain_timeout;
 
@@ -365,12 +367,22 @@ policy_tick(struct policy *policy, const struct jobs *jobs, double now,
 		event = POLICY_EVENT_DRAINED;
 	} else if (policy->state == POLICY_DRAINING && timeout > 0 &&
 		   now - policy->since >= timeout) {
-		set_state(policy, POLICY_BLOCKING);
+		/* What still drains is cut: blocked, it can no longer write, so
+		 * the barrier is honest to report "safe to work" now. */
+		cut_tasks = jobs_draining_tasks(jobs);
+		cut_jobs = jobs_draining_jobs(jobs);
+		mark_categories(jobs, POLICY_CATEGORIES_ALLOWED, false);
+		policy->cut_tasks = cut_tasks;
+		policy->cut_jobs = cut_jobs;
+		policy->drained_at = now;
+		set_state(policy, POLICY_BLOCKED);
 		event = POLICY_EVENT_DRAIN_TIMEOUT;
 	}
 	if (event == POLICY_EVENT_NONE)
 		return false;
 	fill_change(policy, jobs, event, now, now - policy->since, false, change);
+	change->cut_tasks = cut_tasks;
+	change->cut_jobs = cut_jobs;
 	return true;
 }
 
@@ -397,12 +409,12 @@ decide_forward(const struct jobs *jobs, const struct tsp_request *req, enum poli
 		return verdict(POLICY_FORWARD, why, POLICY_MODE_DRAIN);
 	job = jobs_find(jobs, req->tenant, req->category, req->job);
 	if (req->role == TSP_ROLE_JOB_OPEN) {
-		if (job == NULL && jobs_full(jobs))
+		if (job == NULL && jobs_full_for(jobs, req->tenant))
 			return verdict(POLICY_REFUSE_BUSY, POLICY_WHY_TABLE_FULL, POLICY_MODE_DRAIN);
 		return verdict(POLICY_FORWARD, why, POLICY_MODE_DRAIN);
 	}
 	if (job == NULL) {
-		if (jobs_full(jobs))
+		if (jobs_full_for(jobs, req->tenant))
 			return verdict(POLICY_REFUSE_BUSY, POLICY_WHY_TABLE_FULL, POLICY_MODE_DRAIN);
 		if (jobs_task_count(jobs) >= jobs_limits(jobs)->max_all_tasks)
 			return verdict(POLICY_REFUSE_BUSY, POLICY_WHY_TASKS_FULL, POLICY_MODE_DRAIN);
@@ -482,150 +494,6 @@ policy_decide(const struct policy *policy, const struct jobs *jobs,
 	return decide_covered(policy, jobs, req, now);
 }
 
-/* ---- the job table after a decision ---- */
-
-static const struct job_desc *
-desc_of(const struct tsp_request *req, struct job_desc *desc)
-{
-	desc->origin = req->origin;
-	desc->workload = req->workload;
-	desc->operation = req->operation;
-	return desc;
-}
-
-/* The job a message names: found, or registered as learned. NULL when it
- * cannot be (table full, memory). */
-static struct job *
-find_or_learn_job(struct jobs *jobs, const struct tsp_request *req, double now,
-		  struct policy_record *rec)
-{
-	static const struct job_desc unknown = { TSP_ORIGIN_NONE, TSP_WORKLOAD_NONE, TSP_OP_NONE };
-	struct job *job = jobs_find(jobs, req->tenant, req->category, req->job);
-
-	if (job != NULL)
-		return job;
-	if (jobs_open(jobs, req->tenant, req->category, req->job, &unknown, now, &job) != JOBS_OK)
-		return NULL;
-	jobs_mark_learned(job, NULL);
-	rec->job_learned = true;
-	return job;
-}
-
-static bool
-record_task_open(struct jobs *jobs, const struct tsp_request *req, double now,
-		 struct policy_record *rec)
-{
-	struct job *job = find_or_learn_job(jobs, req, now, rec);
-	enum jobs_result r;
-
-	if (job == NULL)
-		return false;
-	r = jobs_open_task(jobs, job, req->task, now, NULL);
-	if (r == JOBS_OK)
-		rec->task_added = true;
-	return r == JOBS_OK || r == JOBS_EXISTS;
-}
-
-/* Block writes and closes: touch what they name, learning what is missing. */
-static void
-record_activity(struct jobs *jobs, const struct tsp_request *req, double now,
-		struct policy_record *rec)
-{
-	struct job *job = find_or_learn_job(jobs, req, now, rec);
-	struct job_task *task;
-
-	if (job == NULL) {
-		rec->untracked = true;
-		return;
-	}
-	task = jobs_find_task(job, req->task);
-	if (task == NULL && req->role == TSP_ROLE_BLOCK_WRITE) {
-		if (jobs_open_task(jobs, job, req->task, now, &task) != JOBS_OK) {
-			rec->untracked = true;
-		} else {
-			jobs_mark_learned(job, task);
-			rec->task_learned = true;
-		}
-	}
-	jobs_touch(jobs, job, task, now);
-}
-
-bool
-policy_record(struct jobs *jobs, const struct tsp_request *req, double now,
-	      struct policy_record *rec)
-{
-	struct job_desc desc;
-	struct job *job;
-	enum jobs_result r;
-
-	memset(rec, 0, sizeof(*rec));
-	if (!category_in(TRACKED_CATEGORIES, req->category) || policy_session_role(req->role))
-		return true; /* sessions change on the answer: policy_settle() */
-	switch (req->role) {
-	case TSP_ROLE_JOB_OPEN:
-		r = jobs_open(jobs, req->tenant, req->category, req->job, desc_of(req, &desc), now,
-			      NULL);
-		rec->job_added = (r == JOBS_OK);
-		return r == JOBS_OK || r == JOBS_EXISTS;
-	case TSP_ROLE_TASK_OPEN:
-		return record_task_open(jobs, req, now, rec);
-	case TSP_ROLE_BLOCK_WRITE:
-	case TSP_ROLE_TASK_CLOSE:
-		record_activity(jobs, req, now, rec);
-		return true;
-	case TSP_ROLE_JOB_CLOSE:
-		job = jobs_find(jobs, req->tenant, req->category, req->job);
-		if (job != NULL)
-			jobs_touch(jobs, job, NULL, now);
-		return true;
-	default:
-		return true;
-	}
-}
-
-void
-policy_on_response(struct jobs *jobs, const struct tsp_request *req,
-		   const struct policy_record *rec, unsigned status)
-{
-	bool ok = status >= 200 && status <= 299;
-	struct job *job = jobs_find(jobs, req->tenant, req->category, req->job);
-	struct job_task *task = jobs_find_task(job, req->task);
-	struct job_desc desc;
-
-	if (job == NULL || policy_session_role(req->role))
-		return;
-	if (ok) {
-		if (req->role == TSP_ROLE_JOB_OPEN && !rec->job_added)
-			jobs_describe(job, desc_of(req, &desc)); /* a repeated open */
-		else if (req->role == TSP_ROLE_TASK_CLOSE && task != NULL)
-			jobs_close_task(jobs, task);
-		else if (req->role == TSP_ROLE_JOB_CLOSE)
-			jobs_close(jobs, job);
-		return;
-	}
-	/* Not accepted: undo what this message added, nothing else. */
-	if (rec->job_added) {
-		jobs_close(jobs, job);
-		return;
-	}
-	if (task != NULL && (rec->task_added || rec->task_learned))
-		jobs_close_task(jobs, task);
-	if (rec->job_learned && job->task_count == 0)
-		jobs_close(jobs, job);
-}
-
-void
-policy_settle(struct jobs *jobs, const struct tsp_request *req, const struct policy_record *rec,
-	      unsigned status, double now, struct policy_session_end *end)
-{
-	if (end != NULL)
-		memset(end, 0, sizeof(*end));
-	if (policy_session_role(req->role))
-		policy_session_settle(jobs, req, status, now, end);
-	else
-		policy_on_response(jobs, req, rec, status);
-}
-
 /* ---- status ---- */
 
 void
@@ -641,6 +509,8 @@ policy_status(const struct policy *policy, const struct jobs *jobs, double now,
 	out->settings = policy->settings;
 	out->draining_tasks = jobs_draining_tasks(jobs);
 	out->draining_jobs = jobs_draining_jobs(jobs);
+	out->cut_tasks = policy->cut_tasks;
+	out->cut_jobs = policy->cut_jobs;
 }
 
 enum policy_state

@@ -13,7 +13,7 @@
  *         else
  *             forward; keep rec with the pending request;
  *             when the final answer comes back (or the upstream is gone: 0):
- *             policy_on_response(jobs, &req, &rec, status);
+ *             policy_settle(jobs, &req, &rec, status, now, &end);
  *             policy_tick(policy, jobs, now, &change);   (drained yet?)
  *     } else answer it as the verdict says;
  *
@@ -22,13 +22,21 @@
  *
  * Which messages change the job table, and when:
  *   - a forwarded job or task open adds its entry at once, so that a task's
- *     first block write, pipelined or on another connection, finds it; an
- *     open the repository refuses (anything but 2xx, or no answer) is undone
- *     by policy_on_response(), so failed opens never leave phantom entries;
+ *     first block write, pipelined or on another connection, finds it;
+ *   - every recorded request holds the entries it names until its answer
+ *     comes (each entry counts the requests pending on it); an answer 2xx
+ *     confirms them and touches them: only answers the repository accepted
+ *     keep an entry alive, so traffic with a wrong secret holds nothing;
+ *   - a request not accepted (anything but 2xx, or no answer) removes an
+ *     entry it holds only when the entry is still unconfirmed and no other
+ *     request is pending on it; entries are matched by a serial given at
+ *     creation, so an answer never acts on an entry created after it was
+ *     recorded. So a failed open leaves no phantom entry, and a party with
+ *     another tenant's name and a wrong secret cannot remove that tenant's
+ *     job or task, whatever the order of the answers;
  *   - a close removes its entry only when the repository answers 2xx: a close
  *     that failed leaves the task running at the repository (it must still
- *     drain, and a retried close must not be refused as unknown), and an
- *     unauthenticated close (401) must not remove another party's entry;
+ *     drain, and a retried close must not be refused as unknown);
  *   - restore and the hello are never tracked (they are never refused for
  *     maintenance, so a full table never refuses them either).
  *
@@ -90,7 +98,7 @@ enum policy_state {
 	POLICY_OFF = 0,   /* maintenance off: forward (disabled tenants aside) */
 	POLICY_DRAINING,  /* on, drain mode, draining set not empty */
 	POLICY_DRAINED,   /* on, drain mode, draining set empty: safe to work */
-	POLICY_BLOCKING,  /* on, block mode (configured, or drain_timeout passed),
+	POLICY_BLOCKING,  /* on, block mode (configured),
 			   * draining set not empty (their jobs have yet to close) */
 	POLICY_BLOCKED    /* on, block mode, draining set empty */
 };
@@ -159,6 +167,9 @@ struct policy_record {
 	bool job_learned;  /* the job was registered from this message (see above) */
 	bool task_learned; /* the task was registered from this message */
 	bool untracked;    /* no room to learn what the message names (log it) */
+	uint64_t job_serial;  /* the entries this request holds until its answer */
+	uint64_t task_serial; /* (their serials; 0 = none) */
+	double recorded_at;   /* when it was recorded */
 };
 
 enum policy_event {
@@ -181,6 +192,8 @@ struct policy_change {
 	double elapsed;              /* OFF, DRAINED, DRAIN_TIMEOUT: seconds since T */
 	size_t draining_tasks;       /* after the change */
 	size_t draining_jobs;        /* standalone-agent jobs */
+	size_t cut_tasks;            /* DRAIN_TIMEOUT: what still drained, now blocked */
+	size_t cut_jobs;
 	bool tenants_changed;        /* apply: the disabled list changed (no new generation) */
 };
 
@@ -194,6 +207,8 @@ struct policy_status {
 					 * policy_tenant_disabled) */
 	size_t draining_tasks;
 	size_t draining_jobs;
+	size_t cut_tasks;               /* cut when drain_timeout passed (this maintenance) */
+	size_t cut_jobs;
 };
 
 struct policy; /* opaque */
@@ -229,7 +244,8 @@ struct policy_decision policy_decide(const struct policy *policy, const struct j
 bool policy_record(struct jobs *jobs, const struct tsp_request *req, double now,
 		   struct policy_record *rec);
 
-/* The repository's final status for a recorded request (not a 1xx). Pass 0
+/* policy_settle() for the TSP/1 roles, touching at rec->recorded_at.
+ * The repository's final status for a recorded request (not a 1xx). Pass 0
  * when no answer will come (the upstream failed, or the pair closed with the
  * request in flight): an open is then undone, like any non-2xx. Undoes failed
  * opens and learning; removes closed entries on 2xx. Finds entries by key, so
@@ -280,10 +296,13 @@ const char *policy_session_verdict_name(enum policy_session_verdict verdict);
 
 /* Drained detection and the drain timeout. Returns true, with *change
  * filled, when the state changed: DRAINED once when the draining set becomes
- * empty; DRAIN_TIMEOUT when drain_timeout passes first. O(1): call it after
+ * empty; DRAIN_TIMEOUT when drain_timeout passes first: what still drains
+ * is cut (blocked, it can no longer write; change->cut_* count it) and the
+ * state becomes BLOCKED at once, so the barrier reports safe to work.
+ * O(1) but for that cut (O(jobs)): call it after
  * policy_apply(), after policy_on_response() and jobs_expire(), and from a
  * periodic timer. */
-bool policy_tick(struct policy *policy, const struct jobs *jobs, double now,
+bool policy_tick(struct policy *policy, struct jobs *jobs, double now,
 		 struct policy_change *change);
 
 void policy_status(const struct policy *policy, const struct jobs *jobs, double now,

@@ -95,10 +95,12 @@ static void add_lock(struct jobs *jobs, const struct tsp_request *req, struct jo
 	 * before is spent: only a refused lock create keeps the memory. */
 	job->session->refusal_seen = false;
 	job->session->config_read = false;
+	jobs_confirm(jobs, job, NULL); /* sessions are made of accepted answers only */
 	if (jobs_open_task(jobs, job, req->task, now, &lock) == JOBS_FULL || lock == NULL) {
 		jobs_touch_all(jobs, job, now);
 		goto untracked;
 	}
+	jobs_confirm(jobs, job, lock);
 	jobs_touch_all(jobs, job, now);
 	return;
 untracked:

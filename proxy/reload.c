@@ -7,6 +7,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <ev.h>
+
 #include "log.h"
 #include "notify.h"
 #include "reload.h"
@@ -52,7 +54,8 @@ static void remember(struct server *s, bool ok, const char *err)
 	notify_reloaded(s);
 }
 
-bool reload_run_verbose(struct server *s, char *err, size_t err_size)
+/* One reload, now; err gets the reason of a failure. */
+static bool reload_now(struct server *s, char *err, size_t err_size)
 {
 	struct sluice_config *cfg;
 	struct config_error cerr;
@@ -68,7 +71,8 @@ bool reload_run_verbose(struct server *s, char *err, size_t err_size)
 	}
 	rc = runconf_new(cfg, s->conf->tls != NULL, s->ticket_keys, s->conf->serial + 1, why, sizeof why);
 	if (rc == NULL) {
-		snprintf(err, err_size, "%s: %s", s->config_path, why);
+		if (snprintf(err, err_size, "%s: %s", s->config_path, why) >= (int)err_size)
+			log_info("reload: the reason of the failure was cut to %zu bytes", err_size - 1);
 		config_free(cfg);
 		goto failed;
 	}
@@ -93,9 +97,91 @@ failed:
 	return false;
 }
 
-bool reload_run(struct server *s)
+static void run(struct server *s, struct reload_result *result)
 {
-	char err[RELOAD_ERROR_MAX];
+	result->error[0] = '\0';
+	result->ok = reload_now(s, result->error, sizeof result->error);
+	result->generation = s->conf->serial;
+}
 
-	return reload_run_verbose(s, err, sizeof err);
+/* ---- the queue ---- */
+
+static void unlink_waiter(struct reload_waiter *w)
+{
+	*w->pprev = w->next;
+	if (w->next != NULL)
+		w->next->pprev = w->pprev;
+	w->next = NULL;
+	w->pprev = NULL;
+}
+
+static void on_start(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct server *s = t->data;
+	struct reload_queue *q = &s->reloads;
+	struct reload_result result;
+	struct reload_waiter *w;
+
+	/* The queued reload starts: from here a request queues the next one. */
+	q->queued = false;
+	q->running = true;
+	q->delivering = q->waiters;
+	if (q->delivering != NULL)
+		q->delivering->pprev = &q->delivering;
+	q->waiters = NULL;
+	run(s, &result);
+	q->running = false;
+	ev_now_update(loop); /* the reload took a while */
+	q->last_end = ev_now(loop);
+	q->ran = true;
+	while ((w = q->delivering) != NULL) {
+		unlink_waiter(w);
+		w->done(w, &result);
+	}
+}
+
+void reload_init(struct server *s)
+{
+	struct reload_queue *q = &s->reloads;
+
+	ev_init(&q->start, on_start);
+	q->start.data = s;
+}
+
+void reload_request(struct server *s, struct reload_waiter *w)
+{
+	struct reload_queue *q = &s->reloads;
+	double delay = 0.0;
+
+	if (w != NULL) {
+		w->next = q->waiters;
+		if (w->next != NULL)
+			w->next->pprev = &w->next;
+		w->pprev = &q->waiters;
+		q->waiters = w;
+	}
+	if (q->queued)
+		return; /* shares the result of the one already waiting */
+	q->queued = true;
+	if (q->ran && q->last_end + RELOAD_GAP_SECONDS > ev_now(s->loop))
+		delay = q->last_end + RELOAD_GAP_SECONDS - ev_now(s->loop);
+	ev_timer_set(&q->start, delay, 0.0);
+	ev_timer_start(s->loop, &q->start);
+}
+
+void reload_cancel(struct reload_waiter *w)
+{
+	if (w->pprev != NULL)
+		unlink_waiter(w);
+}
+
+void reload_stop(struct server *s)
+{
+	struct reload_queue *q = &s->reloads;
+
+	if (s->loop != NULL)
+		ev_timer_stop(s->loop, &q->start);
+	while (q->waiters != NULL)
+		unlink_waiter(q->waiters);
+	q->queued = false;
 }

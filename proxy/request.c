@@ -137,6 +137,16 @@ static void classify(struct conn *c, struct exchange *ex, const struct http_head
 	}
 	ex->classified = true;
 	conn_set_tenant(c, ex->req.tenant);
+	if (!server_tenant_admit(c->server, c, ex->req.tenant)) {
+		extra.close = true;
+		extra.retry_after = c->server->conf->retry_after;
+		ex->decision = "refused busy";
+		c->server->counters.refused_busy++;
+		conn_log(c, CONFIG_LOG_INFO, "over [limits] tenant_connections: answered 503 busy");
+		exchange_answer(c, ex, 503, "busy", "too many connections of this tenant; try again later",
+				&extra);
+		return;
+	}
 	exchange_decide(c, ex, closes);
 }
 
@@ -179,13 +189,8 @@ static void on_end(struct conn *c)
 
 	if (ex != NULL) {
 		ex->request_done = true;
-		if (ex->kind == EXCHANGE_FORWARD) {
-			ex->forward_end = c->forwarded_total;
-			if (ex->req.role == TSP_ROLE_BLOCK_WRITE)
-				jobs_count_bytes(c->server->jobs, ex->req.tenant, ex->req.category,
-						 ex->req.job, ex->req.task, ex->req.body_bytes,
-						 server_clock());
-		}
+		if (ex->kind == EXCHANGE_FORWARD)
+			ex->forward_end = c->forwarded_total; /* bytes count when accepted (policy) */
 	}
 	c->reading = NULL;
 	c->reading_forward = false;

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <sys/un.h>
 
+#include <openssl/crypto.h>
+
 #include "runconf.h"
 
 void runconf_format_address(const struct sockaddr *sa, socklen_t len, char *out, size_t size)
@@ -95,6 +97,7 @@ static bool resolve_upstream(struct runconf *rc, char *err, size_t err_size)
 
 static void free_parts(struct runconf *rc)
 {
+	OPENSSL_cleanse(rc->admin_token, sizeof rc->admin_token);
 	SSL_CTX_free(rc->tls);
 	SSL_CTX_free(rc->upstream_tls);
 	free(rc);
@@ -104,6 +107,7 @@ struct runconf *runconf_new(struct sluice_config *cfg, bool terminate_tls,
 			    struct tls_ticket_keys *keys, uint64_t serial, char *err, size_t err_size)
 {
 	struct runconf *rc = calloc(1, sizeof *rc);
+	struct config_error token_err;
 
 	if (rc == NULL) {
 		snprintf(err, err_size, "out of memory building the configuration");
@@ -111,6 +115,12 @@ struct runconf *runconf_new(struct sluice_config *cfg, bool terminate_tls,
 	}
 	rc->cfg = cfg;
 	rc->serial = serial;
+	if (cfg->admin.token_file[0] != '\0' &&
+	    !config_read_token(cfg->admin.token_file, rc->admin_token, &rc->admin_token_len, &token_err)) {
+		snprintf(err, err_size, "[admin] token_file: %s", token_err.message);
+		free_parts(rc);
+		return NULL;
+	}
 	if (!resolve_upstream(rc, err, err_size)) {
 		free_parts(rc);
 		return NULL;

@@ -19,6 +19,7 @@
 
 #include <openssl/ssl.h>
 
+#include "admin_token.h"
 #include "config.h"
 #include "http.h"
 #include "tls.h"
@@ -44,6 +45,10 @@ struct runconf {
 	size_t upstream_count;
 	struct http_limits limits;      /* for both directions' framers */
 	unsigned retry_after;           /* seconds, for Retry-After; 0 = none */
+	/* [admin] token_file's token, read when this configuration was built,
+	 * zero-padded to its full size (compared in constant time). */
+	unsigned char admin_token[CONFIG_TOKEN_MAX];
+	size_t admin_token_len;         /* 0: no token_file */
 };
 
 /* Build a running configuration from cfg. terminate_tls is [tls] enabled as

@@ -100,8 +100,12 @@ void server_log_policy_change(const struct server *s, const struct policy_change
 		log_notice("maintenance drained gen=%llu after %.1f s", gen, ch->elapsed);
 		break;
 	case POLICY_EVENT_DRAIN_TIMEOUT:
-		log_notice("maintenance drain_timeout passed gen=%llu after %.1f s: blocking the rest (%s)",
-			   gen, ch->elapsed, counts);
+		log_notice("maintenance drain_timeout passed gen=%llu after %.1f s: cut %zu task%s and "
+			   "%zu %s still draining; they are blocked, the drain is complete", gen,
+			   ch->elapsed, ch->cut_tasks, ch->cut_tasks == 1 ? "" : "s", ch->cut_jobs,
+			   s->profile != NULL && s->profile->sessions
+				   ? (ch->cut_jobs == 1 ? "session" : "sessions")
+				   : (ch->cut_jobs == 1 ? "agent job" : "agent jobs"));
 		break;
 	}
 }
@@ -218,10 +222,51 @@ void server_conn_added(struct server *s, struct conn *c, const struct sockaddr *
 	c->peer_slot = slot;
 }
 
+bool server_tenant_admit(const struct server *s, const struct conn *c, const char *tenant)
+{
+	struct server_tenant_slot *slot;
+	int limit = c->rc->cfg->limits.tenant_connections;
+
+	if (c->tenant_slot != NULL || limit <= 0)
+		return true;
+	HASH_FIND_STR(s->tenant_slots, tenant, slot);
+	return slot == NULL || slot->count < (size_t)limit;
+}
+
+void server_tenant_count(struct server *s, struct conn *c, const char *tenant)
+{
+	struct server_tenant_slot *slot;
+
+	if (c->tenant_slot != NULL)
+		return;
+	HASH_FIND_STR(s->tenant_slots, tenant, slot);
+	if (slot == NULL) {
+		slot = calloc(1, sizeof *slot);
+		if (slot == NULL)
+			return; /* memory short: not counted rather than refused */
+		snprintf(slot->name, sizeof slot->name, "%s", tenant);
+		HASH_ADD_STR(s->tenant_slots, name, slot);
+	}
+	slot->count++;
+	c->tenant_slot = slot;
+}
+
+static void tenant_release(struct server *s, struct conn *c)
+{
+	struct server_tenant_slot *slot = c->tenant_slot;
+
+	c->tenant_slot = NULL;
+	if (slot != NULL && --slot->count == 0) {
+		HASH_DEL(s->tenant_slots, slot);
+		free(slot);
+	}
+}
+
 void server_conn_removed(struct server *s, struct conn *c)
 {
 	struct server_peer *slot = c->peer_slot;
 
+	tenant_release(s, c);
 	if (c->prev != NULL)
 		c->prev->next = c->next;
 	else
@@ -261,6 +306,8 @@ static void jobs_limits_from(const struct sluice_config *cfg, const struct profi
 	l->max_jobs = (size_t)cfg->limits.job_table_size;
 	l->max_tasks = (size_t)cfg->limits.job_tasks;
 	l->max_all_tasks = (size_t)cfg->limits.job_table_size;
+	l->max_tenant_jobs = (size_t)cfg->limits.tenant_jobs;
+	l->max_tenant_tasks = (size_t)cfg->limits.tenant_tasks;
 	l->idle_expiry = config_seconds(profile->sessions ? cfg->restic.session_idle_ms
 							  : cfg->limits.job_idle_expiry_ms);
 }
@@ -484,6 +531,7 @@ static bool start(struct server *s, const struct options *options, int *ready_fd
 		return false;
 	}
 	start_timers(s);
+	reload_init(s);
 	upstream_pool_init(&s->upool, s->loop, &s->counters.upstream);
 	if (!server_apply(s, s->conf, err, err_size))
 		return false;
@@ -515,6 +563,7 @@ static void cleanup(struct server *s)
 	conn_spares_free(&s->spares);
 	listeners_close(s);
 	admin_close(s);
+	reload_stop(s);
 	if (s->loop != NULL) {
 		signals_stop(s);
 		ev_timer_stop(s->loop, &s->tick);

@@ -23,6 +23,7 @@
 #include "options.h"
 #include "policy.h"
 #include "profile.h"
+#include "reload.h"
 #include "runconf.h"
 #include "signals.h"
 #include "tls.h"
@@ -78,6 +79,13 @@ struct server_reload_log {
 	char error[1024];               /* failed: "FILE:LINE: ..." */
 };
 
+/* Open connections counted toward one tenant name ([limits] tenant_connections). */
+struct server_tenant_slot {
+	char name[TSP_TENANT_MAX + 1];
+	size_t count;
+	UT_hash_handle hh;
+};
+
 /* Open connections from one client address. */
 struct server_peer {
 	unsigned char key[17];          /* family byte + address bytes */
@@ -99,6 +107,7 @@ struct server {
 	size_t conn_count;
 	size_t overflow_count;          /* of those, accepted over a limit to be answered 503 busy */
 	struct server_peer *peers;
+	struct server_tenant_slot *tenant_slots; /* by tenant name; bounded by connections */
 	struct server_counters counters;
 	struct conn_spares spares;      /* rings and framers between requests */
 	ev_timer tick;
@@ -111,6 +120,7 @@ struct server {
 	double started_at;              /* server_clock() at start-up */
 	time_t loaded_at;               /* when the running configuration was loaded */
 	struct server_reload_log last_reload;
+	struct reload_queue reloads;    /* SIGHUP and POST /reload, coalesced (reload.h) */
 	char config_path[SERVER_PATH_MAX]; /* absolute: reload works after chdir("/") */
 	char ready_file[SERVER_PATH_MAX];  /* absolute; "" = none */
 	char pidfile[SERVER_PATH_MAX];     /* written at start ("" = none); removed at exit */
@@ -130,6 +140,16 @@ double server_wall_offset(void);
 
 /* Log a policy state change (the notice lines of maintenance). */
 void server_log_policy_change(const struct server *s, const struct policy_change *change);
+/* [limits] tenant_connections. A connection counts toward a tenant once the
+ * repository accepted (2xx) a request of that tenant on it
+ * (server_tenant_count; later calls do nothing), so connections that only
+ * carry another's name with a wrong secret never count. server_tenant_admit
+ * is false for a request of a connection not counted yet when the tenant
+ * already holds the limit: answer 503 busy and close. Released by
+ * server_conn_removed(). */
+bool server_tenant_admit(const struct server *s, const struct conn *c, const char *tenant);
+void server_tenant_count(struct server *s, struct conn *c, const char *tenant);
+
 /* policy_tick() now, and log what it reports. */
 void server_policy_tick(struct server *s);
 

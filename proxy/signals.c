@@ -13,7 +13,7 @@
 
 static void on_hup(struct ev_loop *loop, ev_signal *w, int revents)
 {
-	reload_run(w->data);
+	reload_request(w->data, NULL); /* coalesced with POST /reload (reload.h) */
 }
 
 static void on_stop(struct ev_loop *loop, ev_signal *w, int revents)

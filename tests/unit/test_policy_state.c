@@ -244,18 +244,17 @@ test_generation_counts_every_state_change(void **state)
 	fx_maintenance(f, true, POLICY_MODE_DRAIN);            /* mode back */
 	assert_int_equal(policy_generation(f->policy), 3);
 	f->now += 600;
-	fx_tick(f);                                            /* drain timeout */
+	fx_tick(f);                                            /* drain timeout: cut, drained */
 	assert_int_equal(f->change.event, POLICY_EVENT_DRAIN_TIMEOUT);
 	assert_int_equal(policy_generation(f->policy), 4);
-	fx_send(f, TSP_CAT_BACKUP, TSP_ROLE_JOB_CLOSE, "job", ""); /* drained */
-	assert_int_equal(f->change.event, POLICY_EVENT_DRAINED);
-	assert_int_equal(policy_generation(f->policy), 5);
+	fx_send(f, TSP_CAT_BACKUP, TSP_ROLE_JOB_CLOSE, "job", ""); /* no change */
+	assert_int_equal(policy_generation(f->policy), 4);
 	fx_maintenance(f, false, POLICY_MODE_DRAIN);           /* off */
-	assert_int_equal(policy_generation(f->policy), 6);
+	assert_int_equal(policy_generation(f->policy), 5);
 	fx_maintenance(f, false, POLICY_MODE_BLOCK);           /* off stays off */
-	assert_int_equal(policy_generation(f->policy), 6);
+	assert_int_equal(policy_generation(f->policy), 5);
 	fx_maintenance(f, true, POLICY_MODE_DRAIN);            /* on, then drained at once */
-	assert_int_equal(policy_generation(f->policy), 8);
+	assert_int_equal(policy_generation(f->policy), 7);
 	assert_int_equal(f->change.event, POLICY_EVENT_DRAINED);
 	assert_true(f->change.elapsed == 0);
 }
@@ -332,15 +331,19 @@ test_drain_timeout_switches_to_block(void **state)
 	d = policy_decide(f->policy, f->jobs, &write, f->now);
 	assert_refused(d, POLICY_WHY_BLOCK_MODE, POLICY_MODE_BLOCK);
 	fx_tick(f);
+	/* what still drained is cut: blocked, so the drain is complete at once */
 	assert_int_equal(f->change.event, POLICY_EVENT_DRAIN_TIMEOUT);
-	assert_int_equal(f->change.state, POLICY_BLOCKING);
+	assert_int_equal(f->change.state, POLICY_BLOCKED);
 	assert_int_equal(f->change.mode, POLICY_MODE_BLOCK);
-	assert_int_equal(f->change.draining_tasks, 1);
+	assert_int_equal(f->change.draining_tasks, 0);
+	assert_int_equal(f->change.cut_tasks, 1);
 	assert_true(f->change.elapsed == 300);
 	/* a HUP with the same file keeps the block */
 	fx_apply(f);
 	assert_int_equal(f->change.event, POLICY_EVENT_NONE);
-	assert_int_equal(policy_state(f->policy), POLICY_BLOCKING);
+	assert_int_equal(policy_state(f->policy), POLICY_BLOCKED);
+	assert_refused(policy_decide(f->policy, f->jobs, &write, f->now), POLICY_WHY_BLOCK_MODE,
+		       POLICY_MODE_BLOCK);
 	assert_forwarded(fx_send(f, TSP_CAT_BACKUP, TSP_ROLE_JOB_CLOSE, "job", ""),
 			 POLICY_WHY_JOB_CLOSE);
 	assert_int_equal(policy_state(f->policy), POLICY_BLOCKED);
