@@ -56,6 +56,24 @@ tap_check() {
 	fi
 }
 
+# same WHAT GOT WANT: two strings are equal.
+same() {
+	[[ $2 == "$3" ]] && return
+	printf '%s\n  is   %s\n  want %s\n' "$1" "$2" "$3"
+	return 1
+}
+
+# tap_status NAME STATUS [DIAGNOSTICS_FILE]: one test from a status computed
+# in this shell (tap_check runs its command in a subshell, which cannot wait
+# for this shell's children).
+tap_status() {
+	if [[ $2 == 0 ]]; then
+		tap_ok "$1"
+	else
+		tap_not_ok "$1" "status $2" "$(head -c 2000 "${3:-/dev/null}")"
+	fi
+}
+
 skip_all() { echo "1..0 # SKIP $1"; exit 0; }
 
 hard_error() { echo "Bail out! $1"; exit 99; }

@@ -40,7 +40,7 @@ wait_until 60 rs_uploading acme/main 128 ||
 rs_maintenance on block
 tap_check "at T the backup is running" kill -0 "$cut_pid"
 cut_session_open() {
-	rs_same "/status: draining of the session of /acme/main" "$(rs_session_field /acme/main draining)" true
+	same "/status: draining of the session of /acme/main" "$(rs_session_field /acme/main draining)" true
 }
 tap_check "/status: its session is open at T (and tracked as draining)" cut_session_open
 
@@ -51,18 +51,18 @@ rs_curl "$work/curl-write" acme POST "/acme/probe/snapshots/$(printf 'b%.0s' {1.
 tap_check "a write during block: 503 from sluice, the message as reason phrase and text body" \
 	rs_refusal_is "$work/curl-write" 503 "$RS_MSG"
 tap_check "that refusal carries Tsp-Maintenance: block" \
-	rs_same Tsp-Maintenance "$(rs_header "$work/curl-write" Tsp-Maintenance)" block
+	same Tsp-Maintenance "$(rs_header "$work/curl-write" Tsp-Maintenance)" block
 code=$(rs_curl "$work/curl-read" acme GET /acme/main/config)
-tap_check "a read during block is forwarded: GET config 200" rs_same "GET /acme/main/config" "$code" 200
+tap_check "a read during block is forwarded: GET config 200" same "GET /acme/main/config" "$code" 200
 
 wait "$cut_pid"
 rc=$?
 echo "# the backup cut by block ended with status $rc (124: stopped by its bound after the known 0.14 hang)"
 tap_check "the backup running at T fails: non-zero or stopped, '503 <message>' in its output" \
 	rs_expect_refused "$work/cut" "$rc"
-tap_check "it reported no snapshot saved" rs_same "snapshot saved" "$(rs_snapshot_id "$work/cut")" ""
+tap_check "it reported no snapshot saved" same "snapshot saved" "$(rs_snapshot_id "$work/cut")" ""
 tap_check "the REST server received no snapshot after T" \
-	rs_same "POST snapshots/ the server received" "$(grep -c -F ': POST /acme/main/snapshots/' "$E2E_TMP/rclone.log")" 1
+	same "POST snapshots/ the server received" "$(grep -c -F ': POST /acme/main/snapshots/' "$E2E_TMP/rclone.log")" 1
 
 rs_restic "$work/unlock" 60 acme acme/main unlock
 tap_check "unlock during block: rc 0" rs_expect_ok "$work/unlock" $?
@@ -78,11 +78,11 @@ rs_restic "$work/check-after" 120 acme acme/main check
 tap_check "check after maintenance: rc 0" rs_expect_ok "$work/check-after" $?
 tap_check "nothing lost: every snapshot saved restores byte-exact; the cut backup left none" rs_verify_saved
 sessions_closed() {
-	rs_metrics && rs_same "open sessions" "$(rs_metric sluice_restic_sessions)" 0
+	rs_metrics && same "open sessions" "$(rs_metric sluice_restic_sessions)" 0
 }
 tap_check "/metrics: no session left open" sessions_closed
 
 rs_stop_sluice > "$work/stop" 2>&1
-rs_tap "sluice stops cleanly on SIGTERM" $? "$work/stop"
+tap_status "sluice stops cleanly on SIGTERM" $? "$work/stop"
 tap_plan "$TAP_N"
 e2e_finish

@@ -52,7 +52,7 @@ if [[ $setup_ok == 0 ]]; then
 		rs_backup "$work/backup-main-2" 60 acme acme/main "$src_main" >> "$work/setup" 2>&1
 	setup_ok=$?
 fi
-rs_tap "before T: acme/main, acme/slow, acme/new initialised; two backups of acme/main" "$setup_ok" "$work/setup"
+tap_status "before T: acme/main, acme/slow, acme/new initialised; two backups of acme/main" "$setup_ok" "$work/setup"
 id_main=$(rs_snapshot_id "$work/backup-main-2")
 
 rs_upload_mark
@@ -79,7 +79,7 @@ E2E_PIDS+=("$wd_pid")
 
 tap_check "/status: draining" rs_status_state draining
 slow_session_draining() {
-	rs_same "/status: draining of the session of /acme/slow" "$(rs_session_field /acme/slow draining)" true
+	same "/status: draining of the session of /acme/slow" "$(rs_session_field /acme/slow draining)" true
 }
 tap_check "/status: the session of /acme/slow is open and draining" slow_session_draining
 
@@ -94,11 +94,11 @@ rs_curl "$work/curl-write" acme POST "/acme/probe/data/$(printf 'a%.0s' {1..64})
 tap_check "a write with no session: 503 from sluice, the message as reason phrase and text body" \
 	rs_refusal_is "$work/curl-write" 503 "$RS_MSG"
 tap_check "that refusal carries Tsp-Maintenance: drain" \
-	rs_same Tsp-Maintenance "$(rs_header "$work/curl-write" Tsp-Maintenance)" drain
+	same Tsp-Maintenance "$(rs_header "$work/curl-write" Tsp-Maintenance)" drain
 
 quick_wait() {
 	"$ctl" -c "$RS_INI" wait-drained --timeout 300ms > "$work/wait-quick" 2>&1
-	rs_same "sluicectl wait-drained --timeout 300ms exit status" "$?" 1 || { cat "$work/wait-quick"; return 1; }
+	same "sluicectl wait-drained --timeout 300ms exit status" "$?" 1 || { cat "$work/wait-quick"; return 1; }
 }
 tap_check "sluicectl wait-drained --timeout 300ms: exit 1 (still draining)" quick_wait
 
@@ -136,7 +136,7 @@ wd_after_snapshot() {
 	local snap wd_rc wd_end snap_time
 	wait_until 30 test -s "$work/wait-drained.done" || { echo "wait-drained still waits 30 s after the backup ended"; return 1; }
 	read -r wd_rc wd_end < "$work/wait-drained.done"
-	rs_same "sluicectl wait-drained exit status" "$wd_rc" 0 || { cat "$work/wait-drained"; return 1; }
+	same "sluicectl wait-drained exit status" "$wd_rc" 0 || { cat "$work/wait-drained"; return 1; }
 	snap=$(find "$RS_DATA/acme/slow/snapshots" -type f | head -n 1)
 	[[ -n $snap ]] || { echo "no snapshot file of acme/slow on the server"; return 1; }
 	snap_time=$(stat -c %.9Y "$snap")
@@ -150,7 +150,7 @@ tap_check "/status: drained (state maintenance)" wait_until 10 rs_status_state m
 wait "$forget_pid"
 rc=$?
 forget_refused() {
-	rs_same "forget exit status" "$1" 1 || { tail -n 5 "$work/forget"; return 1; }
+	same "forget exit status" "$1" 1 || { tail -n 5 "$work/forget"; return 1; }
 	rs_expect_refused "$work/forget" "$1"
 }
 tap_check "forget --keep-last 1 --prune during the drain: rc 1, '503 <message>' in its output" forget_refused "$rc"
@@ -171,10 +171,10 @@ rs_restic "$work/check-new" 120 acme acme/new check
 tap_check "check of acme/new: rc 0" rs_expect_ok "$work/check-new" $?
 rs_restic "$work/check-main" 120 acme acme/main check
 tap_check "check of acme/main after the refused forget: rc 0" rs_expect_ok "$work/check-main" $?
-tap_check "acme/new has no snapshot" rs_same "snapshots of acme/new" "$(rs_snapshot_count acme acme/new)" 0
+tap_check "acme/new has no snapshot" same "snapshots of acme/new" "$(rs_snapshot_count acme acme/new)" 0
 sessions_closed() {
-	rs_metrics && rs_same "open sessions" "$(rs_metric sluice_restic_sessions)" 0 &&
-		rs_same "sessions closed complete (acme/main x2, acme/slow)" \
+	rs_metrics && same "open sessions" "$(rs_metric sluice_restic_sessions)" 0 &&
+		same "sessions closed complete (acme/main x2, acme/slow)" \
 			"$(rs_metric 'sluice_restic_sessions_closed_total{verdict="complete"}')" 3
 }
 tap_check "/metrics: no session open (the unlock closed the refused one); 3 complete" sessions_closed
@@ -188,6 +188,6 @@ tap_check "nothing lost: every snapshot saved restores byte-exact, each reposito
 	rs_verify_saved
 
 rs_stop_sluice > "$work/stop" 2>&1
-rs_tap "sluice stops cleanly on SIGTERM" $? "$work/stop"
+tap_status "sluice stops cleanly on SIGTERM" $? "$work/stop"
 tap_plan "$TAP_N"
 e2e_finish

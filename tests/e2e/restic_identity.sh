@@ -36,7 +36,7 @@ set_up() {
 		rs_backup "$work/backup-beta" 60 beta beta/main "$src_beta"
 }
 set_up > "$work/setup" 2>&1
-rs_tap "acme/main and beta/main initialised, one backup each" $? "$work/setup"
+tap_status "acme/main and beta/main initialised, one backup each" $? "$work/setup"
 id_beta=$(rs_snapshot_id "$work/backup-beta")
 
 rs_restic "$work/cross-off" 60 acme beta/main snapshots
@@ -59,7 +59,7 @@ rs_refused_fast() {
 rs_curl "$work/curl-cross" acme GET /beta/main/config > /dev/null
 phrase=$(rs_status_line "$work/curl-cross" | cut -d' ' -f3-)
 private_refusal() {
-	rs_same "status code" "$(rs_status_line "$work/curl-cross" | cut -d' ' -f2)" 403 || return 1
+	same "status code" "$(rs_status_line "$work/curl-cross" | cut -d' ' -f2)" 403 || return 1
 	[[ -n $phrase && $phrase != "$RS_DISABLED_MSG" ]] || { echo "reason phrase '$phrase'"; return 1; }
 	rs_refusal_is "$work/curl-cross" 403 "$phrase"
 }
@@ -76,9 +76,9 @@ tap_check "acme creating beta/other: restic fails at once, showing '403 <that ph
 tap_check "the REST server never received beta/other's creation" rs_server_never_saw POST /beta/other/
 
 code=$(rs_curl "$work/curl-cross-list" acme GET /beta/main/snapshots/ -H 'Accept: application/vnd.x.restic.rest.v2')
-tap_check "curl GET /beta/main/snapshots/ as acme: 403" rs_same "status" "$code" 403
+tap_check "curl GET /beta/main/snapshots/ as acme: 403" same "status" "$code" 403
 code=$(rs_curl "$work/curl-own" acme HEAD /acme/main/config)
-tap_check "curl HEAD /acme/main/config as acme: 200 (forwarded)" rs_same "status" "$code" 200
+tap_check "curl HEAD /acme/main/config as acme: 200 (forwarded)" same "status" "$code" 200
 
 rs_restic "$work/own-acme" 60 acme acme/main snapshots
 tap_check "private_repos on: acme on acme/main: rc 0" rs_expect_ok "$work/own-acme" $?
@@ -111,7 +111,7 @@ rs_curl "$work/curl-disabled" beta GET /beta/main/config > /dev/null
 tap_check "curl GET /beta/main/config as beta: '403 $RS_DISABLED_MSG' from sluice, text body" \
 	rs_refusal_is "$work/curl-disabled" 403 "$RS_DISABLED_MSG"
 code=$(rs_curl "$work/curl-disabled-keys" beta GET /beta/main/keys/)
-tap_check "curl GET /beta/main/keys/ as beta: 403" rs_same "status" "$code" 403
+tap_check "curl GET /beta/main/keys/ as beta: 403" same "status" "$code" 403
 rs_restic "$work/acme-while-beta-disabled" 60 acme acme/main snapshots
 tap_check "acme is unaffected: snapshots rc 0" rs_expect_ok "$work/acme-while-beta-disabled" $?
 
@@ -123,6 +123,6 @@ tap_check "nothing lost: every snapshot saved restores byte-exact, each reposito
 	rs_verify_saved
 
 rs_stop_sluice > "$work/stop" 2>&1
-rs_tap "sluice stops cleanly on SIGTERM" $? "$work/stop"
+tap_status "sluice stops cleanly on SIGTERM" $? "$work/stop"
 tap_plan "$TAP_N"
 e2e_finish

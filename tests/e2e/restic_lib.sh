@@ -312,24 +312,6 @@ rs_expect_refused() {
 	return 1
 }
 
-# rs_same WHAT GOT WANT: two strings are equal.
-rs_same() {
-	[[ $2 == "$3" ]] && return
-	printf '%s\n  is   %s\n  want %s\n' "$1" "$2" "$3"
-	return 1
-}
-
-# rs_tap NAME STATUS [DIAGNOSTICS_FILE]: one test from a status computed in
-# this shell (tap_check runs its command in a subshell, which cannot wait
-# for this shell's children).
-rs_tap() {
-	if [[ $2 == 0 ]]; then
-		tap_ok "$1"
-	else
-		tap_not_ok "$1" "status $2" "$(head -c 2000 "${3:-/dev/null}")"
-	fi
-}
-
 # ---- what reached the server; sluice's own view --------------------------------
 
 # rs_server_saw METHOD PATH_PREFIX: rclone logged a METHOD request whose path
@@ -370,7 +352,7 @@ rs_status_state() {
 	local got
 	rs_status || return 1
 	got=$(jq -r '.maintenance.state' "$RS_OUT/status.json" 2>&1)
-	rs_same "/status maintenance.state" "$got" "$1"
+	same "/status maintenance.state" "$got" "$1"
 }
 
 # rs_session_field REPO FIELD: FIELD of the open session of repository REPO
@@ -425,10 +407,10 @@ rs_refusal_is() {
 	line=$(rs_status_line "$out")
 	ctype=$(rs_header "$out" Content-Type)
 	body=$(head -c 2000 "$out.body" | tr -d '\0')
-	rs_same "status line" "$line" "HTTP/1.1 $2 $3" &&
-		rs_same "Content-Type" "$ctype" "text/plain; charset=utf-8" &&
-		rs_same "body" "$body" "$3" &&
-		rs_same "body ends with a newline" "$(tail -c 1 "$out.body" | od -An -c | tr -d ' ')" '\n'
+	same "status line" "$line" "HTTP/1.1 $2 $3" &&
+		same "Content-Type" "$ctype" "text/plain; charset=utf-8" &&
+		same "body" "$body" "$3" &&
+		same "body ends with a newline" "$(tail -c 1 "$out.body" | od -An -c | tr -d ' ')" '\n'
 }
 
 # rs_stop_sluice: SIGTERM; sluice must end by itself with status 0 and no

@@ -56,7 +56,7 @@ copy_to_offsite() {
 		echo "$short acme acme/offsite $src" >> "$RS_SAVED"
 		n=$((n + 1))
 	done < <(jq -r '.[] | "\(.short_id) \(.original)"' "$work/offsite-list")
-	rs_same "snapshots copied" "$n" 2
+	same "snapshots copied" "$n" 2
 }
 tap_check "copy of both snapshots to acme/offsite: rc 0" copy_to_offsite
 
@@ -82,12 +82,12 @@ fi
 # the access log.
 metrics_are() {
 	rs_metrics || return 1
-	rs_same "sessions closed complete (backup 1, backup 2, the copy's target)" \
+	same "sessions closed complete (backup 1, backup 2, the copy's target)" \
 		"$(rs_metric 'sluice_restic_sessions_closed_total{verdict="complete"}')" 3 &&
-		rs_same "open sessions" "$(rs_metric sluice_restic_sessions)" 0 &&
-		rs_same "sessions closed with writes but no snapshot (forget --prune) >= 1" \
+		same "open sessions" "$(rs_metric sluice_restic_sessions)" 0 &&
+		same "sessions closed with writes but no snapshot (forget --prune) >= 1" \
 			"$(( $(rs_metric 'sluice_restic_sessions_closed_total{verdict="writes-without-snapshot"}') >= 1 ))" 1 &&
-		rs_same "sessions closed read-only (restores, check, copy source) >= 4" \
+		same "sessions closed read-only (restores, check, copy source) >= 4" \
 			"$(( $(rs_metric 'sluice_restic_sessions_closed_total{verdict="read-only"}') >= 4 ))" 1
 }
 tap_check "/metrics: sessions by verdict" metrics_are
@@ -102,6 +102,6 @@ roles_logged() {
 tap_check "access log: read, write, lock-create, lock-delete on job /acme/main; nothing refused" roles_logged
 
 rs_stop_sluice > "$work/stop" 2>&1
-rs_tap "sluice stops cleanly on SIGTERM" $? "$work/stop"
+tap_status "sluice stops cleanly on SIGTERM" $? "$work/stop"
 tap_plan "$TAP_N"
 e2e_finish
