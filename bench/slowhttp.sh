@@ -18,6 +18,8 @@
 #            notice
 #   haproxy  bench/conf/haproxy.cfg.in as bench/run starts it (HAProxy 2.6,
 #            mode http, nbthread 1, timeout http-request 30s, client 5m)
+#   haproxy64k  the same with tune.bufsize 65536 (sluice's buffer_bytes),
+#            only when named in --systems
 #
 # The attacks (slowhttptest, N connections, default 2000, opened at 400/s):
 #
@@ -45,6 +47,27 @@
 # [timeouts] header 30s, [limits] min_body_rate over [timeouts] body 1m).
 # Once the attack is stopped, the system's descriptors must fall back to
 # what they were before it (polled for 30 s): "released" or what is left.
+#
+# Memory, per attacker connection held: the difference between a snapshot
+# taken before the attack (after the baseline probes) and one taken once it
+# has held its connections for MEM_SETTLE seconds (default 15) and the probes
+# are done, divided by the attacker's connections at that moment:
+#   user space  the system's RSS (VmRSS)
+#   kernel      TCP memory, all sockets of the machine (/proc/net/sockstat
+#               "TCP: ... mem N", N pages)
+#   queues      `ss -tm` skmem of the sockets of each side, receive queue (r)
+#               and send queue (w; f, memory reserved but not used yet, is in
+#               the kernel figure only): the system's tenant side, the
+#               system's repository side, the repository's own sockets and
+#               the attacker's.
+# The repository is told to take CONNECTIONS + 1024 connections
+# (sluice-repo --max-connections).
+#
+# Another sluice binary can run as the system "sluice-b"
+# (SLOWHTTP_SLUICE_B=PATH), for a before/after comparison in one invocation.
+# SLOWHTTP_SLUICE_INI="[section]\nkey = value..." is appended to sluice's
+# configuration (a later section overrides the template's keys), and
+# SLOWHTTP_SLUICE_B_INI to sluice-b's.
 set -uo pipefail
 
 SRCDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -55,7 +78,7 @@ BENCH_CONF=$SRCDIR/bench/conf
 . "$SRCDIR/bench/systems.sh"
 
 CONNECTIONS=2000 PROBES=200 MODES="H B X" SYSTEMS="sluice haproxy" BENCH_KEEP=0
-: "${PROBE_BUDGET:=120}" "${ATTACK_RATE:=400}" "${PROBE_GAP:=0}"
+: "${PROBE_BUDGET:=120}" "${ATTACK_RATE:=400}" "${PROBE_GAP:=0}" "${MEM_SETTLE:=15}"
 BUILD=${SLOWHTTP_BUILD:-$SRCDIR/bench/build}
 TENANT=bench SECRET=bench-secret
 MAXCONN=4096
@@ -67,7 +90,7 @@ while (($#)); do
 	--modes) MODES=${2:?}; shift ;;
 	--systems) SYSTEMS=${2:?}; shift ;;
 	--keep) BENCH_KEEP=1 ;;
-	-h | --help) sed -n '2,45p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h | --help) awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; exit 0 ;;
 	*) die "unknown option $1 (see --help)" ;;
 	esac
 	shift
@@ -95,7 +118,7 @@ AUTH_B64=$(printf '%s:%s' "$TENANT" "$SECRET" | base64 -w0)
 
 certificates_make "$BENCH_TMP"
 printf '%s:%s\n' "$TENANT" "$SECRET" > "$BENCH_TMP/users"
-repo_start repo
+repo_start repo --max-connections $((CONNECTIONS + 1024))
 W_UPSTREAM=$REPO_ADDR
 REPO_PID=${BENCH_PIDS[-1]}
 
@@ -128,13 +151,15 @@ WRITE_PATH=/tsp/1/backup/jobs/$SLOW_BACKUP/tasks/$SLOW_TASK/blocks/0
 
 # ---- the systems ---------------------------------------------------------------
 
-slow_sluice_start() {
-	fill_template "$BENCH_CONF/sluice.ini.in" PROFILE=tsp UPSTREAM="$W_UPSTREAM" MAXCONN="$MAXCONN" \
-		CERT="$CERT" KEY="$KEY" CIPHERS="$CIPHERS" CIPHERSUITES="$CIPHERSUITES" \
-		TICKETS=on SESSION_CACHE=20480 MAINTENANCE=off |
-		sed -e 's/^level = warning$/level = notice/' -e "s|^socket =\$|socket = $SYS_DIR/admin.sock|" \
-			> "$SYS_DIR/sluice.ini"
-	"$BUILD/sluice" -c "$SYS_DIR/sluice.ini" -f --ready-file "$SYS_DIR/ready" 2> "$SYS_DIR/log" &
+slow_sluice_start() { # BINARY EXTRA_INI
+	{
+		fill_template "$BENCH_CONF/sluice.ini.in" PROFILE=tsp UPSTREAM="$W_UPSTREAM" MAXCONN="$MAXCONN" \
+			CERT="$CERT" KEY="$KEY" CIPHERS="$CIPHERS" CIPHERSUITES="$CIPHERSUITES" \
+			TICKETS=on SESSION_CACHE=20480 MAINTENANCE=off |
+			sed -e 's/^level = warning$/level = notice/' -e "s|^socket =\$|socket = $SYS_DIR/admin.sock|"
+		[[ -z $2 ]] || printf '%b\n' "$2"
+	} > "$SYS_DIR/sluice.ini"
+	"$1" -c "$SYS_DIR/sluice.ini" -f --ready-file "$SYS_DIR/ready" 2> "$SYS_DIR/log" &
 	SYS_PID=$!
 	bench_track "$SYS_PID"
 	poll "$BENCH_WAIT" test -s "$SYS_DIR/ready" || die "sluice did not start: $(tail -n 3 "$SYS_DIR/log")"
@@ -145,13 +170,66 @@ start_system() { # NAME MODE
 	SYS_DIR=$BENCH_TMP/sys/$2-$1
 	mkdir -p "$SYS_DIR"
 	case $1 in
-	sluice) slow_sluice_start ;;
+	sluice) slow_sluice_start "$BUILD/sluice" "${SLOWHTTP_SLUICE_INI:-}" ;;
+	sluice-b) slow_sluice_start "${SLOWHTTP_SLUICE_B:?sluice-b needs SLOWHTTP_SLUICE_B=/path/to/sluice}" \
+		"${SLOWHTTP_SLUICE_B_INI:-}" ;;
 	haproxy) haproxy_start "" ;;
-	*) die "unknown system $1 (sluice, haproxy)" ;;
+	haproxy64k) haproxy_start "tune.bufsize 65536" ;;
+	*) die "unknown system $1 (sluice, sluice-b, haproxy, haproxy64k)" ;;
 	esac
 }
 
 fds_of() { find "/proc/$1/fd" -mindepth 1 -maxdepth 1 2> /dev/null | wc -l; }
+
+# ---- memory --------------------------------------------------------------------
+
+PAGE_BYTES=$(getconf PAGESIZE)
+
+# tcp_mem_bytes: the kernel's TCP memory, every socket of the machine.
+tcp_mem_bytes() {
+	awk -v page="$PAGE_BYTES" '$1 == "TCP:" { for (i = 2; i < NF; i++) if ($i == "mem") print $(i + 1) * page }' \
+		/proc/net/sockstat
+}
+
+# skmem FILTER: "RECEIVE SEND" bytes, the sums of skmem r and w over the
+# connected TCP sockets ss selects.
+skmem() {
+	ss -Htmn state connected "$1" 2> /dev/null | awk '
+		/skmem:/ {
+			sub(/.*skmem:\(/, ""); sub(/\).*/, "")
+			n = split($0, f, ",")
+			for (i = 1; i <= n; i++) {
+				if (f[i] ~ /^r[0-9]/) r += substr(f[i], 2)
+				else if (f[i] ~ /^w[0-9]/) w += substr(f[i], 2)
+			}
+		}
+		END { printf "%d %d\n", r, w }'
+}
+
+# mem_snapshot: "RSS_KIB TCP_BYTES" and the receive and send queues of the
+# system's tenant side, its repository side, the repository's sockets and
+# the attacker's (10 numbers).
+mem_snapshot() {
+	local sys_port=${SYS_ADDR##*:} repo_port=${REPO_ADDR##*:}
+	echo "$(rss_kib "$SYS_PID") $(tcp_mem_bytes) $(skmem "( sport = :$sys_port )")" \
+		"$(skmem "( dport = :$repo_port )") $(skmem "( sport = :$repo_port )") $(skmem "( dport = :$sys_port )")"
+}
+
+# mem_report BEFORE AFTER CONNECTIONS: the differences per connection, in KiB,
+# and the machine's TCP memory against its limits (net.ipv4.tcp_mem): near the
+# limit, the kernel figures are what the limit leaves, not what a system asks.
+mem_report() {
+	local tcp_mem
+	read -ra tcp_mem < /proc/sys/net/ipv4/tcp_mem
+	awk -v before="$1" -v after="$2" -v n="$3" -v pressure=$((tcp_mem[1] * PAGE_BYTES)) \
+		-v limit=$((tcp_mem[2] * PAGE_BYTES)) 'BEGIN {
+		split(before, b, " "); split(after, a, " ")
+		if (n < 1) n = 1
+		for (i = 1; i <= 10; i++) d[i] = (a[i] - b[i]) / n / (i == 1 ? 1 : 1024)
+		printf "           memory per attacker connection (%d held): user space (RSS) %+.1f KiB, kernel TCP (sockstat) %+.1f KiB; TCP memory then %d MiB (tcp_mem: pressure from %d MiB, limit %d MiB)\n", n, d[1], d[2], a[2] / 1048576, pressure / 1048576, limit / 1048576
+		printf "           socket queues per connection, KiB receive/send (ss -tm): tenant side %.1f/%.1f, repository side %.1f/%.1f; the repository %.1f/%.1f, the attacker %.1f/%.1f", d[3], d[4], d[5], d[6], d[7], d[8], d[9], d[10]
+	}'
+}
 
 # ---- the well-behaved tenant ---------------------------------------------------
 
@@ -218,20 +296,23 @@ attack_wait() {
 
 declare -a REPORT=()
 run_one() { # MODE SYSTEM
-	local mode=$1 sys=$2 dir held=ok c0 c1 f0 f1 r0 r1 rss0 rss1 t0 t1 fbase released
+	local mode=$1 sys=$2 dir held=ok c0 c1 f0 f1 r0 r1 rss0 rss1 t0 t1 fbase released mem0 mem1
 	start_system "$sys" "$mode"
 	dir=$SYS_DIR
 	probes "$dir/baseline"
 	fbase=$(fds_of "$SYS_PID")
+	mem0=$(mem_snapshot)
 	attack_start "$mode" "$dir/attack"
 	t0=$SECONDS
 	attack_wait 40 || held="only $(attack_conns) of $CONNECTIONS after $((SECONDS - t0)) s"
 	t0=$SECONDS
 	c0=$(attack_conns) f0=$(fds_of "$SYS_PID") r0=$(fds_of "$REPO_PID") rss0=$(rss_kib "$SYS_PID")
 	probes "$dir/attack-probes"
+	((SECONDS - t0 >= MEM_SETTLE)) || sleep $((MEM_SETTLE - (SECONDS - t0)))
 	c1=$(attack_conns) f1=$(fds_of "$SYS_PID") r1=$(fds_of "$REPO_PID") rss1=$(rss_kib "$SYS_PID")
+	mem1=$(mem_snapshot)
 	t1=$SECONDS
-	[[ $sys == sluice ]] && curl -sS --max-time 3 --unix-socket "$dir/admin.sock" -o "$dir/status.json" http://sluice/status
+	[[ $sys == sluice* ]] && curl -sS --max-time 3 --unix-socket "$dir/admin.sock" -o "$dir/status.json" http://sluice/status
 	bench_stop "$ATTACK_PID"
 	released="left: $(fds_of "$SYS_PID") fds 30 s after the attack stopped (before it: $fbase)"
 	fds_back() { (($(fds_of "$SYS_PID") <= fbase)); }
@@ -241,6 +322,7 @@ run_one() { # MODE SYSTEM
 	REPORT+=("$(printf '           attack held: %s; attacker connections %s -> %s over %ss of probes; %s fds %s -> %s, RSS %s -> %s MiB; repository fds %s -> %s' \
 		"$held" "$c0" "$c1" "$((t1 - t0))" "$sys" "$f0" "$f1" "$((rss0 / 1024))" "$((rss1 / 1024))" "$r0" "$r1")")
 	REPORT+=("           once the attack stopped: $released")
+	REPORT+=("$(mem_report "$mem0" "$mem1" "$c1")")
 	if [[ -s $dir/attack.csv ]]; then
 		REPORT+=("$(awk -F, 'NR > 1 { if ($4 > m) m = $4; if ($5 ~ /^[0-9]+$/ && $5 == 0) down++ }
 			END { printf "           slowhttptest: most connected %d; its own probe found the service unavailable in %d of %d seconds", m, down, NR - 1 }' \
@@ -248,7 +330,7 @@ run_one() { # MODE SYSTEM
 	fi
 	grep -a -q 'Error' "$dir/attack.stdout" 2> /dev/null &&
 		REPORT+=("           slowhttptest said: $(sed 's/\x1b\[[0-9;]*m//g' "$dir/attack.stdout" | grep -a 'Error' | sort | uniq -c | head -n 3 | paste -sd';' -)")
-	if [[ $sys == sluice ]]; then
+	if [[ $sys == sluice* ]]; then
 		REPORT+=("           sluice log (notice and above, start-up lines left out): $(grep -v -e ' access: ' -e ' serving on ' \
 			-e 'admin endpoint on' "$dir/log" | sed -E 's/^[^ ]+ sluice\[[0-9]+\]: //; s/peer=[0-9.:]+ //; s/[0-9]+/N/g' |
 			sort | uniq -c | sort -rn | head -n 6 | awk '{ $1 = $1 "x"; print }' | paste -sd';' -)")

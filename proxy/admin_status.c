@@ -5,6 +5,7 @@
  */
 #include "autoconfig.h"
 
+#include <limits.h>
 #include <math.h>
 #include <string.h>
 
@@ -280,6 +281,20 @@ static void put_counters(const struct admin_view *v, struct textbuf *t)
 	textbuf_printf(t, "}}");
 }
 
+/* The effective connection cap and running out of descriptors (listener.c). */
+static void put_descriptors(const struct admin_view *v, struct textbuf *t)
+{
+	const struct server_descriptors *d = &v->counters->descriptors;
+
+	if (d->limit == 0 || d->limit == ULONG_MAX)
+		textbuf_printf(t, ",\"descriptors\":{\"limit\":null");
+	else
+		textbuf_printf(t, ",\"descriptors\":{\"limit\":%lu", d->limit);
+	textbuf_printf(t, ",\"connections_allowed\":%zu,\"accept_failures\":%llu,\"exhaustions\":%llu}",
+		       d->connections_allowed, (unsigned long long)d->accept_failures,
+		       (unsigned long long)d->exhaustions);
+}
+
 static void put_traffic(const struct admin_view *v, struct textbuf *t)
 {
 	textbuf_printf(t, ",\"connections\":{\"current\":%zu,\"max\":%d},\"jobs_open\":{", v->connections,
@@ -289,6 +304,7 @@ static void put_traffic(const struct admin_view *v, struct textbuf *t)
 			       jobs_count_category(v->jobs, listed_categories[i]));
 	textbuf_printf(t, "}");
 	put_counters(v, t);
+	put_descriptors(v, t);
 }
 
 void admin_status_json(const struct admin_view *v, struct textbuf *out)

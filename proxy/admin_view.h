@@ -35,9 +35,12 @@ struct admin_view {
 	const struct policy *policy;
 	const struct jobs *jobs;
 	const struct server_counters *counters;
+	const struct request_stats *request_stats;
 	uint64_t tls_handshakes;
 	size_t connections;
 	bool sessions;                    /* the profile's jobs are sessions (restic) */
+	bool certificate;                 /* a certificate is served ([tls] enabled = on) */
+	int64_t certificate_not_after;    /* its notAfter, seconds since the epoch */
 };
 
 /* Sessions listed one by one in GET /status; the counts cover them all. */

@@ -35,7 +35,8 @@ enum deadline {
 	DEADLINE_IDLE,      /* [timeouts] idle: close */
 	DEADLINE_SEND,      /* the tenant does not read its answers for [timeouts] idle: close */
 	DEADLINE_CONNECT,   /* [timeouts] upstream_connect: 502 */
-	DEADLINE_RESPONSE   /* [timeouts] upstream_response: 504 */
+	DEADLINE_RESPONSE,  /* [timeouts] upstream_response: 504 */
+	DEADLINE_INTERIM    /* [timeouts] upstream_response of interim answers: 502 */
 };
 
 static void conn_run(struct conn *c);
@@ -430,8 +431,13 @@ static double conn_deadline(const struct conn *c, enum deadline *kind)
 		CONSIDER(DEADLINE_CONNECT, c->up.started + seconds(cfg->timeouts.upstream_connect_ms));
 	aw = c->up.state == UPSTREAM_READY ? exchange_awaiting(c) : NULL;
 	if (aw != NULL && (aw->request_done || c->in_forward > 0) &&
-	    (c->out.data == NULL || buffer_room(&c->out) > 0))
+	    (c->out.data == NULL || buffer_room(&c->out) > 0)) {
 		CONSIDER(DEADLINE_RESPONSE, c->last_upstream + seconds(cfg->timeouts.upstream_response_ms));
+		/* Interim answers restart the one above, not this one; a tie
+		 * (one interim answer, then silence) stays a 504. */
+		if (aw->interims > 0 && aw->status == 0)
+			CONSIDER(DEADLINE_INTERIM, aw->interim_clock + seconds(cfg->timeouts.upstream_response_ms));
+	}
 #undef CONSIDER
 	return at;
 }
@@ -509,6 +515,9 @@ static void conn_timeout(struct conn *c)
 	case DEADLINE_RESPONSE:
 		response_upstream_lost(c, 504, "upstream-timeout",
 				       "the repository did not answer within [timeouts] upstream_response");
+		break;
+	case DEADLINE_INTERIM:
+		response_interim_expired(c);
 		break;
 	}
 }

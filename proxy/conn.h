@@ -80,7 +80,8 @@ struct exchange {
 	const char *decision;         /* for the access log: "forwarded", "refused maintenance", ... */
 	bool recorded;                /* policy_record() ran: policy_on_response() is owed */
 	struct policy_record record;
-	unsigned status;              /* local: the answer's; forward: the repository's final one */
+	unsigned status;              /* local: the answer's; forward: the repository's final
+				       * one (0 until its head went out) */
 	char *answer;                 /* local: the whole answer (malloc'd) */
 	size_t answer_len, answer_sent;
 	bool close_after;             /* local: the connection ends after this answer */
@@ -88,6 +89,11 @@ struct exchange {
 	bool request_done;            /* every byte of the request was framed (or never will be) */
 	bool response_done;           /* forward: final response framed; local: answer written */
 	bool response_started;        /* forward: the response framer works for it */
+	unsigned interims;            /* forward: interim (1xx) answers framed, at most
+				       * [limits] interim_responses */
+	double interim_clock;         /* forward: [timeouts] upstream_response for interim
+				       * answers runs from here: the first one, or a later
+				       * write of this request's bytes to the repository */
 	uint64_t forward_end;         /* forward: end of the request in the forwarded stream */
 	uint64_t bytes_in, bytes_out; /* request and answer bytes, for the access log */
 	double started;               /* ev_now() when its head was complete */
@@ -210,6 +216,9 @@ bool response_pump(struct conn *c);
  * waiting for an answer gets status if nothing of its answer went out, later
  * ones get none, and the tenant connection ends after the answers owed. */
 void response_upstream_lost(struct conn *c, unsigned status, const char *code, const char *reason);
+/* The request awaiting its answer got interim (1xx) answers and no final one
+ * for [timeouts] upstream_response since its interim clock started: 502. */
+void response_interim_expired(struct conn *c);
 
 /* A contiguous span of b's readable bytes starting offset bytes in. */
 const char *conn_span_at(const struct buffer *b, size_t offset, size_t *len);

@@ -83,6 +83,29 @@ static void log_session_end(struct conn *c, const struct policy_session_end *end
 		 end->draining ? ", was draining" : "");
 }
 
+static enum request_stats_refusal refusal_of(enum server_decision d)
+{
+	switch (d) {
+	case SERVER_REFUSED_MAINTENANCE: return REQUEST_REFUSED_MAINTENANCE;
+	case SERVER_REFUSED_DISABLED: return REQUEST_REFUSED_DISABLED;
+	case SERVER_REFUSED_BUSY: return REQUEST_REFUSED_BUSY;
+	default: return REQUEST_NOT_REFUSED;
+	}
+}
+
+/* The decision counters, the duration histogram and, opt-in, the tenant's
+ * own series (given once the repository accepted one of its requests). */
+static void count_request(struct conn *c, const struct exchange *ex)
+{
+	struct server *s = c->server;
+	enum server_decision d = server_count_message(s, ex->req.category, ex->decision);
+
+	request_stats_observe(&s->request_stats, conn_now(c) - ex->started);
+	if (d == SERVER_FORWARDED && ex->status >= 200 && ex->status <= 299)
+		request_stats_admit(&s->request_stats, ex->req.tenant);
+	request_stats_count(&s->request_stats, ex->req.tenant, refusal_of(d), ex->bytes_in, ex->bytes_out);
+}
+
 /* Tell the job table how a recorded request ended; 0 = no answer came. */
 static void settle_record(struct conn *c, struct exchange *ex, unsigned status)
 {
@@ -107,7 +130,7 @@ static void settle(struct conn *c, struct exchange *ex)
 	if (!answered)
 		ex->status = 0; /* the access log shows that no answer went out */
 	if (ex->classified)
-		server_count_message(c->server, ex->req.category, ex->decision);
+		count_request(c, ex);
 	access_line(c, ex);
 	if (c->reading == ex)
 		c->reading = NULL;

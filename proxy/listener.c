@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "conn.h"
+#include "daemon.h"
 #include "listener.h"
 #include "log.h"
 #include "server.h"
@@ -110,29 +111,68 @@ bool listeners_open(const struct sluice_config *cfg, struct listener **out, size
 	return true;
 }
 
-/* ---- accepting ---- */
+/* ---- running out of descriptors ----
+ *
+ * accept() failing with EMFILE or ENFILE leaves the connection in the
+ * backlog, and the listener stays readable: accepting pauses for
+ * LISTENER_BACKOFF_SECONDS instead of spinning, then tries again. An
+ * episode (failures until a batch of accepts goes through without one) is
+ * logged once when it begins and once when it ends, with its length and
+ * count, not at every retry. */
 
-static void pause_accepting(struct server *s, const char *why)
+static const char *exhaustion_fix(int error)
 {
+	switch (error) {
+	case EMFILE:
+		return "raise LimitNOFILE= or ulimit -n";
+	case ENFILE:
+		return "the whole system is out of descriptors: raise fs.file-max";
+	default:
+		return "the system is short of memory";
+	}
+}
+
+static void starved(struct server *s, int error)
+{
+	struct server_descriptors *d = &s->counters.descriptors;
+
+	d->accept_failures++;
+	s->starved_failures++;
+	if (!s->accept_starved) {
+		s->accept_starved = true;
+		s->starved_since = ev_now(s->loop);
+		s->starved_failures = 1;
+		d->exhaustions++;
+		log_warn("accept: %s (RLIMIT_NOFILE %lu, %zu tenant connection%s open); pausing new "
+			 "connections, retrying every %.1f s until descriptors free up (%s)", strerror(error),
+			 daemon_nofile_limit(), s->conn_count, s->conn_count == 1 ? "" : "s",
+			 LISTENER_BACKOFF_SECONDS, exhaustion_fix(error));
+	}
+}
+
+static void fed(struct server *s)
+{
+	uint64_t n = s->starved_failures;
+
+	if (!s->accept_starved)
+		return;
+	s->accept_starved = false;
+	log_notice("accept: descriptors available again after %.1f s; %llu accept%s failed meanwhile",
+		   ev_now(s->loop) - s->starved_since, (unsigned long long)n, n == 1 ? "" : "s");
+}
+
+static void pause_accepting(struct server *s, int error)
+{
+	starved(s, error);
 	for (size_t i = 0; i < s->listener_count; i++)
 		ev_io_stop(s->loop, &s->listeners[i].io);
 	if (!ev_is_active(&s->accept_backoff)) {
-		log_warn("accept: %s; pausing new connections for %.1f s (raise RLIMIT_NOFILE or lower "
-			 "[proxy] max_connections)", why, LISTENER_BACKOFF_SECONDS);
 		ev_timer_set(&s->accept_backoff, LISTENER_BACKOFF_SECONDS, 0);
 		ev_timer_start(s->loop, &s->accept_backoff);
 	}
 }
 
-static void resume_accepting(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	struct server *s = w->data;
-
-	if (s->stopping)
-		return;
-	for (size_t i = 0; i < s->listener_count; i++)
-		ev_io_start(loop, &s->listeners[i].io);
-}
+/* ---- accepting ---- */
 
 static void admit(struct server *s, int fd, const struct sockaddr_storage *ss, socklen_t len)
 {
@@ -148,9 +188,12 @@ static void admit(struct server *s, int fd, const struct sockaddr_storage *ss, s
 	conn_accept(s, fd, (const struct sockaddr *)ss, len, a == SERVER_BUSY);
 }
 
-static void accept_event(struct ev_loop *loop, ev_io *w, int revents)
+/* Accept what is waiting, up to a batch. False when accepting paused. A
+ * batch without a failure ends an episode: the backlog emptied (Linux takes
+ * the descriptor before it looks at the queue, so EAGAIN says there was one)
+ * or a whole batch came in. */
+static bool accept_batch(struct listener *l)
 {
-	struct listener *l = w->data;
 	struct server *s = l->server;
 
 	for (int i = 0; i < LISTENER_ACCEPT_BATCH && !s->stopping; i++) {
@@ -164,12 +207,36 @@ static void accept_event(struct ev_loop *loop, ev_io *w, int revents)
 		}
 		if (errno == EINTR || errno == ECONNABORTED || errno == EPROTO)
 			continue;
-		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
-			pause_accepting(s, strerror(errno));
-		else if (errno != EAGAIN && errno != EWOULDBLOCK)
+		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+			pause_accepting(s, errno);
+			return false;
+		}
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
 			log_err("accept on %s: %s", l->name, strerror(errno));
-		return;
+		break;
 	}
+	fed(s);
+	return true;
+}
+
+static void accept_event(struct ev_loop *loop, ev_io *w, int revents)
+{
+	accept_batch(w->data);
+}
+
+/* Try at once rather than wait for the next connection, so that an episode
+ * ends (and is logged) when descriptors are back, not when someone comes. */
+static void resume_accepting(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct server *s = w->data;
+
+	if (s->stopping)
+		return;
+	for (size_t i = 0; i < s->listener_count; i++)
+		ev_io_start(loop, &s->listeners[i].io);
+	for (size_t i = 0; i < s->listener_count; i++)
+		if (!accept_batch(&s->listeners[i]))
+			return;
 }
 
 void listeners_start(struct server *s)

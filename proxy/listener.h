@@ -2,9 +2,12 @@
  * proxy/listener.h: the sockets tenants connect to. Binds every
  * [proxy] listen address (IPv4 and IPv6; "*:port" binds both families, the
  * IPv6 socket IPV6_V6ONLY), accepts in batches, asks the server whether a new
- * connection is within max_connections and the per-address cap, and backs off
- * for a moment on EMFILE/ENFILE instead of spinning. --ready-file gets the
- * bound addresses (port 0 lets the kernel choose) once everything listens.
+ * connection is within the connection cap (max_connections, or fewer when
+ * RLIMIT_NOFILE is short: server.h) and the per-address cap, and backs off for
+ * a moment on EMFILE/ENFILE instead of spinning, logging such an episode once
+ * when it begins and once, with its length and count, when it ends.
+ * --ready-file gets the bound addresses (port 0 lets the kernel choose) once
+ * everything listens.
  */
 #ifndef SLUICE_LISTENER_H
 #define SLUICE_LISTENER_H
@@ -19,7 +22,7 @@
 
 #define LISTENER_MAX 32              /* bound sockets (a "*:port" entry makes two) */
 #define LISTENER_ACCEPT_BATCH 64     /* accepts per readiness event */
-#define LISTENER_BACKOFF_SECONDS 0.1 /* pause after EMFILE/ENFILE */
+#define LISTENER_BACKOFF_SECONDS 0.1 /* pause after EMFILE/ENFILE, then try again */
 
 struct server;
 

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -51,10 +53,45 @@ static int open_log_file(const char *path)
 	return open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, LOG_FILE_MODE);
 }
 
+bool log_syslog_reachable(char *why, size_t why_size)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	bool reachable;
+
+	snprintf(addr.sun_path, sizeof addr.sun_path, "%s", LOG_SYSLOG_SOCKET);
+	reachable = fd >= 0 && connect(fd, (const struct sockaddr *)&addr, sizeof addr) == 0;
+	if (!reachable)
+		snprintf(why, why_size, "%s: %s", LOG_SYSLOG_SOCKET, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return reachable;
+}
+
+/* syslog(3) drops every line, without a word, when nothing listens on
+ * /dev/log (a container, a chroot, no syslog daemon): then the lines go to
+ * stderr, after one warning there, until a reload finds the socket. */
+static enum config_log_target usable_target(enum config_log_target wanted)
+{
+	static bool falling_back; /* said once, until syslog is reachable again */
+	char why[160];
+
+	if (wanted != CONFIG_LOG_TO_SYSLOG || log_syslog_reachable(why, sizeof why)) {
+		falling_back = false;
+		return wanted;
+	}
+	if (!falling_back)
+		dprintf(STDERR_FILENO, "sluice: [log] target = syslog, but no syslog daemon listens (%s); "
+			"logging to stderr instead\n", why);
+	falling_back = true;
+	return CONFIG_LOG_TO_STDERR;
+}
+
 bool log_configure(const struct sluice_config *cfg, char *err, size_t err_size)
 {
 	int fd = -1;
 	char *file = NULL;
+	enum config_log_target target = usable_target(cfg->log.target);
 
 	if (cfg->log.target == CONFIG_LOG_TO_FILE) {
 		fd = open_log_file(cfg->log.file);
@@ -73,13 +110,13 @@ bool log_configure(const struct sluice_config *cfg, char *err, size_t err_size)
 	free(sink.file);
 	sink.fd = fd;
 	sink.file = file;
-	if (sink.syslog_open && (cfg->log.target != CONFIG_LOG_TO_SYSLOG ||
+	if (sink.syslog_open && (target != CONFIG_LOG_TO_SYSLOG ||
 				 sink.facility != (int)cfg->log.syslog_facility)) {
 		closelog();
 		sink.syslog_open = false;
 	}
 	sink.level = cfg->log.level;
-	sink.target = cfg->log.target;
+	sink.target = target;
 	sink.facility = (int)cfg->log.syslog_facility;
 	sink.requests = cfg->log.requests;
 	if (sink.target == CONFIG_LOG_TO_SYSLOG && !sink.syslog_open) {

@@ -23,9 +23,15 @@
 
 /* Before log_configure(): everything at notice and above to stderr. */
 
+#define LOG_SYSLOG_SOCKET "/dev/log" /* where syslog(3) sends, glibc's _PATH_LOG */
+
+/* Whether a syslog daemon listens on LOG_SYSLOG_SOCKET; why not in why. */
+bool log_syslog_reachable(char *why, size_t why_size);
+
 /* Take [log] from cfg: level, target, facility, file, requests. Opens the
- * file for target = file. False (with err filled, the previous sink kept) when
- * the file cannot be opened. */
+ * file for target = file. target = syslog with no syslog daemon listening
+ * logs to stderr instead, after a warning there. False (with err filled, the
+ * previous sink kept) when the file cannot be opened. */
 bool log_configure(const struct sluice_config *cfg, char *err, size_t err_size);
 
 /* USR1: open the log file again (after rotation). The old descriptor is kept

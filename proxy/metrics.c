@@ -5,6 +5,8 @@
  */
 #include "autoconfig.h"
 
+#include <math.h>
+
 #include "admin_view.h"
 
 static void family(struct textbuf *t, const char *name, const char *type, const char *help)
@@ -15,7 +17,10 @@ static void family(struct textbuf *t, const char *name, const char *type, const 
 static void gauge(struct textbuf *t, const char *name, const char *help, double value)
 {
 	family(t, name, "gauge", help);
-	textbuf_printf(t, "%s %.17g\n", name, value);
+	if (isinf(value))
+		textbuf_printf(t, "%s %sInf\n", name, value > 0 ? "+" : "-"); /* the exposition's spelling */
+	else
+		textbuf_printf(t, "%s %.17g\n", name, value);
 }
 
 static void counter(struct textbuf *t, const char *name, const char *help, uint64_t value)
@@ -72,6 +77,14 @@ static void put_traffic(const struct admin_view *v, struct textbuf *t)
 	textbuf_printf(t, "sluice_bytes_total{direction=\"out\"} %llu\n", (unsigned long long)c->bytes_out);
 	gauge(t, "sluice_connections", "Open tenant connections.", (double)v->connections);
 	gauge(t, "sluice_connections_max", "[proxy] max_connections.", v->cfg->proxy.max_connections);
+	gauge(t, "sluice_connections_allowed",
+	      "Tenant connections admitted at once: [proxy] max_connections, or fewer when RLIMIT_NOFILE "
+	      "leaves room for fewer (two descriptors each).",
+	      (double)c->descriptors.connections_allowed);
+	gauge(t, "sluice_open_files_limit", "RLIMIT_NOFILE of the process (soft).",
+	      c->descriptors.limit == (unsigned long)-1 ? INFINITY : (double)c->descriptors.limit);
+	counter(t, "sluice_accept_failures_total", "Tenant connections not accepted for want of a descriptor.",
+		c->descriptors.accept_failures);
 	counter(t, "sluice_tls_handshakes_total", "Tenant TLS handshakes completed.", v->tls_handshakes);
 	counter(t, "sluice_tls_handshake_failures_total", "Tenant TLS handshakes that failed or timed out.",
 		c->handshake_failures);
@@ -91,6 +104,13 @@ static void put_upstream(const struct admin_view *v, struct textbuf *t)
 		[UPSTREAM_IDLE_RELOAD] = "reload",
 	};
 
+	family(t, "sluice_upstream_errors_total", "counter",
+	       "Requests the repository failed: 502 (unreachable, closed, malformed answer) or 504 (no "
+	       "answer within [timeouts] upstream_response), answered by sluice or cut short.");
+	textbuf_printf(t, "sluice_upstream_errors_total{status=\"502\"} %llu\n",
+		       (unsigned long long)v->counters->upstream_errors_502);
+	textbuf_printf(t, "sluice_upstream_errors_total{status=\"504\"} %llu\n",
+		       (unsigned long long)v->counters->upstream_errors_504);
 	counter(t, "sluice_upstream_connects_total", "Repository connections opened (connects begun).",
 		u->connects);
 	counter(t, "sluice_upstream_reused_total",
@@ -138,8 +158,76 @@ static void put_config(const struct admin_view *v, struct textbuf *t)
 		       (unsigned long long)v->counters->reload_failures);
 	gauge(t, "sluice_config_generation", "The running configuration: 1 at start, +1 per successful reload.",
 	      (double)v->generation);
-	gauge(t, "sluice_uptime_seconds", "Seconds since sluice started.",
-	      v->now > v->started_at ? v->now - v->started_at : 0.0);
+	gauge(t, "sluice_uptime_seconds", "Seconds since sluice started, whole.",
+	      v->now > v->started_at ? floor(v->now - v->started_at) : 0.0);
+	if (v->certificate)
+		gauge(t, "sluice_tls_certificate_expiry_seconds",
+		      "Seconds until the served certificate ([tls] certificate, its leaf) expires; "
+		      "negative once it has.",
+		      (double)(v->certificate_not_after - (int64_t)admin_view_wall(v, v->now)));
+}
+
+static void put_durations(const struct request_stats *st, struct textbuf *t)
+{
+	uint64_t cumulative = 0;
+
+	family(t, "sluice_request_duration_seconds", "histogram",
+	       "Classified requests, from the first byte of the head to the last byte of the answer.");
+	for (size_t i = 0; i < REQUEST_STATS_BUCKETS; i++) {
+		cumulative += st->in_bucket[i];
+		textbuf_printf(t, "sluice_request_duration_seconds_bucket{le=\"%g\"} %llu\n",
+			       request_stats_bounds[i], (unsigned long long)cumulative);
+	}
+	textbuf_printf(t, "sluice_request_duration_seconds_bucket{le=\"+Inf\"} %llu\n",
+		       (unsigned long long)st->count);
+	textbuf_printf(t, "sluice_request_duration_seconds_sum %.6f\n", st->sum);
+	textbuf_printf(t, "sluice_request_duration_seconds_count %llu\n", (unsigned long long)st->count);
+}
+
+static void put_tenant_label(struct textbuf *t, const char *name, const char *tenant)
+{
+	textbuf_printf(t, "%s{tenant=\"", name);
+	textbuf_label_value(t, tenant);
+	textbuf_printf(t, "\",");
+}
+
+static void put_tenant(struct textbuf *t, const struct request_stats_tenant *tenant, bool refusals)
+{
+	if (refusals) {
+		for (int r = 0; r < REQUEST_REFUSAL_KINDS; r++) {
+			put_tenant_label(t, "sluice_tenant_refused_total", tenant->name);
+			textbuf_printf(t, "reason=\"%s\"} %llu\n",
+				       request_stats_refusal_name((enum request_stats_refusal)r),
+				       (unsigned long long)tenant->refused[r]);
+		}
+		return;
+	}
+	put_tenant_label(t, "sluice_tenant_bytes_total", tenant->name);
+	textbuf_printf(t, "direction=\"in\"} %llu\n", (unsigned long long)tenant->bytes_in);
+	put_tenant_label(t, "sluice_tenant_bytes_total", tenant->name);
+	textbuf_printf(t, "direction=\"out\"} %llu\n", (unsigned long long)tenant->bytes_out);
+}
+
+/* [admin] tenant_metrics: each admitted tenant, then the others as one. */
+static void put_tenants(const struct request_stats *st, struct textbuf *t)
+{
+	static const char *const help[2] = {
+		"Request bytes from (in) and answer bytes to (out) each tenant ([admin] tenant_metrics; "
+		"tenant \"" REQUEST_STATS_OTHER "\" sums the tenants without series of their own).",
+		"Messages refused per tenant and reason ([admin] tenant_metrics; tenant \"" REQUEST_STATS_OTHER
+		"\" sums the tenants without series of their own).",
+	};
+
+	if (st->tenant_max == 0)
+		return;
+	for (int refusals = 0; refusals < 2; refusals++) {
+		family(t, refusals ? "sluice_tenant_refused_total" : "sluice_tenant_bytes_total", "counter",
+		       help[refusals]);
+		for (const struct request_stats_tenant *tenant = st->tenants; tenant != NULL;
+		     tenant = tenant->hh.next)
+			put_tenant(t, tenant, refusals);
+		put_tenant(t, &st->other, refusals);
+	}
 }
 
 void metrics_text(const struct admin_view *v, struct textbuf *out)
@@ -150,4 +238,8 @@ void metrics_text(const struct admin_view *v, struct textbuf *out)
 	put_upstream(v, out);
 	put_sessions(v, out);
 	put_config(v, out);
+	if (v->request_stats != NULL) {
+		put_durations(v->request_stats, out);
+		put_tenants(v->request_stats, out);
+	}
 }

@@ -9,6 +9,7 @@
 
 #include <ev.h>
 
+#include "key_line.h"
 #include "log.h"
 #include "notify.h"
 #include "reload.h"
@@ -71,8 +72,9 @@ static bool reload_now(struct server *s, char *err, size_t err_size)
 	}
 	rc = runconf_new(cfg, s->conf->tls != NULL, s->ticket_keys, s->conf->serial + 1, why, sizeof why);
 	if (rc == NULL) {
-		if (snprintf(err, err_size, "%s: %s", s->config_path, why) >= (int)err_size)
-			log_info("reload: the reason of the failure was cut to %zu bytes", err_size - 1);
+		/* "FILE:LINE: [tls] certificate: ...", as the loader's own errors */
+		config_error_at_key(&cerr, s->config_path, why);
+		snprintf(err, err_size, "%s", cerr.message);
 		config_free(cfg);
 		goto failed;
 	}

@@ -48,7 +48,13 @@ void response_upstream_lost(struct conn *c, unsigned status, const char *code, c
 	}
 	exchange_drop_after(c, aw);
 	c->server->counters.errors++;
-	if (aw->bytes_out > 0) {
+	if (status == 504)
+		c->server->counters.upstream_errors_504++;
+	else
+		c->server->counters.upstream_errors_502++;
+	if (aw->status != 0) {
+		/* The final answer's head went out (interim answers before it
+		 * do not count: an error answer may still follow them). */
 		conn_log(c, CONFIG_LOG_WARNING, "%s, after part of the answer went out; closing", reason);
 		c->doomed = true;
 		return;
@@ -104,9 +110,22 @@ static void upstream_write_failed(struct conn *c)
 	c->reading = NULL;
 }
 
+/* Request bytes the repository got after an interim answer (an upload that
+ * follows a 100 Continue) restart the interim clock: that time is the
+ * tenant's, under the body timers, not the repository's. sent_before: the
+ * forwarded stream's offset before the write. */
+static void restart_interim_clock(struct conn *c, uint64_t sent_before)
+{
+	struct exchange *aw = exchange_awaiting(c);
+
+	if (aw != NULL && aw->interims > 0 && (!aw->request_done || sent_before < aw->forward_end))
+		aw->interim_clock = conn_now(c);
+}
+
 static bool send_forward(struct conn *c)
 {
 	bool progress = false;
+	uint64_t sent_before = c->forwarded_sent;
 
 	while (c->in_forward > 0 && endpoint_may_write(&c->up.ep)) {
 		size_t len, n;
@@ -132,6 +151,8 @@ static bool send_forward(struct conn *c)
 			c->in_drop = 0;
 		}
 	}
+	if (progress)
+		restart_interim_clock(c, sent_before);
 	return progress;
 }
 
@@ -192,6 +213,43 @@ static void release(struct conn *c, struct exchange *ex)
 	c->out_held = 0;
 }
 
+/* ---- interim answers ---- */
+
+/* Interim (1xx) answers before the final one: at most [limits]
+ * interim_responses, counted here, and for no longer than [timeouts]
+ * upstream_response from the interim clock (conn.c, DEADLINE_INTERIM). Each
+ * one is bytes from the repository, which restart the response timer:
+ * without these bounds a stream of them would hold the request for ever. */
+static bool interim_allowed(struct conn *c, struct exchange *ex)
+{
+	unsigned most = (unsigned)c->rc->cfg->limits.interim_responses;
+	char reason[256];
+
+	if (ex->interims == 0)
+		ex->interim_clock = conn_now(c);
+	ex->interims++;
+	if (ex->interims > most) {
+		snprintf(reason, sizeof reason, "the repository sent %u interim (1xx) answers to one "
+			 "request, more than [limits] interim_responses (%u)", ex->interims, most);
+		response_upstream_lost(c, 502, "upstream-unavailable", reason);
+		return false;
+	}
+	return true;
+}
+
+void response_interim_expired(struct conn *c)
+{
+	struct exchange *aw = exchange_awaiting(c);
+	char reason[256];
+
+	if (aw == NULL)
+		return;
+	snprintf(reason, sizeof reason, "the repository sent %u interim (1xx) answers in %.1f s and no "
+		 "final answer within [timeouts] upstream_response", aw->interims,
+		 conn_now(c) - aw->interim_clock);
+	response_upstream_lost(c, 502, "upstream-unavailable", reason);
+}
+
 static bool on_event(struct conn *c, struct exchange *ex, const struct http_event *ev, size_t fed)
 {
 	const struct http_head *head = http_framer_head(c->responses);
@@ -203,6 +261,8 @@ static bool on_event(struct conn *c, struct exchange *ex, const struct http_even
 			release(c, ex); /* body bytes flow; head bytes wait for the whole head */
 		return fed > 0;
 	case HTTP_EV_HEAD:
+		if (head->status < 200 && !interim_allowed(c, ex))
+			return true; /* answered 502; this head is not relayed */
 		release(c, ex);
 		c->response_in_body = true;
 		if (head->status >= 200)

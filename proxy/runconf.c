@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +15,9 @@
 
 #include <openssl/crypto.h>
 
+#include "log.h"
 #include "runconf.h"
+#include "tls_files.h"
 
 void runconf_format_address(const struct sockaddr *sa, socklen_t len, char *out, size_t size)
 {
@@ -135,6 +138,12 @@ struct runconf *runconf_new(struct sluice_config *cfg, bool terminate_tls,
 		free_parts(rc);
 		return NULL;
 	}
+	if (rc->tls != NULL && !tls_server_ctx_not_after(rc->tls, &rc->certificate_not_after)) {
+		snprintf(err, err_size, "[tls] certificate: the expiry date of %s cannot be read; give a "
+			 "well-formed certificate", cfg->tls.certificate);
+		free_parts(rc);
+		return NULL;
+	}
 	rc->upstream_tls = tls_upstream_ctx_new(cfg, err, err_size);
 	if (rc->upstream_tls == NULL && err[0] != '\0') {
 		free_parts(rc);
@@ -149,6 +158,32 @@ struct runconf *runconf_new(struct sluice_config *cfg, bool terminate_tls,
 	rc->retry_after = (unsigned)((cfg->maintenance.retry_after_ms + 999) / 1000); /* rounded up */
 	rc->refs = 1;
 	return rc;
+}
+
+bool runconf_certificate_note(const struct runconf *rc, int64_t now, char *out, size_t size)
+{
+	const struct config_tls *tls = &rc->cfg->tls;
+	char message[RUNCONF_ERROR_MAX];
+
+	/* notBefore had passed when the context was built, so the leaf is valid
+	 * from then on: INT64_MIN stands for it. */
+	if (rc->tls == NULL || !tls_validity_message(tls->certificate, INT64_MIN, rc->certificate_not_after,
+						     now, tls->expiry_warning_ms, message, sizeof message))
+		return false;
+	snprintf(out, size, "%s: [tls] certificate: %s", rc->cfg->path, message);
+	return true;
+}
+
+void runconf_log_certificate(const struct runconf *rc, int64_t now)
+{
+	char note[RUNCONF_ERROR_MAX + 256];
+
+	if (!runconf_certificate_note(rc, now, note, sizeof note))
+		return;
+	if (now > rc->certificate_not_after)
+		log_err("%s", note);
+	else
+		log_warn("%s", note);
 }
 
 struct runconf *runconf_ref(struct runconf *rc)

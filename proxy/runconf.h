@@ -39,6 +39,7 @@ struct runconf {
 	uint64_t serial;                /* 1 at start-up, then one more per successful reload */
 	struct sluice_config *cfg;      /* owned */
 	SSL_CTX *tls;                   /* tenant side; NULL: plain TCP (see runconf_new) */
+	int64_t certificate_not_after;  /* tls: notAfter of the leaf it serves, seconds since the epoch */
 	SSL_CTX *upstream_tls;          /* NULL: plain TCP toward the repository */
 	char upstream_name[CONFIG_HOST_MAX + 1]; /* SNI and certificate name (upstream_tls) */
 	struct runconf_address upstream[RUNCONF_UPSTREAM_ADDRESSES_MAX];
@@ -58,6 +59,15 @@ struct runconf {
  * says what was wrong, naming the key. */
 struct runconf *runconf_new(struct sluice_config *cfg, bool terminate_tls,
 			    struct tls_ticket_keys *keys, uint64_t serial, char *err, size_t err_size);
+
+/* How the served certificate stands at now (seconds since the epoch), as
+ * "INI: [tls] certificate: CERT expires on ..." when it expires within
+ * [tls] expiry_warning or has expired. False (out untouched) when there is
+ * nothing to say, or no TLS. */
+bool runconf_certificate_note(const struct runconf *rc, int64_t now, char *out, size_t size);
+/* That note in the log: a warning, or an error once the certificate has
+ * expired. At start, on every reload and daily. */
+void runconf_log_certificate(const struct runconf *rc, int64_t now);
 
 struct runconf *runconf_ref(struct runconf *rc);
 /* Drop a reference; the last one frees everything. NULL is ignored. */

@@ -21,12 +21,14 @@
 #include "admin.h"
 #include "conn.h"
 #include "daemon.h"
+#include "key_line.h"
 #include "listener.h"
 #include "log.h"
 #include "notify.h"
 #include "server.h"
 
 #define ERROR_MAX 1024
+#define SERVER_CERTIFICATE_CHECK_SECONDS 86400.0 /* [tls] expiry_warning: once a day */
 #define OVERFLOW_MIN 16 /* connections over a limit still answered 503 busy */
 
 double server_clock(void)
@@ -76,7 +78,7 @@ static void draining_text(const struct server *s, const struct policy_change *ch
 
 void server_log_policy_change(const struct server *s, const struct policy_change *ch)
 {
-	unsigned long long gen = (unsigned long long)ch->generation;
+	unsigned long long gen = (unsigned long long)ch->generation; /* not the configuration's generation */
 	const char *mode = policy_mode_name(ch->mode);
 	char counts[96];
 
@@ -85,22 +87,22 @@ void server_log_policy_change(const struct server *s, const struct policy_change
 	case POLICY_EVENT_NONE:
 		break;
 	case POLICY_EVENT_ON:
-		log_notice("maintenance on (%s) gen=%llu %s", mode, gen, counts);
+		log_notice("maintenance on (%s) policy_change=%llu %s", mode, gen, counts);
 		break;
 	case POLICY_EVENT_OFF:
-		log_notice("maintenance off gen=%llu after %.1f s", gen, ch->elapsed);
+		log_notice("maintenance off policy_change=%llu after %.1f s", gen, ch->elapsed);
 		break;
 	case POLICY_EVENT_MODE:
-		log_notice("maintenance mode %s gen=%llu %s", mode, gen, counts);
+		log_notice("maintenance mode %s policy_change=%llu %s", mode, gen, counts);
 		break;
 	case POLICY_EVENT_CATEGORIES:
-		log_notice("maintenance categories changed gen=%llu %s", gen, counts);
+		log_notice("maintenance categories changed policy_change=%llu %s", gen, counts);
 		break;
 	case POLICY_EVENT_DRAINED:
-		log_notice("maintenance drained gen=%llu after %.1f s", gen, ch->elapsed);
+		log_notice("maintenance drained policy_change=%llu after %.1f s", gen, ch->elapsed);
 		break;
 	case POLICY_EVENT_DRAIN_TIMEOUT:
-		log_notice("maintenance drain_timeout passed gen=%llu after %.1f s: cut %zu task%s and "
+		log_notice("maintenance drain_timeout passed policy_change=%llu after %.1f s: cut %zu task%s and "
 			   "%zu %s still draining; they are blocked, the drain is complete", gen,
 			   ch->elapsed, ch->cut_tasks, ch->cut_tasks == 1 ? "" : "s", ch->cut_jobs,
 			   s->profile != NULL && s->profile->sessions
@@ -129,16 +131,16 @@ static const char *const decision_words[SERVER_DECISION_COUNT] = {
 	[SERVER_ANSWERED_ERROR] = "error",
 };
 
-void server_count_message(struct server *s, enum tsp_category category, const char *decision)
+enum server_decision server_count_message(struct server *s, enum tsp_category category, const char *decision)
 {
 	enum server_decision d = SERVER_ANSWERED_ERROR;
 
-	if ((unsigned)category >= TSP_CAT_COUNT)
-		return;
 	for (int i = 0; decision != NULL && i < SERVER_DECISION_COUNT; i++)
 		if (strcmp(decision, decision_words[i]) == 0)
 			d = (enum server_decision)i;
-	s->counters.messages[category][d]++;
+	if ((unsigned)category < TSP_CAT_COUNT)
+		s->counters.messages[category][d]++;
+	return d;
 }
 
 /* OpenSSL counts the handshakes of each context; a reload replaces the
@@ -174,12 +176,88 @@ static void peer_key(const struct sockaddr *sa, unsigned char key[17])
 	}
 }
 
+/* ---- the descriptor budget ---- */
+
+/* Connections over the cap that are still answered 503 busy (one
+ * descriptor each, for as long as the answer takes). */
+static size_t overflow_slots(size_t max)
+{
+	return max / 16 > OVERFLOW_MIN ? max / 16 : OVERFLOW_MIN;
+}
+
+/* What n admitted tenant connections may hold: each its socket and its
+ * repository connection, plus the busy answers beyond them. */
+static unsigned long descriptors_for_tenants(size_t n)
+{
+	return 2 * (unsigned long)n + overflow_slots(n);
+}
+
+/* The most tenant connections, up to max, that nofile descriptors leave room
+ * for after fixed; at least 1. */
+static size_t connections_allowed(unsigned long nofile, unsigned long fixed, size_t max)
+{
+	unsigned long room;
+	size_t n;
+
+	if (nofile == ULONG_MAX || nofile >= fixed + descriptors_for_tenants(max))
+		return max;
+	room = nofile > fixed + OVERFLOW_MIN ? nofile - fixed - OVERFLOW_MIN : 0;
+	n = room / 2;
+	if (overflow_slots(n) > OVERFLOW_MIN)
+		n = room * 16 / 33; /* the busy answers grow with n: 2n + n/16 <= room */
+	return n > 0 ? n : 1;
+}
+
+/* Say it when the cap RLIMIT_NOFILE sets changes: at start, and on a reload
+ * that changes the limit or the keys it depends on. */
+static void log_connections_allowed(unsigned long nofile, unsigned long fixed, size_t allowed,
+				    int max)
+{
+	if (allowed >= (size_t)max) {
+		log_notice("RLIMIT_NOFILE %lu allows [proxy] max_connections %d again", nofile, max);
+		return;
+	}
+	if (fixed + descriptors_for_tenants(1) > nofile) {
+		log_warn("RLIMIT_NOFILE %lu is below the %lu descriptors sluice holds besides tenant "
+			 "connections (listeners, [admin] max_clients per admin transport, [limits] "
+			 "upstream_idle_connections, a margin): allowing 1 tenant connection; raise "
+			 "LimitNOFILE= or ulimit -n", nofile, fixed);
+		return;
+	}
+	log_warn("RLIMIT_NOFILE %lu allows %zu tenant connection%s, fewer than [proxy] max_connections "
+		 "%d: connections beyond %zu are answered 503 busy (raise LimitNOFILE= or ulimit -n)",
+		 nofile, allowed, allowed == 1 ? "" : "s", max, allowed);
+}
+
+static void update_connections_allowed(struct server *s, const struct sluice_config *cfg)
+{
+	struct server_descriptors *d = &s->counters.descriptors;
+	int max = cfg->proxy.max_connections;
+	unsigned long nofile = daemon_nofile_limit();
+	unsigned long fixed = daemon_descriptors_fixed(cfg, s->listener_count);
+	size_t allowed = connections_allowed(nofile, fixed, (size_t)max);
+	bool capped = allowed < (size_t)max;
+
+	if (capped != d->capped || (capped && (allowed != d->connections_allowed || nofile != d->limit)))
+		log_connections_allowed(nofile, fixed, allowed, max);
+	d->limit = nofile;
+	d->connections_allowed = allowed;
+	d->capped = capped;
+}
+
+/* At start, before detaching: the soft limit up to the hard one. */
+static void raise_nofile(struct server *s, const struct sluice_config *cfg)
+{
+	daemon_raise_nofile(daemon_descriptors_fixed(cfg, s->listener_count) +
+			    descriptors_for_tenants((size_t)cfg->proxy.max_connections));
+}
+
 enum server_admission server_admit(struct server *s, const struct sockaddr *peer)
 {
 	const struct sluice_config *cfg = s->conf->cfg;
-	size_t max = (size_t)cfg->proxy.max_connections;
+	size_t max = s->counters.descriptors.connections_allowed;
 	size_t per_address = (size_t)cfg->limits.connections_per_address;
-	size_t overflow = max / 16 > OVERFLOW_MIN ? max / 16 : OVERFLOW_MIN;
+	size_t overflow = overflow_slots(max);
 	struct server_peer *slot = NULL;
 	unsigned char key[17];
 	bool over;
@@ -331,6 +409,7 @@ bool server_apply(struct server *s, struct runconf *rc, char *err, size_t err_si
 	jobs_limits_from(cfg, s->profile, &limits);
 	if (!jobs_set_limits(s->jobs, &limits))
 		log_warn("[limits]: the job table kept its previous bounds");
+	request_stats_set_limit(&s->request_stats, (size_t)cfg->admin.tenant_metrics);
 	server_log_policy_change(s, &change);
 	server_policy_tick(s);
 	if (s->conf != NULL && s->conf != rc && s->conf->tls != NULL)
@@ -340,10 +419,12 @@ bool server_apply(struct server *s, struct runconf *rc, char *err, size_t err_si
 		ev_timer_set(&s->ticket_rotation, rotation, rotation);
 		ev_timer_start(s->loop, &s->ticket_rotation);
 	}
+	runconf_log_certificate(rc, (int64_t)time(NULL));
 	if (!conn_spares_reset(&s->spares, rc))
 		log_warn("[limits] spare_buffers: out of memory; buffers are allocated per request");
 	upstream_pool_set(&s->upool, (size_t)cfg->limits.upstream_idle_connections,
 			  config_seconds(cfg->timeouts.upstream_idle_ms), rc->serial);
+	update_connections_allowed(s, cfg);
 	return true;
 }
 
@@ -394,6 +475,13 @@ static void on_ticket_rotation(struct ev_loop *loop, ev_timer *w, int revents)
 		log_err("session tickets: cannot make a new key (random generator failed); the old one stays");
 	else
 		log_debug("session tickets: key rotated");
+}
+
+static void on_certificate_check(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct server *s = w->data;
+
+	runconf_log_certificate(s->conf, (int64_t)time(NULL));
 }
 
 static void abort_all(struct server *s)
@@ -463,6 +551,10 @@ static void start_timers(struct server *s)
 	ev_timer_init(&s->ticket_rotation, on_ticket_rotation, rotation, rotation);
 	s->ticket_rotation.data = s;
 	ev_timer_start(s->loop, &s->ticket_rotation);
+	ev_timer_init(&s->certificate_check, on_certificate_check, SERVER_CERTIFICATE_CHECK_SECONDS,
+		      SERVER_CERTIFICATE_CHECK_SECONDS);
+	s->certificate_check.data = s;
+	ev_timer_start(s->loop, &s->certificate_check);
 	ev_init(&s->shutdown_deadline, on_shutdown_deadline);
 	s->shutdown_deadline.data = s;
 }
@@ -507,10 +599,12 @@ static bool start(struct server *s, const struct options *options, int *ready_fd
 	if (!log_configure(cfg, err, err_size) ||
 	    !listeners_open(cfg, &s->listeners, &s->listener_count, err, err_size))
 		return false;
-	daemon_raise_nofile(2 * (unsigned long)cfg->proxy.max_connections +
-			    (unsigned long)cfg->limits.upstream_idle_connections + s->listener_count + 64);
+	raise_nofile(s, cfg);
 	if (!options->foreground &&
 	    !daemon_detach(cfg->log.target == CONFIG_LOG_TO_STDERR, ready_fd, err, err_size))
+		return false;
+	if (!daemon_make_runtime_dirs((const char *const[]){ s->pidfile, cfg->admin.socket }, 2,
+				      cfg->proxy.user, err, err_size))
 		return false;
 	if (s->pidfile[0] != '\0' && !daemon_write_pidfile(s->pidfile, err, err_size)) {
 		s->pidfile[0] = '\0';
@@ -548,7 +642,11 @@ static bool start(struct server *s, const struct options *options, int *ready_fd
 	}
 	if (s->ready_file[0] != '\0' && !listeners_write_ready_file(s, s->ready_file, err, err_size))
 		return false;
-	/* Last: everything that needs root (ports, files) is open. */
+	/* Last: everything that needs root (ports, files) is open; what the
+	 * process goes on using after it becomes [proxy] user is given to it. */
+	daemon_hand_over((const char *const[]){ s->pidfile, cfg->admin.socket,
+						cfg->log.target == CONFIG_LOG_TO_FILE ? cfg->log.file : "" },
+			 3, cfg->proxy.user);
 	if (!daemon_drop_privileges(cfg->proxy.user, err, err_size))
 		return false;
 	log_started(s);
@@ -568,10 +666,12 @@ static void cleanup(struct server *s)
 		signals_stop(s);
 		ev_timer_stop(s->loop, &s->tick);
 		ev_timer_stop(s->loop, &s->ticket_rotation);
+		ev_timer_stop(s->loop, &s->certificate_check);
 		ev_timer_stop(s->loop, &s->shutdown_deadline);
 	}
 	policy_free(s->policy);
 	jobs_free(s->jobs);
+	request_stats_free(&s->request_stats);
 	runconf_unref(s->conf);
 	tls_ticket_keys_free(s->ticket_keys);
 	if (s->pidfile[0] != '\0')
@@ -601,8 +701,11 @@ int server_run(struct sluice_config *cfg, const struct options *options)
 	s->conf = s->ticket_keys == NULL ? NULL
 		  : runconf_new(cfg, cfg->tls.enabled, s->ticket_keys, 1, err, sizeof err);
 	if (s->conf == NULL) {
-		fprintf(stderr, "sluice: %s: %s\n", s->config_path,
-			s->ticket_keys == NULL ? "cannot make a session ticket key" : err);
+		struct config_error located; /* "FILE:LINE: [section] key: ...", as sluice -t says it */
+
+		config_error_at_key(&located, s->config_path,
+				    s->ticket_keys == NULL ? "cannot make a session ticket key" : err);
+		fprintf(stderr, "sluice: %s\n", located.message);
 		config_free(cfg);
 		tls_ticket_keys_free(s->ticket_keys);
 		return EXIT_FAILURE;

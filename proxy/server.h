@@ -24,6 +24,7 @@
 #include "policy.h"
 #include "profile.h"
 #include "reload.h"
+#include "request_stats.h"
 #include "runconf.h"
 #include "signals.h"
 #include "tls.h"
@@ -44,6 +45,15 @@ enum server_decision {
 	SERVER_HELLO_NOTICE,
 	SERVER_ANSWERED_ERROR,      /* the proxy's other answers (4xx, 502, 504) */
 	SERVER_DECISION_COUNT
+};
+
+/* The open-file budget and what running short of descriptors did. */
+struct server_descriptors {
+	unsigned long limit;            /* RLIMIT_NOFILE (soft) when last read; ULONG_MAX = none */
+	size_t connections_allowed;     /* the effective cap: max_connections or what limit leaves */
+	bool capped;                    /* connections_allowed < [proxy] max_connections */
+	uint64_t accept_failures;       /* accepts failed for want of a descriptor (EMFILE, ENFILE...) */
+	uint64_t exhaustions;           /* episodes of those: a run of failures, logged once */
 };
 
 /* For the status endpoint and the log (issue 6 reads these). */
@@ -68,6 +78,9 @@ struct server_counters {
 	uint64_t sessions_ended[POLICY_SESSION_VERDICTS]; /* restic sessions closed by their last lock */
 	uint64_t sessions_expired;      /* restic sessions dropped after [restic] session_idle */
 	uint64_t sessions_untracked;    /* accepted lock creates the job table had no room for */
+	struct server_descriptors descriptors;
+	uint64_t upstream_errors_502;   /* requests answered 502 (or cut) for the repository's failure */
+	uint64_t upstream_errors_504;   /* ... 504: it did not answer in time */
 };
 
 /* The latest reload, by SIGHUP or POST /reload (status endpoint). */
@@ -109,11 +122,16 @@ struct server {
 	struct server_peer *peers;
 	struct server_tenant_slot *tenant_slots; /* by tenant name; bounded by connections */
 	struct server_counters counters;
+	struct request_stats request_stats; /* durations; per tenant with [admin] tenant_metrics */
 	struct conn_spares spares;      /* rings and framers between requests */
 	ev_timer tick;
 	ev_timer ticket_rotation;
+	ev_timer certificate_check;     /* daily: is the served certificate expiring? */
 	ev_timer shutdown_deadline;
 	ev_timer accept_backoff;        /* listeners paused after EMFILE/ENFILE */
+	bool accept_starved;            /* in an episode of those: since when, failures in it */
+	double starved_since;
+	uint64_t starved_failures;
 	struct signal_watchers signals;
 	bool stopping;
 	struct admin *admin;            /* the admin endpoint; NULL when none is configured */
@@ -153,7 +171,11 @@ void server_tenant_count(struct server *s, struct conn *c, const char *tenant);
 /* policy_tick() now, and log what it reports. */
 void server_policy_tick(struct server *s);
 
-/* Admission of a new tenant connection. */
+/* Admission of a new tenant connection. Each admitted one may hold two
+ * descriptors (its socket and its repository connection), so the cap is
+ * [proxy] max_connections or, when RLIMIT_NOFILE is smaller, what that limit
+ * leaves after the descriptors the process holds anyway
+ * (counters.descriptors.connections_allowed, set by server_apply()). */
 enum server_admission {
 	SERVER_ADMIT,  /* serve it */
 	SERVER_BUSY,   /* over a limit: answer 503 busy, then close */
@@ -166,7 +188,7 @@ void server_conn_removed(struct server *s, struct conn *c);
 
 /* Count a settled message under its category and the decision string it
  * carries ("forwarded", "refused maintenance", ...; NULL: an error answer). */
-void server_count_message(struct server *s, enum tsp_category category, const char *decision);
+enum server_decision server_count_message(struct server *s, enum tsp_category category, const char *decision);
 /* Tenant TLS handshakes completed since start-up. */
 uint64_t server_tls_handshakes(const struct server *s);
 

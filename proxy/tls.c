@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/core_names.h>
 #include <openssl/err.h>
@@ -16,6 +17,7 @@
 
 #include "log.h"
 #include "tls.h"
+#include "tls_files.h"
 
 #define TICKET_NAME_BYTES 16
 #define TICKET_AES_BYTES 32  /* AES-256-CBC, as OpenSSL's own tickets */
@@ -207,15 +209,22 @@ static bool server_ctx_ciphers(SSL_CTX *ctx, const struct sluice_config *cfg, ch
 static bool server_ctx_identity(SSL_CTX *ctx, const struct sluice_config *cfg, char *err,
 				size_t size)
 {
-	if (SSL_CTX_use_certificate_chain_file(ctx, cfg->tls.certificate) != 1)
+	struct tls_files files;
+	struct config_error why;
+	const char *key;
+	bool used;
+
+	/* Read and checked as sluice -t and sluicectl check them (conf/tls_files.h). */
+	if (!tls_files_read(cfg->tls.certificate, cfg->tls.private_key, (int64_t)time(NULL), &files,
+			    &key, &why)) {
+		snprintf(err, size, "[tls] %s: %s", key, why.message);
+		return false;
+	}
+	used = SSL_CTX_use_cert_and_key(ctx, files.leaf, files.key, files.chain, 1) == 1;
+	tls_files_clear(&files);
+	if (!used)
 		return fail(err, size, "[tls] certificate", "cannot use", cfg->tls.certificate,
-			    "give a PEM certificate chain, leaf first");
-	if (SSL_CTX_use_PrivateKey_file(ctx, cfg->tls.private_key, SSL_FILETYPE_PEM) != 1)
-		return fail(err, size, "[tls] private_key", "cannot use", cfg->tls.private_key,
-			    "give the PEM private key of the certificate");
-	if (SSL_CTX_check_private_key(ctx) != 1)
-		return fail(err, size, "[tls] private_key", "does not match the certificate:",
-			    cfg->tls.private_key, "give the key of the leaf certificate");
+			    "give a PEM certificate chain, leaf first, and its private key");
 	if (cfg->tls.client_ca[0] != '\0') {
 		STACK_OF(X509_NAME) *names = SSL_load_client_CA_file(cfg->tls.client_ca);
 
@@ -276,6 +285,13 @@ SSL_CTX *tls_server_ctx_new(const struct sluice_config *cfg, struct tls_ticket_k
 		return NULL;
 	}
 	return ctx;
+}
+
+bool tls_server_ctx_not_after(const SSL_CTX *ctx, int64_t *not_after)
+{
+	X509 *leaf = SSL_CTX_get0_certificate(ctx);
+
+	return leaf != NULL && tls_asn1_time_seconds(X509_get0_notAfter(leaf), not_after);
 }
 
 /* ---- the repository side ---- */

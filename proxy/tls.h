@@ -8,6 +8,10 @@
  * The upstream context verifies the repository's certificate when
  * [proxy] upstream_tls = on.
  *
+ * The certificate chain and key are read and checked by conf/tls_files.c,
+ * as sluice -t and sluicectl check them: an expired or not yet valid leaf,
+ * or a key that is not the leaf's, is refused.
+ *
  * Contexts are built whole or not at all: a reload builds new ones and swaps
  * them in only when every step succeeded. Both set
  * SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_RELEASE_BUFFERS.
@@ -17,6 +21,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <openssl/ssl.h>
 
@@ -38,6 +43,10 @@ bool tls_ticket_keys_rotate(struct tls_ticket_keys *keys);
  * ("[tls] certificate: ...") when a file or a list is refused. */
 SSL_CTX *tls_server_ctx_new(const struct sluice_config *cfg, struct tls_ticket_keys *keys,
 			    char *err, size_t err_size);
+
+/* notAfter of the leaf a tenant-side context serves, in seconds since the
+ * epoch. False when it has none or its date cannot be read. */
+bool tls_server_ctx_not_after(const SSL_CTX *ctx, int64_t *not_after);
 
 /* The repository-side context, or NULL with *err empty when upstream_tls is
  * off; NULL with err set when it cannot be built. */

@@ -4,6 +4,7 @@
 #include "autoconfig.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -75,13 +76,31 @@ static enum upstream_step connected(struct upstream *u, const struct runconf *rc
 	return handshake(u, why, why_size);
 }
 
-static int open_socket(const struct runconf_address *a)
+/* [limits] upstream_receive_buffer: a fixed receive buffer bounds what the
+ * kernel holds for a connection whose tenant reads slowly (sluice stops
+ * reading the repository once its ring is full, and the repository's bytes
+ * then wait in this buffer). Set before connect(), so that the window scale
+ * offered in the SYN fits it. Linux then stops autotuning this socket. */
+static void set_receive_buffer(int fd, const struct runconf *rc)
+{
+	size_t bytes = rc->cfg->limits.upstream_receive_buffer;
+	int value;
+
+	if (bytes == 0)
+		return;
+	value = bytes > INT_MAX ? INT_MAX : (int)bytes;
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &value, sizeof value);
+}
+
+static int open_socket(const struct runconf_address *a, const struct runconf *rc)
 {
 	int fd = socket(a->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	int one = 1;
 
-	if (fd >= 0 && a->addr.ss_family != AF_UNIX)
+	if (fd >= 0 && a->addr.ss_family != AF_UNIX) {
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+		set_receive_buffer(fd, rc);
+	}
 	return fd;
 }
 
@@ -95,7 +114,7 @@ static enum upstream_step try_addresses(struct upstream *u, const struct runconf
 		int fd, rv;
 
 		snprintf(u->address, sizeof u->address, "%s", a->text);
-		fd = open_socket(a);
+		fd = open_socket(a, rc);
 		if (fd < 0) {
 			snprintf(why, why_size, "cannot create a socket for the repository at %s: %s",
 				 a->text, strerror(errno));

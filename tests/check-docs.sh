@@ -8,7 +8,8 @@
 #   - conf/sluice.ini sets the key under its [section].
 # Then: sluice.ini(5) documents no key the table lacks; the example passes
 # `sluice -t` from another directory; and every man/*.[1-8] is clean under
-# `mandoc -Tlint` (skipped without mandoc). Lint messages that only say a
+# `mandoc -Tlint` (skipped without mandoc) and `man --warnings` (groff, as
+# operators read them; skipped without man-db). Lint messages that only say a
 # referenced page is not installed yet are ignored: the project's own pages
 # refer to each other before `make install`.
 set -u
@@ -46,7 +47,7 @@ awk '
 pages=$(ls "$srcdir"/man/*.[1-8] 2>/dev/null)
 key_count=$(wc -l < "$tmp/keys")
 page_count=$(echo "$pages" | grep -c .)
-echo "1..$((key_count + 2 + page_count))"
+echo "1..$((key_count + 2 + 2 * page_count))"
 
 n=0
 failed=0
@@ -67,7 +68,8 @@ while IFS="$us" read -r key type default reload; do
 			echo "$entry" | grep -q 'default empty' ||
 				problems="$problems; sluice.ini(5) does not say 'default empty'"
 		else
-			echo "$entry" | grep -qF ".Ql $default" ||
+			# \: marks where a long default may break; it is not part of it.
+			echo "$entry" | sed 's/\\://g' | grep -qF ".Ql $default" ||
 				problems="$problems; sluice.ini(5) does not give the default as '.Ql $default'"
 		fi
 		if [ "$reload" = restart ]; then phrase="needs a restart"; else phrase="applied on reload"; fi
@@ -110,6 +112,23 @@ for page in $pages; do
 	else
 		not_ok "mandoc -Tlint $name"
 		echo "$lint" | sed 's/^/# /'
+	fi
+done
+
+# What `man` shows (groff, 80 columns) without a warning such as "can't
+# break line".
+for page in $pages; do
+	name=man/${page##*/}
+	if ! command -v man > /dev/null 2>&1; then
+		ok "man --warnings $name # SKIP man is not installed"
+		continue
+	fi
+	warnings=$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -E UTF-8 -l "$page" 2>&1 > /dev/null)
+	if [ -z "$warnings" ]; then
+		ok "man --warnings $name: none"
+	else
+		not_ok "man --warnings $name: none"
+		echo "$warnings" | sed 's/^/# /'
 	fi
 done
 

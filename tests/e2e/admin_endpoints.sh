@@ -68,12 +68,17 @@ else
 fi
 families="sluice_maintenance_state sluice_draining_tasks sluice_draining_agent_jobs sluice_messages_total
 	sluice_bytes_total sluice_connections sluice_connections_max sluice_tls_handshakes_total
-	sluice_reloads_total sluice_drain_seconds sluice_config_generation sluice_jobs_open"
+	sluice_reloads_total sluice_drain_seconds sluice_config_generation sluice_jobs_open
+	sluice_tls_certificate_expiry_seconds"
 has_families() {
 	local f
 	for f in $families; do grep -q "^# TYPE $f " "$1" || { echo "no $f"; return 1; }; done
 }
 tap_check "/metrics has every family of the contract" has_families "$work/metrics0"
+# The stack's certificate is valid for 30 days (tests/e2e/lib.sh).
+expiry=$(metric "$work/metrics0" "sluice_tls_certificate_expiry_seconds{}")
+tap_check "sluice_tls_certificate_expiry_seconds: the served certificate's 30 days, less a little" \
+	awk -v v="$expiry" 'BEGIN { exit !(v != "" && v > 30 * 86400 - 600 && v <= 30 * 86400) }'
 
 stack_tenant "$work/job1" acme backup --job "$(stack_job m)" --tasks 2 --blocks 2 --block-size 16k
 tap_check "a backup job through sluice: exit 0" is "exit" "$?" 0

@@ -71,16 +71,23 @@ def check(lines):
         except ValueError as e:
             problems.append("%d: %s" % (n, e))
             continue
-        if name not in helps or name not in types:
+        family = name
+        for suffix in ("_bucket", "_sum", "_count"):
+            base = name[: -len(suffix)]
+            if name.endswith(suffix) and types.get(base) == "histogram":
+                family = base  # a histogram's series share its HELP and TYPE
+        if family not in helps or family not in types:
             problems.append("%d: %s has no HELP or TYPE before it" % (n, name))
+        if family != name and name.endswith("_bucket") and "le" not in labels:
+            problems.append("%d: %s has no le label" % (n, name))
         if types.get(name) == "counter" and not name.endswith("_total"):
             problems.append("%d: counter %s is not named *_total" % (n, name))
-        if name != current:
-            if name in done:
-                problems.append("%d: samples of %s are not together" % (n, name))
+        if family != current:
+            if family in done:
+                problems.append("%d: samples of %s are not together" % (n, family))
             if current is not None:
                 done.add(current)
-            current = name
+            current = family
         key = name + "{" + ",".join('%s="%s"' % kv for kv in sorted(labels.items())) + "}"
         if key in seen:
             problems.append("%d: %s twice" % (n, key))

@@ -134,9 +134,10 @@ wait_log() { wait_until "${3:-10}" file_has "$1" "$2"; }
 
 # ---- certificates ----
 
-# A throw-away CA in $E2E_TMP/ca.{crt,key}.
+# A throw-away CA in $E2E_TMP/ca.{crt,key}. Certificates are valid for 30
+# days, past [tls] expiry_warning's default (14d), so that sluice does not warn.
 e2e_make_ca() {
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
 		-subj "/CN=sluice e2e CA" -keyout "$E2E_TMP/ca.key" -out "$E2E_TMP/ca.crt" \
 		>/dev/null 2>&1 || hard_error "openssl cannot make a CA"
 }
@@ -149,8 +150,25 @@ e2e_make_cert() {
 	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=$cn" \
 		-keyout "$E2E_TMP/$name.key" -out "$E2E_TMP/$name.csr" >/dev/null 2>&1 &&
 	openssl x509 -req -in "$E2E_TMP/$name.csr" -CA "$E2E_TMP/ca.crt" -CAkey "$E2E_TMP/ca.key" \
-		-CAcreateserial -days 2 -extfile "$ext" -out "$E2E_TMP/$name.crt" >/dev/null 2>&1 ||
+		-CAcreateserial -days 30 -extfile "$ext" -out "$E2E_TMP/$name.crt" >/dev/null 2>&1 ||
 		hard_error "openssl cannot make the certificate $name"
+}
+
+# e2e_make_cert_dated NAME CN START END: as e2e_make_cert, valid from START to
+# END (UTC, YYYYMMDDHHMMSSZ: "$(date -u -d '-3 days' +%Y%m%d%H%M%SZ)"). OpenSSL
+# 3.0's `openssl ca` is what sets both dates; it keeps its records in
+# $E2E_TMP/ca.db.
+e2e_make_cert_dated() {
+	local name=$1 cn=$2 db=$E2E_TMP/ca.db
+	mkdir -p "$db" && touch "$db/index.txt" && [ -s "$db/serial" ] || openssl rand -hex 8 >"$db/serial"
+	printf '[ca]\ndefault_ca = e2e\n[e2e]\ndatabase = %s/index.txt\nnew_certs_dir = %s\nserial = %s/serial\ndefault_md = sha256\npolicy = any\nunique_subject = no\n[any]\ncommonName = supplied\n[server]\nsubjectAltName = IP:127.0.0.1,DNS:localhost\nbasicConstraints = CA:FALSE\nextendedKeyUsage = serverAuth\n' \
+		"$db" "$db" "$db" >"$db/ca.cnf"
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=$cn" \
+		-keyout "$E2E_TMP/$name.key" -out "$E2E_TMP/$name.csr" >/dev/null 2>&1 &&
+	openssl ca -batch -config "$db/ca.cnf" -cert "$E2E_TMP/ca.crt" -keyfile "$E2E_TMP/ca.key" \
+		-in "$E2E_TMP/$name.csr" -out "$E2E_TMP/$name.crt" -startdate "$3" -enddate "$4" \
+		-extensions server -notext >/dev/null 2>&1 ||
+		hard_error "openssl cannot make the dated certificate $name"
 }
 
 # The subject CN of the certificate served at 127.0.0.1:PORT.

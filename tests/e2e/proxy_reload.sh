@@ -52,7 +52,7 @@ ini_set "$INI" maintenance retry_after 30m
 e2e_reload || hard_error "reload turning maintenance on failed"
 tap_check "the log shows the change and the state" \
 	sh -c "grep -q 'maintenance.enabled: off -> on' '$SLUICE_LOG' &&
-		grep -q 'maintenance on (drain) gen=1 draining: 1 task, 0 agent jobs' '$SLUICE_LOG'"
+		grep -q 'maintenance on (drain) policy_change=1 draining: 1 task, 0 agent jobs' '$SLUICE_LOG'"
 
 e2e_curl /tsp/1/backup/jobs/refused-1 -X POST -H 'Tsp-Origin: vbr' -H 'Tsp-Workload: vsphere' \
 	-D "$E2E_TMP/503.head" -o "$E2E_TMP/503.body" >/dev/null

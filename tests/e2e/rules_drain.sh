@@ -60,7 +60,7 @@ done
 stack_log_mark
 stack_maintenance on drain
 tap_check "R9 the log counts what drains at T: 10 tasks, 3 agent jobs" \
-	stack_log_wait 'maintenance on (drain) gen=1 draining: 10 tasks, 3 agent jobs'
+	stack_log_wait 'maintenance on (drain) policy_change=1 draining: 10 tasks, 3 agent jobs'
 
 # The admin endpoint's view: GET /status, whose maintenance.state sluicectl
 # wait-drained reads too ("draining", then "maintenance" once drained).
@@ -97,7 +97,7 @@ fi
 stack_pause_go "$work/$last.pause"
 wait "${pid[$last]}"
 status[$last]=$?
-tap_check "R9 'maintenance drained' logged once the last draining job ended" stack_log_wait 'maintenance drained gen=2'
+tap_check "R9 'maintenance drained' logged once the last draining job ended" stack_log_wait 'maintenance drained policy_change=2'
 if [[ -S $STACK_ADMIN_SOCKET ]]; then
 	tap_check "R9 the status endpoint says drained (state maintenance)" admin_state_is maintenance
 	tap_check "R9 sluicectl wait-drained returns at once (exit 0)" wait_drained 10s 0

@@ -466,7 +466,7 @@ maintenance_set on
 tap_check "d: after drain_timeout the state is maintenance (drained), maintenance.cut.tasks 1, nothing draining" \
 	wait_until 10 drain_is "maintenance draining=0 cut=1"
 tap_check "d: the log says the drain timeout cut 1 task" \
-	stack_log_wait 'maintenance drain_timeout passed gen='
+	stack_log_wait 'maintenance drain_timeout passed policy_change='
 tap_check "d: sluicectl wait-drained returns (exit 0)" wait_drained 5s 0
 d_refused() {
 	local code

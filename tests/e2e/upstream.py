@@ -13,6 +13,12 @@ reads, so bodies can be checked both ways.
 
   --mode normal   answer every request (default)
   --mode silent   read requests and never answer (upstream_response tests)
+  --mode continue-flood   read a request, then send "100 Continue" interim
+                  answers for ever, one every --interim-gap seconds, and never
+                  a final answer ([limits] interim_responses tests); says on
+                  stderr when the connection is closed
+  --mode continue-slow    answer as normal, but send --interims interim
+                  answers, --interim-gap seconds apart, before each answer
   --tls-cert F --tls-key F   speak TLS ([proxy] upstream_tls tests)
 
 A block write to a job named "early-close" is answered 413 with
@@ -30,6 +36,7 @@ import socketserver
 import ssl
 import sys
 import threading
+import time
 
 BLOCK = re.compile(r"^/tsp/1/([a-z-]+)/jobs/([^/]+)/tasks/([^/]+)/blocks/(\d+)$")
 TASK_CLOSE = re.compile(r"^/tsp/1/([a-z-]+)/jobs/([^/]+)/tasks/([^/]+)/close$")
@@ -41,6 +48,9 @@ blocks = {}
 lock = threading.Lock()
 log_file = None
 mode = "normal"
+interims = 3
+interim_gap = 0.05
+CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 
 
 def log_request(method, path, body):
@@ -90,6 +100,23 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.read_body()
         self.close_connection = True
 
+    def send_interims(self, count):
+        """count interim answers (None: for ever); False once the peer is gone."""
+        sent = 0
+        while count is None or sent < count:
+            try:
+                self.wfile.write(CONTINUE)
+            except OSError:
+                self.close_connection = True
+                if count is None:
+                    sys.stderr.write("continue-flood: the peer closed the connection after %d "
+                                     "interim answers\n" % sent)
+                    sys.stderr.flush()
+                return False
+            sent += 1
+            time.sleep(interim_gap)
+        return True
+
     def handle_one(self, method):
         if method == "PUT" and "/jobs/early-close/" in self.path:
             return self.answer_early_and_close(method)
@@ -98,6 +125,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if mode == "silent":
             self.close_connection = False
             threading.Event().wait()  # never answer
+        if mode == "continue-flood":
+            return self.send_interims(None)
+        if mode == "continue-slow" and not self.send_interims(interims):
+            return
         path = self.path
         m = BLOCK.match(path)
         if m and method == "PUT":
@@ -144,16 +175,20 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
 
 
 def main():
-    global log_file, mode
+    global log_file, mode, interims, interim_gap
     ap = argparse.ArgumentParser()
     ap.add_argument("--listen", default="127.0.0.1:0")
     ap.add_argument("--ready-file", required=True)
     ap.add_argument("--log", required=True)
-    ap.add_argument("--mode", choices=("normal", "silent"), default="normal")
+    ap.add_argument("--mode", choices=("normal", "silent", "continue-flood", "continue-slow"),
+                    default="normal")
+    ap.add_argument("--interims", type=int, default=interims)
+    ap.add_argument("--interim-gap", type=float, default=interim_gap)
     ap.add_argument("--tls-cert")
     ap.add_argument("--tls-key")
     args = ap.parse_args()
     mode = args.mode
+    interims, interim_gap = args.interims, args.interim_gap
     log_file = open(args.log, "a", buffering=1)
     host, port = args.listen.rsplit(":", 1)
     server = Server((host, int(port)), Handler)

@@ -188,6 +188,28 @@ static void test_metrics_exposition(void **state)
 	textbuf_free(&t);
 }
 
+/* The served certificate's time left, from the view's wall clock; no gauge
+ * without one. */
+static void test_metrics_certificate_expiry(void **state)
+{
+	struct world *w = *state;
+	struct textbuf t;
+
+	textbuf_init(&t, 1 << 20);
+	metrics_text(&w->view, &t);
+	assert_null(strstr(t.data, "sluice_tls_certificate_expiry_seconds"));
+	textbuf_free(&t);
+	w->view.certificate = true;
+	w->view.certificate_not_after = 1000000 + 2 * 86400; /* the view's wall clock is at 1000000 */
+	textbuf_init(&t, 1 << 20);
+	metrics_text(&w->view, &t);
+	w->view.certificate = false;
+	assert_non_null(strstr(t.data, "\n# TYPE sluice_tls_certificate_expiry_seconds gauge\n"
+				       "sluice_tls_certificate_expiry_seconds 172800\n"));
+	assert_families_declared(t.data);
+	textbuf_free(&t);
+}
+
 static void test_state_words(void **state)
 {
 	(void)state;
@@ -208,6 +230,7 @@ int main(void)
 		cmocka_unit_test(test_status_document),
 		cmocka_unit_test(test_status_over_its_bound_fails),
 		cmocka_unit_test(test_metrics_exposition),
+		cmocka_unit_test(test_metrics_certificate_expiry),
 		cmocka_unit_test(test_state_words),
 	};
 

@@ -564,7 +564,7 @@ static void test_status_summary(void **state)
 			    "sluice 0.1.0, pid 4242, up 1d 2h\n"
 			    "configuration: /etc/sluice/sluice.ini, generation 3, loaded 2026-11-24T10:00:00Z\n"
 			    "last reload: failed at 2026-11-24T10:05:00Z: sluice.ini:57: [maintenance] mode: bad\n"
-			    "maintenance: draining, mode drain, since 2026-11-24T10:00:00Z; categories backup, "
+			    "maintenance: on, draining, mode drain, since 2026-11-24T10:00:00Z; categories backup, "
 			    "backup-copy\n"
 			    "  message: Back at 10:00 UTC.?[2J\n"
 			    "  draining: 3 tasks, 1 agent job; the rest is blocked in 25m\n"
@@ -578,10 +578,13 @@ static void test_status_summary_of_a_sparse_answer(void **state)
 {
 	(void)state;
 	assert_string_equal(print_to_string(print_summary, "{\"maintenance\":{\"state\":\"active\"}}"),
-			    "sluice\nmaintenance: active\n");
+			    "sluice\nmaintenance: off\n");
 	assert_string_equal(print_to_string(print_summary, "{\"maintenance\":{\"state\":\"maintenance\","
 							   "\"mode\":\"block\"},\"uptime_seconds\":59}"),
-			    "sluice, up 59s\nmaintenance: maintenance, mode block\n");
+			    "sluice, up 59s\nmaintenance: on, mode block\n");
+	assert_string_equal(print_to_string(print_summary, "{\"maintenance\":{\"state\":\"maintenance\","
+							   "\"mode\":\"drain\"}}"),
+			    "sluice\nmaintenance: on, drained, mode drain\n");
 	assert_string_equal(print_to_string(print_summary, "{}"), "sluice\nmaintenance: (not reported)\n");
 }
 

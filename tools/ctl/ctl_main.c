@@ -8,8 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ctl.h"
+#include "tls_files.h"
 #include "value.h"
 
 #ifndef SYSCONFDIR
@@ -182,18 +184,28 @@ usage_error:
 	return CTL_EXIT_USAGE;
 }
 
-/* `check`: what `sluice -t` prints. */
+/* `check`: what `sluice -t` prints. The certificate and key are read and
+ * checked as the daemon reads them (conf/tls_files.h). */
 static int check(const char *path)
 {
 	struct sluice_config *cfg;
-	struct config_error err;
+	struct config_error err, warning;
+	bool ok;
 
 	if (!config_load(path, &cfg, &err)) {
 		ctl_warn("%s", err.message);
 		ctl_warn("configuration file %s test failed", path);
 		return CTL_EXIT_FAILED;
 	}
+	ok = config_check_tls_files(cfg, (int64_t)time(NULL), &err, &warning);
 	config_free(cfg);
+	if (!ok) {
+		ctl_warn("%s", err.message);
+		ctl_warn("configuration file %s test failed", path);
+		return CTL_EXIT_FAILED;
+	}
+	if (warning.message[0] != '\0')
+		ctl_warn("warning: %s", warning.message);
 	printf("configuration file %s test is successful\n", path);
 	return fflush(stdout) == 0 ? CTL_EXIT_OK : CTL_EXIT_FAILED;
 }

@@ -11,9 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ini_file.h"
+#include "tls_files.h"
 
 static bool read_fd(int fd, const char *path, char **text, size_t *len, struct ctl_error *err)
 {
@@ -170,19 +172,35 @@ static bool write_temp(const char *dir, const char *base, const char *text, size
 	return true;
 }
 
-/* config_load() of the temporary file, its name in the message replaced by
- * "PATH (edited)" so that the operator reads which file and line. */
-static bool validate(const char *tmp, const char *path, struct sluice_config **out, struct ctl_error *err)
+/* message about the temporary file tmp, as about "PATH (edited)", so that
+ * the operator reads which file and line. */
+static const char *as_edited(const char *message, const char *tmp, const char *path, char *out,
+			     size_t size)
 {
-	struct config_error load_err;
-	struct sluice_config *cfg;
 	size_t tmp_len = strlen(tmp);
 
-	if (!config_load(tmp, &cfg, &load_err)) {
-		if (strncmp(load_err.message, tmp, tmp_len) == 0)
-			return ctl_fail(err, "%s (edited)%s", path, load_err.message + tmp_len);
-		return ctl_fail(err, "%s", load_err.message);
+	if (strncmp(message, tmp, tmp_len) != 0)
+		return message;
+	snprintf(out, size, "%s (edited)%s", path, message + tmp_len);
+	return out;
+}
+
+/* config_load() of the temporary file, and its certificate and key read as
+ * the daemon will read them on the reload that follows. */
+static bool validate(const char *tmp, const char *path, struct sluice_config **out, struct ctl_error *err)
+{
+	struct config_error load_err, warning;
+	struct sluice_config *cfg;
+	char text[CTL_ERROR_MAX];
+
+	if (!config_load(tmp, &cfg, &load_err))
+		return ctl_fail(err, "%s", as_edited(load_err.message, tmp, path, text, sizeof text));
+	if (!config_check_tls_files(cfg, (int64_t)time(NULL), &load_err, &warning)) {
+		config_free(cfg);
+		return ctl_fail(err, "%s", as_edited(load_err.message, tmp, path, text, sizeof text));
 	}
+	if (warning.message[0] != '\0')
+		ctl_warn("warning: %s", as_edited(warning.message, tmp, path, text, sizeof text));
 	free(cfg->path);
 	cfg->path = strdup(path);
 	if (cfg->path == NULL) {

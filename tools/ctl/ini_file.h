@@ -3,8 +3,10 @@
  * lock, prove the edited text loads, and replace the file atomically.
  *
  * The edited text is written to a temporary file beside the file the loader
- * reads (so relative paths resolve exactly as in the real file) and loaded
- * with config_load(): a text the daemon would refuse is never written. Then
+ * reads (so relative paths resolve exactly as in the real file), loaded
+ * with config_load(), and its [tls] certificate and key checked as the
+ * daemon checks them (conf/tls_files.h): a text the daemon would refuse is
+ * never written. Then
  * it goes to a temporary file beside the real file (the target of a symlink,
  * which stays a link), with the original's mode and owner, is fsync'd and
  * renamed over it, and the directory is fsync'd.

@@ -156,17 +156,27 @@ void status_print_maintenance(FILE *out, struct json_span doc, bool tenants)
 {
 	struct status_drain drain;
 	struct json_span value;
+	char mode[TEXT_MAX];
 	uint64_t left;
 
 	if (!status_drain(doc, &drain)) {
 		fputs("maintenance: (not reported)\n", out);
 		return;
 	}
-	fputs("maintenance: ", out);
-	status_put_text(out, drain.state);
+	/* The daemon's states (active, draining, maintenance) read as on/off
+	 * here, so that "maintenance: maintenance" is never printed. */
 	if (strcmp(drain.state, "active") == 0) {
-		putc('\n', out);
+		fputs("maintenance: off\n", out);
 		return;
+	}
+	fputs("maintenance: on", out);
+	if (strcmp(drain.state, "draining") == 0)
+		fputs(", draining", out);
+	else if (json_get_string(doc, "maintenance.mode", mode, sizeof mode) && strcmp(mode, "drain") == 0)
+		fputs(", drained", out);
+	else if (strcmp(drain.state, "maintenance") != 0) {
+		fputs(", ", out);
+		status_put_text(out, drain.state);
 	}
 	put_member(out, doc, ", mode ", "maintenance.mode");
 	put_member(out, doc, ", since ", "maintenance.since");

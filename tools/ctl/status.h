@@ -50,7 +50,7 @@ bool status_drain(struct json_span doc, struct status_drain *out);
 /* "3 tasks, 1 agent job", or "1 session" for the restic profile */
 void status_print_counts(FILE *out, const struct status_drain *drain);
 
-/* "maintenance: draining, mode drain, since ...; categories ...", then the
+/* "maintenance: on, draining, mode drain, since ...; categories ...", then the
  * message and the draining counts (and with tenants, one line per tenant
  * still draining). */
 void status_print_maintenance(FILE *out, struct json_span doc, bool tenants);

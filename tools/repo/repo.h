@@ -23,6 +23,7 @@ struct repo_options {
 	bool log_requests;       /* one log line per request */
 	bool verbose;            /* also connection events */
 	uint32_t max_block;      /* max_block_bytes, 1..TSP_BLOCK_MAX */
+	uint32_t max_connections; /* connections served at once; one more is closed at accept */
 };
 
 struct repo {

@@ -2,7 +2,8 @@
  * tools/repo/repo_main.c: sluice-repo's command line, start-up and stop.
  *
  *   sluice-repo --listen HOST:PORT --data DIR --users FILE [--ready-file PATH]
- *               [--discard] [--fsync] [--max-block SIZE] [--log-requests] [-v]
+ *               [--discard] [--fsync] [--max-block SIZE] [--max-connections N]
+ *               [--log-requests] [-v]
  *   sluice-repo --verify DIR [--json]
  *
  * SIGHUP reads the users file again.
@@ -20,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "repo.h"
 #include "server.h"
@@ -27,12 +29,15 @@
 
 #define EXIT_START 1
 #define EXIT_USAGE 2
+#define MAX_CONNECTIONS_DEFAULT 4096
+#define MAX_CONNECTIONS_LIMIT 1000000
 
 enum {
 	OPT_READY = 256,
 	OPT_DISCARD,
 	OPT_FSYNC,
 	OPT_MAX_BLOCK,
+	OPT_MAX_CONNECTIONS,
 	OPT_LOG_REQUESTS,
 	OPT_VERIFY,
 	OPT_JSON,
@@ -47,6 +52,7 @@ static const struct option long_options[] = {
 	{ "discard", no_argument, NULL, OPT_DISCARD },
 	{ "fsync", no_argument, NULL, OPT_FSYNC },
 	{ "max-block", required_argument, NULL, OPT_MAX_BLOCK },
+	{ "max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS },
 	{ "log-requests", no_argument, NULL, OPT_LOG_REQUESTS },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "verify", required_argument, NULL, OPT_VERIFY },
@@ -58,7 +64,8 @@ static const struct option long_options[] = {
 
 static const char usage_text[] =
 	"usage: sluice-repo --listen HOST:PORT --data DIR --users FILE [--ready-file PATH]\n"
-	"                   [--discard] [--fsync] [--max-block SIZE] [--log-requests] [-v]\n"
+	"                   [--discard] [--fsync] [--max-block SIZE] [--max-connections N]\n"
+	"                   [--log-requests] [-v]\n"
 	"       sluice-repo --verify DIR [--json]\n"
 	"       sluice-repo --help | --version\n"
 	"\n"
@@ -73,6 +80,8 @@ static const char usage_text[] =
 	"                      computed (benchmarks); restores of such blocks fail\n"
 	"  --fsync             fsync every block and metadata file before answering\n"
 	"  --max-block SIZE    largest block accepted (bytes, or with K or M; at most 64M)\n"
+	"  --max-connections N connections served at once (default 4096); one more is\n"
+	"                      closed as soon as it is accepted\n"
 	"  --log-requests      one line per request on stderr\n"
 	"  -v, --verbose       --log-requests, and connection events\n"
 	"  --verify DIR        re-read every stored block, check its digest, list each task\n"
@@ -143,6 +152,23 @@ static bool parse_size(const char *s, uint32_t *out)
 	return true;
 }
 
+/* A decimal count of 1..MAX_CONNECTIONS_LIMIT. */
+static bool parse_count(const char *s, uint32_t *out)
+{
+	uint64_t v = 0;
+	const char *p = s;
+
+	for (; *p >= '0' && *p <= '9'; p++) {
+		v = v * 10 + (uint64_t)(*p - '0');
+		if (v > MAX_CONNECTIONS_LIMIT)
+			return false;
+	}
+	if (p == s || *p != '\0' || v == 0)
+		return false;
+	*out = (uint32_t)v;
+	return true;
+}
+
 struct command {
 	struct repo_options opt;
 	const char *verify_dir;
@@ -167,6 +193,11 @@ static int parse_option(struct command *cmd, int c, const char *arg, const char 
 			return usage_error("--max-block %s: expected a size of 1 byte to 64M "
 					   "(a number, optionally with K or M)", arg);
 		break;
+	case OPT_MAX_CONNECTIONS:
+		if (!parse_count(arg, &cmd->opt.max_connections))
+			return usage_error("--max-connections %s: expected a number of 1 to %u", arg,
+					   MAX_CONNECTIONS_LIMIT);
+		break;
 	default:
 		return usage_error("unknown option or missing argument: %s", argv_opt);
 	}
@@ -180,6 +211,7 @@ static int parse_command_line(int argc, char **argv, struct command *cmd)
 
 	memset(cmd, 0, sizeof *cmd);
 	cmd->opt.max_block = TSP_BLOCK_MAX;
+	cmd->opt.max_connections = MAX_CONNECTIONS_DEFAULT;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":vh", long_options, NULL)) != -1) {
 		if (c == 'h') {
@@ -213,6 +245,26 @@ static int parse_command_line(int argc, char **argv, struct command *cmd)
 	return 0;
 }
 
+/* A connection takes a descriptor, and one more while it streams a stored
+ * block: raise the soft open-file limit toward twice --max-connections (up
+ * to the hard limit), and say so when that is not enough (accepting then
+ * pauses on EMFILE instead). */
+static void fit_descriptor_limit(uint32_t max_connections)
+{
+	rlim_t want = 2 * (rlim_t)max_connections + 64;
+	struct rlimit nofile;
+
+	if (getrlimit(RLIMIT_NOFILE, &nofile) != 0 || nofile.rlim_cur == RLIM_INFINITY ||
+	    nofile.rlim_cur >= want)
+		return;
+	nofile.rlim_cur = nofile.rlim_max == RLIM_INFINITY || nofile.rlim_max >= want ? want : nofile.rlim_max;
+	setrlimit(RLIMIT_NOFILE, &nofile);
+	if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < want)
+		repo_log("the open-file limit (%llu) is below 2 x --max-connections %u: "
+			 "raise it (ulimit -n) to serve that many", (unsigned long long)nofile.rlim_cur,
+			 max_connections);
+}
+
 static int start(struct repo *repo, struct server *srv)
 {
 	char err[PATH_MAX + 256];
@@ -241,9 +293,12 @@ static int start(struct repo *repo, struct server *srv)
 		repo_log("%s", err);
 		return EXIT_START;
 	}
-	repo_log("%s listening on %s: data %s%s, %zu tenant(s), blocks up to %u bytes%s",
+	fit_descriptor_limit(repo->opt.max_connections);
+	repo_log("%s listening on %s: data %s%s, %zu tenant(s), blocks up to %u bytes, "
+		 "up to %u connections%s",
 		 PACKAGE_VERSION, srv->bound, repo->opt.data_dir, repo->opt.fsync ? " (fsync)" : "",
 		 users_count(repo->users), (unsigned)repo->opt.max_block,
+		 (unsigned)repo->opt.max_connections,
 		 repo->opt.discard ? "; --discard: block data is dropped, not stored" : "");
 	return 0;
 }

@@ -21,7 +21,6 @@
 
 #define BACKLOG 511
 #define ACCEPTS_PER_EVENT 64
-#define MAX_CONNECTIONS 4096
 #define ACCEPT_PAUSE 0.5 /* seconds without accepting when descriptors run out */
 
 /* "host:port" or "[v6]:port" into host and port strings. */
@@ -172,8 +171,10 @@ static void accept_one(struct server *s, int fd, const struct sockaddr_storage *
 	char peer[80];
 	int one = 1;
 
-	if (s->conns.count >= MAX_CONNECTIONS) {
-		close(fd); /* bounded: a tenant retries later */
+	if (s->conns.count >= s->repo->opt.max_connections) {
+		close(fd); /* bounded (--max-connections): a tenant retries later */
+		if (s->repo->opt.verbose)
+			repo_log("%u connections open: one more closed at once", s->repo->opt.max_connections);
 		return;
 	}
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
