@@ -3,7 +3,7 @@
  *
  * http-parser (as Debian builds it) accepts far more than HTTP allows: spaces
  * in header names, obs-fold, bare LF line ends, double spaces in the request
- * line, HTTP/0.9 (see ../shared/design/HTTP-PARSER.md). This file reads the
+ * line, HTTP/0.9 (protocol/PROTOCOL.md section 13). This file reads the
  * very bytes the parser framed, once, left to right, and accepts only:
  *
  *   request-line = method SP origin-form SP "HTTP/1." ("0" / "1") CRLF

@@ -6,9 +6,9 @@
  * struct tsp_request: tenant, category, role (what the request does: read,
  * write, job or task open and close, lock create and delete, hello), the job
  * and task keys, or into a struct tsp_error the proxy answers itself. The
- * maintenance policy and the job table read only that value, so MISSION.md's
- * rules have one implementation whatever the profile. Pure: no I/O, no
- * globals; the options are read, never kept.
+ * maintenance policy and the job table read only that value, so the rules
+ * R1-R11 (HACKING.md) have one implementation whatever the profile. Pure: no
+ * I/O, no globals; the options are read, never kept.
  */
 #ifndef SLUICE_PROFILE_H
 #define SLUICE_PROFILE_H

@@ -121,7 +121,7 @@ bool tsp_check_http(const struct http_head *head, struct tsp_error *err);
 bool tsp_fail(struct tsp_error *err, unsigned status, const char *code, const char *reason);
 bool tsp_check_auth(const struct http_head *head, struct tsp_request *req, struct tsp_error *err);
 
-/* The category is a backup category in the sense of MISSION.md (backup, backup-copy). */
+/* The category is a backup category of the rules R1-R11 (backup, backup-copy). */
 bool tsp_category_is_backup(enum tsp_category category);
 
 /* Decode "Basic base64(name:secret)" into bounded buffers; false when malformed. */

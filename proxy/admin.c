@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -46,7 +47,7 @@ struct admin_listener {
 };
 
 struct admin_client {
-	struct admin_client *prev, *next;
+	LIST_ENTRY(admin_client) admin_link; /* in the admin's clients */
 	struct admin *admin;
 	struct admin_listener *listener;
 	int fd;
@@ -71,7 +72,7 @@ struct admin {
 	struct admin_listener listeners[2]; /* the UNIX socket, the TCP address */
 	size_t listener_count;
 	char socket_path[sizeof ((struct sockaddr_un *)0)->sun_path]; /* "" = none created */
-	struct admin_client *clients;
+	LIST_HEAD(, admin_client) clients;
 };
 
 /* ---- clients ---- */
@@ -89,12 +90,7 @@ static void client_free(struct admin_client *cl)
 	close(cl->fd);
 	http_framer_free(cl->framer);
 	textbuf_free(&cl->out);
-	if (cl->prev != NULL)
-		cl->prev->next = cl->next;
-	else
-		a->clients = cl->next;
-	if (cl->next != NULL)
-		cl->next->prev = cl->prev;
+	LIST_REMOVE(cl, admin_link);
 	l->client_count--;
 	if (l->full && l->client_count < (size_t)a->server->conf->cfg->admin.max_clients) {
 		l->full = false;
@@ -307,10 +303,7 @@ static void client_new(struct admin_listener *l, int fd)
 	cl->idle.data = cl;
 	ev_init(&cl->head, on_client_head);
 	cl->head.data = cl;
-	cl->next = a->clients;
-	if (a->clients != NULL)
-		a->clients->prev = cl;
-	a->clients = cl;
+	LIST_INSERT_HEAD(&a->clients, cl, admin_link);
 	l->client_count++;
 	ev_io_start(a->server->loop, &cl->io);
 	ev_timer_again(a->server->loop, &cl->idle);
@@ -520,8 +513,8 @@ void admin_close(struct server *s)
 		return;
 	for (size_t i = 0; i < a->listener_count; i++)
 		a->listeners[i].full = false; /* nothing to report while closing */
-	while (a->clients != NULL)
-		client_free(a->clients);
+	while (!LIST_EMPTY(&a->clients))
+		client_free(LIST_FIRST(&a->clients));
 	for (size_t i = 0; i < a->listener_count; i++) {
 		ev_io_stop(s->loop, &a->listeners[i].io);
 		close(a->listeners[i].fd);

@@ -1,5 +1,5 @@
 /*
- * proxy/admin.h: the admin endpoint (issue 6): HTTP/1.1 on [admin] socket (a
+ * proxy/admin.h: the admin endpoint: HTTP/1.1 on [admin] socket (a
  * UNIX socket, mode [admin] socket_mode) and optionally on [admin] listen (a
  * loopback TCP address, for Prometheus).
  *

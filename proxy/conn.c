@@ -265,7 +265,7 @@ static bool tenant_read(struct conn *c)
  * those are out, the local answer at the head of the queue. */
 static const void *next_output(struct conn *c, size_t *len, bool *from_out)
 {
-	struct exchange *head = c->queue_head;
+	struct exchange *head = TAILQ_FIRST(&c->queue);
 
 	if (c->out_ready > 0) {
 		const unsigned char *p = buffer_read_span(&c->out, len);
@@ -307,8 +307,8 @@ static bool tenant_write(struct conn *c)
 			buffer_consume(&c->out, n);
 			c->out_ready -= n;
 		} else {
-			c->queue_head->answer_sent += n;
-			c->queue_head->bytes_out += n;
+			TAILQ_FIRST(&c->queue)->answer_sent += n;
+			TAILQ_FIRST(&c->queue)->bytes_out += n;
 		}
 		c->server->counters.bytes_out += n;
 		c->last_tenant_write = conn_now(c);
@@ -319,7 +319,7 @@ static bool tenant_write(struct conn *c)
 
 static bool output_pending(const struct conn *c)
 {
-	const struct exchange *head = c->queue_head;
+	const struct exchange *head = TAILQ_FIRST(&c->queue);
 
 	return c->out_ready > 0 ||
 	       (head != NULL && head->kind == EXCHANGE_LOCAL && head->answer_sent < head->answer_len);
@@ -331,7 +331,7 @@ static bool settle_state(struct conn *c)
 {
 	if (c->state == CONN_OPEN && !c->read_requests)
 		c->state = CONN_CLOSING;
-	if (c->state != CONN_CLOSING || c->queue_head != NULL || output_pending(c))
+	if (c->state != CONN_CLOSING || !TAILQ_EMPTY(&c->queue) || output_pending(c))
 		return false;
 	if (c->request_cut && !c->tenant_eof)
 		conn_linger(c);
@@ -344,7 +344,7 @@ static bool settle_state(struct conn *c)
 
 static bool idle(const struct conn *c)
 {
-	return c->state == CONN_OPEN && c->queue_head == NULL && c->reading == NULL &&
+	return c->state == CONN_OPEN && TAILQ_EMPTY(&c->queue) && c->reading == NULL &&
 	       c->head_started == 0 && c->in_held == 0;
 }
 
@@ -617,6 +617,7 @@ bool conn_accept(struct server *server, int fd, const struct sockaddr *peer, soc
 	c->server = server;
 	c->rc = runconf_ref(server->conf);
 	c->busy = busy;
+	TAILQ_INIT(&c->queue);
 	upstream_init(&c->up);
 	c->tenant.fd = -1;
 	runconf_format_address(peer, peer_len, c->peer, sizeof c->peer);

@@ -36,6 +36,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/queue.h>
 #include <sys/socket.h>
 
 #include <ev.h>
@@ -73,7 +74,7 @@ enum exchange_kind {
 };
 
 struct exchange {
-	struct exchange *next;
+	TAILQ_ENTRY(exchange) queue_link; /* in its connection's queue (exchange.c) */
 	enum exchange_kind kind;
 	bool classified;              /* req holds the classification */
 	struct tsp_request req;
@@ -100,7 +101,7 @@ struct exchange {
 };
 
 struct conn {
-	struct conn *prev, *next;    /* the server's list */
+	LIST_ENTRY(conn) server_link; /* in the server's list (server.c) */
 	struct server *server;
 	struct runconf *rc;          /* the configuration it started with (a reference) */
 	struct server_peer *peer_slot; /* per-address accounting */
@@ -119,7 +120,7 @@ struct conn {
 	struct http_framer *requests, *responses; /* allocated while there is something to frame */
 	bool response_in_body;       /* the response framer is past a head */
 
-	struct exchange *queue_head, *queue_tail;
+	TAILQ_HEAD(exchange_queue, exchange) queue; /* in answer order (exchange.c) */
 	unsigned queue_len;
 	struct exchange *reading;    /* the request whose head was framed and whose body is read */
 	bool reading_forward;        /* ... its bytes go to the repository (else dropped) */

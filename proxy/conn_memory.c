@@ -64,12 +64,6 @@ void conn_spares_free(struct conn_spares *sp)
 	sp->ring_bytes = 0;
 }
 
-size_t conn_spares_count(const struct conn_spares *sp)
-{
-	return spares_count(&sp->rings) + spares_count(&sp->request_framers) +
-	       spares_count(&sp->response_framers);
-}
-
 /* The server's spares when they fit c's configuration, else NULL. */
 static struct conn_spares *fitting(const struct conn *c)
 {

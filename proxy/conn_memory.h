@@ -40,8 +40,6 @@ bool conn_spares_reset(struct conn_spares *sp, const struct runconf *rc);
 /* Free the spares unused since the previous trim (the server's tick). */
 void conn_spares_trim(struct conn_spares *sp);
 void conn_spares_free(struct conn_spares *sp);
-/* Spare objects held, all kinds together (status, tests). */
-size_t conn_spares_count(const struct conn_spares *sp);
 
 /* Give b storage of the connection's [limits] buffer_bytes. False when
  * memory is short. */

@@ -20,11 +20,6 @@ void endpoint_init(struct endpoint *ep, int fd, SSL *ssl, endpoint_cb *cb, void 
 	ep->io.data = owner;
 }
 
-bool endpoint_is_open(const struct endpoint *ep)
-{
-	return ep->fd >= 0;
-}
-
 static bool holds_bytes(const struct endpoint *ep);
 static enum endpoint_status flush_held(struct endpoint *ep);
 

@@ -96,6 +96,4 @@ void endpoint_shutdown_write(struct endpoint *ep);
 /* Stop the watcher, free the SSL, close the socket. Safe to call twice. */
 void endpoint_close(struct endpoint *ep, struct ev_loop *loop);
 
-bool endpoint_is_open(const struct endpoint *ep);
-
 #endif

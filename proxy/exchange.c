@@ -24,17 +24,15 @@ struct exchange *exchange_new(struct conn *c)
 
 void exchange_push(struct conn *c, struct exchange *ex)
 {
-	if (c->queue_tail != NULL)
-		c->queue_tail->next = ex;
-	else
-		c->queue_head = ex;
-	c->queue_tail = ex;
+	TAILQ_INSERT_TAIL(&c->queue, ex, queue_link);
 	c->queue_len++;
 }
 
 struct exchange *exchange_awaiting(const struct conn *c)
 {
-	for (struct exchange *ex = c->queue_head; ex != NULL; ex = ex->next)
+	struct exchange *ex;
+
+	TAILQ_FOREACH(ex, &c->queue, queue_link)
 		if (ex->kind == EXCHANGE_FORWARD && !ex->response_done)
 			return ex;
 	return NULL;
@@ -140,33 +138,29 @@ static void settle(struct conn *c, struct exchange *ex)
 
 void exchange_finish_head(struct conn *c)
 {
-	struct exchange *ex = c->queue_head;
+	struct exchange *ex = TAILQ_FIRST(&c->queue);
 
 	if (ex == NULL)
 		return;
-	c->queue_head = ex->next;
-	if (c->queue_head == NULL)
-		c->queue_tail = NULL;
+	TAILQ_REMOVE(&c->queue, ex, queue_link);
 	c->queue_len--;
 	settle(c, ex);
 }
 
 void exchange_drop_after(struct conn *c, struct exchange *ex)
 {
-	struct exchange *rest = ex != NULL ? ex->next : c->queue_head;
+	struct exchange_queue dropped = TAILQ_HEAD_INITIALIZER(dropped);
+	struct exchange *rest;
 
-	if (ex != NULL) {
-		ex->next = NULL;
-		c->queue_tail = ex;
-	} else {
-		c->queue_head = c->queue_tail = NULL;
+	/* Cut first, settle after: the queue never holds a freed exchange. */
+	while ((rest = ex != NULL ? TAILQ_NEXT(ex, queue_link) : TAILQ_FIRST(&c->queue)) != NULL) {
+		TAILQ_REMOVE(&c->queue, rest, queue_link);
+		TAILQ_INSERT_TAIL(&dropped, rest, queue_link);
 	}
-	while (rest != NULL) {
-		struct exchange *next = rest->next;
-
+	while ((rest = TAILQ_FIRST(&dropped)) != NULL) {
+		TAILQ_REMOVE(&dropped, rest, queue_link);
 		c->queue_len--;
 		settle(c, rest);
-		rest = next;
 	}
 }
 

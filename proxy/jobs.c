@@ -25,8 +25,8 @@ struct jobs {
 	size_t category_jobs[TSP_CAT_COUNT];
 	size_t draining_tasks;
 	size_t draining_jobs;
-	struct job *job_lru_head, *job_lru_tail;
-	struct job_task *task_lru_head, *task_lru_tail;
+	TAILQ_HEAD(, job) job_lru;         /* least recently active first */
+	TAILQ_HEAD(, job_task) task_lru;   /* least recently active first */
 	uint64_t serial;               /* the last entry's */
 };
 
@@ -57,56 +57,19 @@ make_key(struct job_key *key, enum tsp_category category, const char *job_id)
 
 /* ---- activity order ---- */
 
+/* Active now: to the end of the list, the most recent end. */
 static void
-job_lru_unlink(struct jobs *jobs, struct job *job)
+job_lru_move_last(struct jobs *jobs, struct job *job)
 {
-	if (job->lru_prev != NULL)
-		job->lru_prev->lru_next = job->lru_next;
-	else
-		jobs->job_lru_head = job->lru_next;
-	if (job->lru_next != NULL)
-		job->lru_next->lru_prev = job->lru_prev;
-	else
-		jobs->job_lru_tail = job->lru_prev;
-	job->lru_prev = job->lru_next = NULL;
+	TAILQ_REMOVE(&jobs->job_lru, job, lru_link);
+	TAILQ_INSERT_TAIL(&jobs->job_lru, job, lru_link);
 }
 
 static void
-job_lru_append(struct jobs *jobs, struct job *job)
+task_lru_move_last(struct jobs *jobs, struct job_task *task)
 {
-	job->lru_prev = jobs->job_lru_tail;
-	job->lru_next = NULL;
-	if (jobs->job_lru_tail != NULL)
-		jobs->job_lru_tail->lru_next = job;
-	else
-		jobs->job_lru_head = job;
-	jobs->job_lru_tail = job;
-}
-
-static void
-task_lru_unlink(struct jobs *jobs, struct job_task *task)
-{
-	if (task->lru_prev != NULL)
-		task->lru_prev->lru_next = task->lru_next;
-	else
-		jobs->task_lru_head = task->lru_next;
-	if (task->lru_next != NULL)
-		task->lru_next->lru_prev = task->lru_prev;
-	else
-		jobs->task_lru_tail = task->lru_prev;
-	task->lru_prev = task->lru_next = NULL;
-}
-
-static void
-task_lru_append(struct jobs *jobs, struct job_task *task)
-{
-	task->lru_prev = jobs->task_lru_tail;
-	task->lru_next = NULL;
-	if (jobs->task_lru_tail != NULL)
-		jobs->task_lru_tail->lru_next = task;
-	else
-		jobs->task_lru_head = task;
-	jobs->task_lru_tail = task;
+	TAILQ_REMOVE(&jobs->task_lru, task, lru_link);
+	TAILQ_INSERT_TAIL(&jobs->task_lru, task, lru_link);
 }
 
 void
@@ -115,12 +78,10 @@ jobs_touch(struct jobs *jobs, struct job *job, struct job_task *task, double now
 	if (task != NULL) {
 		assert(task->job == job);
 		task->last_activity = now;
-		task_lru_unlink(jobs, task);
-		task_lru_append(jobs, task);
+		task_lru_move_last(jobs, task);
 	}
 	job->last_activity = now;
-	job_lru_unlink(jobs, job);
-	job_lru_append(jobs, job);
+	job_lru_move_last(jobs, job);
 }
 
 void
@@ -130,8 +91,7 @@ jobs_touch_all(struct jobs *jobs, struct job *job, double now)
 
 	HASH_ITER(hh, job->tasks, task, next) {
 		task->last_activity = now;
-		task_lru_unlink(jobs, task);
-		task_lru_append(jobs, task);
+		task_lru_move_last(jobs, task);
 	}
 	jobs_touch(jobs, job, NULL, now);
 }
@@ -168,6 +128,8 @@ jobs_new(const struct jobs_limits *limits)
 	if (jobs == NULL)
 		return NULL;
 	jobs->limits = *limits;
+	TAILQ_INIT(&jobs->job_lru);
+	TAILQ_INIT(&jobs->task_lru);
 	return jobs;
 }
 
@@ -176,8 +138,8 @@ jobs_free(struct jobs *jobs)
 {
 	if (jobs == NULL)
 		return;
-	while (jobs->job_lru_head != NULL)
-		jobs_close(jobs, jobs->job_lru_head);
+	while (!TAILQ_EMPTY(&jobs->job_lru))
+		jobs_close(jobs, TAILQ_FIRST(&jobs->job_lru));
 	assert(jobs->tenants == NULL && jobs->task_count == 0);
 	free(jobs);
 }
@@ -338,7 +300,7 @@ jobs_open(struct jobs *jobs, const char *tenant_name, enum tsp_category category
 		tenant_drop_if_empty(jobs, tenant);
 		return JOBS_NO_MEMORY;
 	}
-	job_lru_append(jobs, job);
+	TAILQ_INSERT_TAIL(&jobs->job_lru, job, lru_link);
 	tenant->job_count++;
 	jobs->job_count++;
 	jobs->category_jobs[category]++;
@@ -399,7 +361,7 @@ jobs_open_task(struct jobs *jobs, struct job *job, const char *task_id, double n
 		free(task);
 		return JOBS_NO_MEMORY;
 	}
-	task_lru_append(jobs, task);
+	TAILQ_INSERT_TAIL(&jobs->task_lru, task, lru_link);
 	job->task_count++;
 	job->tenant->task_count++;
 	jobs->task_count++;
@@ -485,7 +447,7 @@ jobs_close_task(struct jobs *jobs, struct job_task *task)
 	if (task->confirmed)
 		job->tenant->confirmed_tasks--;
 	HASH_DEL(job->tasks, task);
-	task_lru_unlink(jobs, task);
+	TAILQ_REMOVE(&jobs->task_lru, task, lru_link);
 	job->task_count--;
 	job->tenant->task_count--;
 	jobs->task_count--;
@@ -504,7 +466,7 @@ jobs_close(struct jobs *jobs, struct job *job)
 	if (job->confirmed)
 		tenant->confirmed_jobs--;
 	HASH_DEL(tenant->jobs, job);
-	job_lru_unlink(jobs, job);
+	TAILQ_REMOVE(&jobs->job_lru, job, lru_link);
 	tenant->job_count--;
 	jobs->job_count--;
 	jobs->category_jobs[job->key.category]--;
@@ -539,23 +501,21 @@ size_t
 jobs_expire(struct jobs *jobs, double now, jobs_expired_fn *expired, void *ctx)
 {
 	size_t reported = 0;
+	struct job *job;
+	struct job_task *task;
 
 	if (jobs->limits.idle_expiry <= 0)
 		return 0;
 	/* Jobs first: a job's activity includes its tasks', so an idle job has
 	 * only idle tasks, and they go with it. */
-	while (jobs->job_lru_head != NULL && idle(jobs, jobs->job_lru_head->last_activity, now)) {
-		struct job *job = jobs->job_lru_head;
-
+	while ((job = TAILQ_FIRST(&jobs->job_lru)) != NULL && idle(jobs, job->last_activity, now)) {
 		if (expired != NULL)
 			expired(ctx, job, NULL);
 		jobs_close(jobs, job);
 		reported++;
 	}
 	/* Then idle tasks of jobs that are still active (an abandoned task). */
-	while (jobs->task_lru_head != NULL && idle(jobs, jobs->task_lru_head->last_activity, now)) {
-		struct job_task *task = jobs->task_lru_head;
-
+	while ((task = TAILQ_FIRST(&jobs->task_lru)) != NULL && idle(jobs, task->last_activity, now)) {
 		if (expired != NULL)
 			expired(ctx, task->job, task);
 		jobs_close_task(jobs, task);

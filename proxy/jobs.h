@@ -28,6 +28,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/queue.h>
 
 #include "keyed_hash.h" /* uthash, with a keyed hash */
 #include "tsp.h"
@@ -57,7 +58,7 @@ enum jobs_result {
 	JOBS_BAD_NAME    /* a tenant, job or task name is empty or too long */
 };
 
-/* What a job open says about the job (the rest of the row in MISSION.md's matrix). */
+/* What a job open says about the job (origin, workload, operation: PROTOCOL.md 4.2). */
 struct job_desc {
 	enum tsp_origin origin;      /* NONE when learned from later messages */
 	enum tsp_workload workload;
@@ -76,7 +77,7 @@ struct job_task {
 	bool confirmed;              /* policy: the repository accepted a request naming it */
 	struct job *job;             /* the job holding it */
 	UT_hash_handle hh;           /* in job->tasks, by id */
-	struct job_task *lru_prev, *lru_next; /* table-wide, least recently active first */
+	TAILQ_ENTRY(job_task) lru_link; /* table-wide, least recently active first */
 };
 
 /* What a session (restic profile: tenant, repository, client address) adds
@@ -116,7 +117,7 @@ struct job {
 	size_t task_count;
 	size_t draining_tasks;       /* tasks with draining set */
 	UT_hash_handle hh;           /* in tenant->jobs, by key */
-	struct job *lru_prev, *lru_next;
+	TAILQ_ENTRY(job) lru_link;   /* table-wide, least recently active first */
 };
 
 struct jobs_tenant {

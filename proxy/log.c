@@ -36,7 +36,7 @@ static const int syslog_priority[] = {
 	[CONFIG_LOG_DEBUG] = LOG_DEBUG,
 };
 
-const char *log_level_name(enum config_log_level level)
+static const char *log_level_name(enum config_log_level level)
 {
 	switch (level) {
 	case CONFIG_LOG_ERROR: return "error";

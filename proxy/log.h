@@ -56,6 +56,4 @@ void log_access(const char *fmt, ...) LOG_PRINTF(1, 2);
 #define log_info(...) log_msg(CONFIG_LOG_INFO, __VA_ARGS__)
 #define log_debug(...) log_msg(CONFIG_LOG_DEBUG, __VA_ARGS__)
 
-const char *log_level_name(enum config_log_level level);
-
 #endif

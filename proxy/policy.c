@@ -426,7 +426,7 @@ decide_forward(const struct jobs *jobs, const struct tsp_request *req, enum poli
 	return verdict(POLICY_FORWARD, why, POLICY_MODE_DRAIN);
 }
 
-/* A covered category while maintenance is on (ARCHITECTURE.md section 2). */
+/* A covered category while maintenance is on (PROTOCOL.md 10.1, 10.2). */
 static struct policy_decision
 decide_covered(const struct policy *policy, const struct jobs *jobs,
 	       const struct tsp_request *req, double now)

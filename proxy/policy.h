@@ -1,6 +1,6 @@
 /*
- * proxy/policy.h: the maintenance policy (MISSION.md R1-R11, ARCHITECTURE.md
- * section 2, PROTOCOL.md section 10). Pure: no I/O, no globals, no clock of its
+ * proxy/policy.h: the maintenance policy (the rules R1-R11: HACKING.md,
+ * PROTOCOL.md section 10). Pure: no I/O, no globals, no clock of its
  * own. Every function takes the time as seconds on one clock of the caller's
  * choosing (the event loop's ev_now()), the same for every call.
  *

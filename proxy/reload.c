@@ -110,11 +110,24 @@ static void run(struct server *s, struct reload_result *result)
 
 static void unlink_waiter(struct reload_waiter *w)
 {
-	*w->pprev = w->next;
-	if (w->next != NULL)
-		w->next->pprev = w->pprev;
-	w->next = NULL;
-	w->pprev = NULL;
+	LIST_REMOVE(w, queue_link);
+	w->waiting = false;
+}
+
+/* The queued reload starts: its waiters move to delivering, in the same
+ * order (glibc's LIST has no swap; each of them is told in turn anyway). */
+static void take_waiters(struct reload_queue *q)
+{
+	struct reload_waiter *w, *last = NULL;
+
+	while ((w = LIST_FIRST(&q->waiters)) != NULL) {
+		LIST_REMOVE(w, queue_link);
+		if (last == NULL)
+			LIST_INSERT_HEAD(&q->delivering, w, queue_link);
+		else
+			LIST_INSERT_AFTER(last, w, queue_link);
+		last = w;
+	}
 }
 
 static void on_start(struct ev_loop *loop, ev_timer *t, int revents)
@@ -127,16 +140,13 @@ static void on_start(struct ev_loop *loop, ev_timer *t, int revents)
 	/* The queued reload starts: from here a request queues the next one. */
 	q->queued = false;
 	q->running = true;
-	q->delivering = q->waiters;
-	if (q->delivering != NULL)
-		q->delivering->pprev = &q->delivering;
-	q->waiters = NULL;
+	take_waiters(q);
 	run(s, &result);
 	q->running = false;
 	ev_now_update(loop); /* the reload took a while */
 	q->last_end = ev_now(loop);
 	q->ran = true;
-	while ((w = q->delivering) != NULL) {
+	while ((w = LIST_FIRST(&q->delivering)) != NULL) {
 		unlink_waiter(w);
 		w->done(w, &result);
 	}
@@ -156,11 +166,8 @@ void reload_request(struct server *s, struct reload_waiter *w)
 	double delay = 0.0;
 
 	if (w != NULL) {
-		w->next = q->waiters;
-		if (w->next != NULL)
-			w->next->pprev = &w->next;
-		w->pprev = &q->waiters;
-		q->waiters = w;
+		LIST_INSERT_HEAD(&q->waiters, w, queue_link);
+		w->waiting = true;
 	}
 	if (q->queued)
 		return; /* shares the result of the one already waiting */
@@ -173,7 +180,7 @@ void reload_request(struct server *s, struct reload_waiter *w)
 
 void reload_cancel(struct reload_waiter *w)
 {
-	if (w->pprev != NULL)
+	if (w->waiting)
 		unlink_waiter(w);
 }
 
@@ -183,7 +190,7 @@ void reload_stop(struct server *s)
 
 	if (s->loop != NULL)
 		ev_timer_stop(s->loop, &q->start);
-	while (q->waiters != NULL)
-		unlink_waiter(q->waiters);
+	while (!LIST_EMPTY(&q->waiters))
+		unlink_waiter(LIST_FIRST(&q->waiters));
 	q->queued = false;
 }

@@ -1,6 +1,6 @@
 /*
  * proxy/reload.h: the one reload path, for SIGHUP and for the admin
- * endpoint's POST /reload (issue 6). Build new, validate, swap (pgbouncer's
+ * endpoint's POST /reload. Build new, validate, swap (pgbouncer's
  * and hitch's way): the INI file is loaded into a fresh configuration and
  * everything built from it (TLS contexts, resolved upstream, the admin
  * token) before anything changes; on any error the running configuration
@@ -27,6 +27,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/queue.h>
 
 #include <ev.h>
 
@@ -44,7 +45,8 @@ struct reload_result {
 
 /* One requester waiting for the result of the queued reload. */
 struct reload_waiter {
-	struct reload_waiter *next, **pprev; /* pprev NULL: not waiting */
+	LIST_ENTRY(reload_waiter) queue_link; /* in waiters or delivering, while waiting */
+	bool waiting;                         /* in one of those lists */
 	/* Called once, from the loop, with the waiter already out of the queue
 	 * (it may be freed or queued again from here). */
 	void (*done)(struct reload_waiter *w, const struct reload_result *result);
@@ -57,8 +59,8 @@ struct reload_queue {
 	bool running;
 	bool ran;                       /* one has ended; last_end is set */
 	double last_end;                /* ev_now() when the latest ended */
-	struct reload_waiter *waiters;  /* of the queued reload */
-	struct reload_waiter *delivering; /* of the one that just ended, being told */
+	LIST_HEAD(, reload_waiter) waiters;    /* of the queued reload, newest first */
+	LIST_HEAD(, reload_waiter) delivering; /* of the one that just ended, being told */
 };
 
 /* Once s->loop exists. */

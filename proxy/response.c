@@ -360,7 +360,7 @@ bool response_pump(struct conn *c)
 	bool progress = false;
 	struct exchange *ex;
 
-	while ((ex = c->queue_head) != NULL && !c->doomed && c->state != CONN_LINGER) {
+	while ((ex = TAILQ_FIRST(&c->queue)) != NULL && !c->doomed && c->state != CONN_LINGER) {
 		if (ex->kind == EXCHANGE_LOCAL) {
 			if (c->out_ready > 0 || ex->answer_sent < ex->answer_len)
 				break; /* earlier bytes first, then the answer itself */

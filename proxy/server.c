@@ -76,7 +76,8 @@ static void draining_text(const struct server *s, const struct policy_change *ch
 		 ch->draining_tasks == 1 ? "" : "s", ch->draining_jobs, ch->draining_jobs == 1 ? "" : "s");
 }
 
-void server_log_policy_change(const struct server *s, const struct policy_change *ch)
+/* Log a policy state change (the notice lines of maintenance). */
+static void server_log_policy_change(const struct server *s, const struct policy_change *ch)
 {
 	unsigned long long gen = (unsigned long long)ch->generation; /* not the configuration's generation */
 	const char *mode = policy_mode_name(ch->mode);
@@ -282,10 +283,7 @@ void server_conn_added(struct server *s, struct conn *c, const struct sockaddr *
 	struct server_peer *slot;
 	unsigned char key[17];
 
-	c->next = s->conns;
-	if (s->conns != NULL)
-		s->conns->prev = c;
-	s->conns = c;
+	LIST_INSERT_HEAD(&s->conns, c, server_link);
 	s->conn_count++;
 	if (c->busy)
 		s->overflow_count++;
@@ -345,12 +343,7 @@ void server_conn_removed(struct server *s, struct conn *c)
 	struct server_peer *slot = c->peer_slot;
 
 	tenant_release(s, c);
-	if (c->prev != NULL)
-		c->prev->next = c->next;
-	else
-		s->conns = c->next;
-	if (c->next != NULL)
-		c->next->prev = c->prev;
+	LIST_REMOVE(c, server_link);
 	s->conn_count--;
 	if (c->busy)
 		s->overflow_count--;
@@ -486,8 +479,8 @@ static void on_certificate_check(struct ev_loop *loop, ev_timer *w, int revents)
 
 static void abort_all(struct server *s)
 {
-	while (s->conns != NULL)
-		conn_abort(s->conns);
+	while (!LIST_EMPTY(&s->conns))
+		conn_abort(LIST_FIRST(&s->conns));
 }
 
 static void on_shutdown_deadline(struct ev_loop *loop, ev_timer *w, int revents)
@@ -516,8 +509,8 @@ void server_stop(struct server *s)
 	notify_stopping();
 	listeners_close(s);
 	log_notice("stopping: no new connections; %zu open, allowed %.1f s to finish", s->conn_count, bound);
-	for (c = s->conns; c != NULL; c = next) {
-		next = c->next;
+	for (c = LIST_FIRST(&s->conns); c != NULL; c = next) {
+		next = LIST_NEXT(c, server_link);
 		conn_stop(c); /* may free c, never another connection */
 	}
 	if (s->conn_count == 0) {

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/queue.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -56,7 +57,7 @@ struct server_descriptors {
 	uint64_t exhaustions;           /* episodes of those: a run of failures, logged once */
 };
 
-/* For the status endpoint and the log (issue 6 reads these). */
+/* For the status endpoint, the metrics and the log. */
 struct server_counters {
 	uint64_t connections;           /* accepted */
 	uint64_t connections_refused;   /* over max_connections or the per-address cap */
@@ -116,7 +117,7 @@ struct server {
 	struct listener *listeners;
 	size_t listener_count;
 	struct upstream_pool upool;     /* idle repository connections kept for reuse */
-	struct conn *conns;             /* every open tenant connection */
+	LIST_HEAD(, conn) conns;        /* every open tenant connection, newest first */
 	size_t conn_count;
 	size_t overflow_count;          /* of those, accepted over a limit to be answered 503 busy */
 	struct server_peer *peers;
@@ -156,8 +157,6 @@ time_t server_wall_time(double mono);
  * server_wall_time(mono) is floor(mono + this). */
 double server_wall_offset(void);
 
-/* Log a policy state change (the notice lines of maintenance). */
-void server_log_policy_change(const struct server *s, const struct policy_change *change);
 /* [limits] tenant_connections. A connection counts toward a tenant once the
  * repository accepted (2xx) a request of that tenant on it
  * (server_tenant_count; later calls do nothing), so connections that only

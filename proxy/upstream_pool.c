@@ -17,7 +17,7 @@
 #include "upstream_pool.h"
 
 struct upstream_idle {
-	struct upstream_idle *newer, *older;
+	TAILQ_ENTRY(upstream_idle) pool_link; /* in the pool's parked list */
 	struct upstream_pool *pool;
 	struct upstream up;        /* READY; its watcher waits for readability */
 	double parked_at;          /* ev_now() */
@@ -31,29 +31,26 @@ static const char *const close_words[UPSTREAM_IDLE_CLOSE_COUNT] = {
 
 /* ---- the list ---- */
 
+static struct upstream_idle *newest(const struct upstream_pool *p)
+{
+	return TAILQ_FIRST(&p->parked);
+}
+
+static struct upstream_idle *oldest(const struct upstream_pool *p)
+{
+	return TAILQ_LAST(&p->parked, upstream_idle_list);
+}
+
 static void link_newest(struct upstream_pool *p, struct upstream_idle *e)
 {
-	e->older = p->newest;
-	e->newer = NULL;
-	if (p->newest != NULL)
-		p->newest->newer = e;
-	else
-		p->oldest = e;
-	p->newest = e;
+	TAILQ_INSERT_HEAD(&p->parked, e, pool_link);
 	p->count++;
 	p->stats->idle = p->count;
 }
 
 static void unlink_idle(struct upstream_pool *p, struct upstream_idle *e)
 {
-	if (e->newer != NULL)
-		e->newer->older = e->older;
-	else
-		p->newest = e->older;
-	if (e->older != NULL)
-		e->older->newer = e->newer;
-	else
-		p->oldest = e->newer;
+	TAILQ_REMOVE(&p->parked, e, pool_link);
 	p->count--;
 	p->stats->idle = p->count;
 }
@@ -80,21 +77,23 @@ static void arm(struct upstream_pool *p)
 {
 	double at;
 
-	if (p->oldest == NULL) {
+	if (oldest(p) == NULL) {
 		ev_timer_stop(p->loop, &p->expiry);
 		return;
 	}
 	if (ev_is_active(&p->expiry))
 		return;
-	at = p->oldest->parked_at + p->idle_seconds - ev_now(p->loop);
+	at = oldest(p)->parked_at + p->idle_seconds - ev_now(p->loop);
 	ev_timer_set(&p->expiry, at > 0 ? at : 0, 0);
 	ev_timer_start(p->loop, &p->expiry);
 }
 
 void upstream_pool_expire(struct upstream_pool *p, double now)
 {
-	while (p->oldest != NULL && p->oldest->parked_at + p->idle_seconds <= now)
-		drop(p, p->oldest, UPSTREAM_IDLE_EXPIRED);
+	struct upstream_idle *e;
+
+	while ((e = oldest(p)) != NULL && e->parked_at + p->idle_seconds <= now)
+		drop(p, e, UPSTREAM_IDLE_EXPIRED);
 	arm(p);
 }
 
@@ -122,6 +121,7 @@ void upstream_pool_init(struct upstream_pool *p, struct ev_loop *loop,
 			struct upstream_pool_stats *stats)
 {
 	memset(p, 0, sizeof *p);
+	TAILQ_INIT(&p->parked);
 	p->loop = loop;
 	p->stats = stats;
 	ev_init(&p->expiry, expiry_event);
@@ -133,10 +133,10 @@ void upstream_pool_set(struct upstream_pool *p, size_t bound, double idle_second
 	if (p->closed)
 		return;
 	if (serial != p->serial)
-		while (p->oldest != NULL)
-			drop(p, p->oldest, UPSTREAM_IDLE_RELOAD);
+		while (oldest(p) != NULL)
+			drop(p, oldest(p), UPSTREAM_IDLE_RELOAD);
 	while (p->count > bound)
-		drop(p, p->oldest, UPSTREAM_IDLE_RELOAD);
+		drop(p, oldest(p), UPSTREAM_IDLE_RELOAD);
 	p->bound = bound;
 	p->idle_seconds = idle_seconds;
 	p->serial = serial;
@@ -209,7 +209,7 @@ static bool take(struct upstream_pool *p, struct upstream *u, uint64_t serial, e
 {
 	struct upstream_idle *e;
 
-	while (p->serial == serial && (e = p->newest) != NULL) {
+	while (p->serial == serial && (e = newest(p)) != NULL) {
 		if (!upstream_idle_usable(&e->up, true)) {
 			drop(p, e, UPSTREAM_IDLE_REPOSITORY); /* closed since the last event */
 			continue;
@@ -242,7 +242,7 @@ void upstream_pool_close(struct upstream_pool *p)
 	p->closed = true;
 	if (p->loop == NULL)
 		return; /* never started */
-	while (p->oldest != NULL)
-		drop(p, p->oldest, UPSTREAM_IDLE_CLOSE_COUNT);
+	while (oldest(p) != NULL)
+		drop(p, oldest(p), UPSTREAM_IDLE_CLOSE_COUNT);
 	ev_timer_stop(p->loop, &p->expiry);
 }

@@ -36,6 +36,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/queue.h>
 
 #include <ev.h>
 
@@ -76,7 +77,7 @@ struct upstream_idle; /* one parked connection (upstream_pool.c) */
 
 struct upstream_pool {
 	struct ev_loop *loop;
-	struct upstream_idle *newest, *oldest;
+	TAILQ_HEAD(upstream_idle_list, upstream_idle) parked; /* newest first */
 	size_t count;
 	size_t bound;              /* [limits] upstream_idle_connections; 0: no pooling */
 	double idle_seconds;       /* [timeouts] upstream_idle */

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # tests/e2e/rules_drain.sh: maintenance in drain mode through sluice over TLS,
-# every backup row of the MISSION.md job matrix at once (TAP).
+# every backup row of the job matrix (HACKING.md) at once (TAP).
 #
 #   R1  a server-managed job running at T, for each workload of backup (vsphere,
 #       hyperv, vcd, and windows, linux, mac agents managed by the server) and

@@ -1,7 +1,7 @@
 /*
  * tests/unit/restic_vectors.h: restic REST request vectors and the
  * classification the restic profile requires for each (protocol/restic.h,
- * shared/design/RESTIC.md section 2). Shared by the unit test (one case per
+ * protocol/RESTIC.md section 4). Shared by the unit test (one case per
  * row) and by the generator of the fuzz seed corpus (tests/fuzz/corpus/restic).
  *
  * A row is a head, the request line and its header lines each ending in
@@ -423,7 +423,7 @@ static const struct restic_vector restic_vectors[] = {
 #define RESTIC_VECTOR_COUNT (sizeof restic_vectors / sizeof restic_vectors[0])
 #endif
 
-/* ---- request sequences on one connection (RESTIC.md section 2) ---- */
+/* ---- request sequences on one connection (RESTIC.md section 4.2) ---- */
 
 #define RV_CRLF_AUTH "Host: backup.example.net:8000\r\nUser-Agent: Go-http-client/1.1\r\n" \
 	"Accept: application/vnd.x.restic.rest.v2\r\nAuthorization: Basic YWNtZTpzM2NyZXQ=\r\n"

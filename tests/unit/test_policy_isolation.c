@@ -49,7 +49,7 @@ static const struct job_task *task_of(struct fixture *f, const char *tenant, con
 	return jobs_find_task(jobs_find(f->jobs, tenant, TSP_CAT_BACKUP, job), task);
 }
 
-/* The report's recipe: A's open naming B with a wrong secret is answered
+/* The forged open: A's open naming B with a wrong secret is answered
  * 401 after B opened the same job and a task for real. */
 static void test_late_401_does_not_remove_the_job_another_opened(void **state)
 {

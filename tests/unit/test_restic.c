@@ -1,7 +1,7 @@
 /*
  * tests/unit/test_restic.c: the restic REST classifier (protocol/restic.c)
  * and the profile table (protocol/profile.c) against the restic profile's
- * contract and the requests restic 0.14 sends (shared/design/RESTIC.md).
+ * contract and the requests restic 0.14 sends (protocol/RESTIC.md section 4).
  *
  * Every row of restic_vectors.h is one TAP test case: its bytes go through
  * the real HTTP framer whole, cut in two at every byte offset and one byte at

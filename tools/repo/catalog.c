@@ -27,6 +27,7 @@ struct catalog *catalog_new(struct store *store, bool discard, const struct cata
 		return NULL;
 	cat->store = store;
 	cat->discard = discard;
+	TAILQ_INIT(&cat->closed_lru);
 	if (limits != NULL)
 		cat->limits = *limits;
 	else
@@ -58,38 +59,15 @@ static void job_free(struct cat_job *job)
 	free(job);
 }
 
-static void lru_unlink(struct catalog *cat, struct cat_job *job)
-{
-	if (job->lru_prev != NULL)
-		job->lru_prev->lru_next = job->lru_next;
-	else
-		cat->lru_head = job->lru_next;
-	if (job->lru_next != NULL)
-		job->lru_next->lru_prev = job->lru_prev;
-	else
-		cat->lru_tail = job->lru_prev;
-	job->lru_prev = job->lru_next = NULL;
-}
-
-static void lru_append(struct catalog *cat, struct cat_job *job)
-{
-	job->lru_prev = cat->lru_tail;
-	job->lru_next = NULL;
-	if (cat->lru_tail != NULL)
-		cat->lru_tail->lru_next = job;
-	else
-		cat->lru_head = job;
-	cat->lru_tail = job;
-}
-
 /* Forgets closed jobs beyond the cache size, least recently used first (they
  * are on disk and come back on demand); the job just appended stays. */
 static void evict(struct catalog *cat)
 {
-	while (cat->closed_count > cat->limits.closed_jobs_cached && cat->lru_head != cat->lru_tail) {
-		struct cat_job *old = cat->lru_head;
+	struct cat_job *old;
 
-		lru_unlink(cat, old);
+	while (cat->closed_count > cat->limits.closed_jobs_cached &&
+	       (old = TAILQ_FIRST(&cat->closed_lru)) != TAILQ_LAST(&cat->closed_lru, cat_job_lru)) {
+		TAILQ_REMOVE(&cat->closed_lru, old, lru_link);
 		HASH_DEL(cat->jobs, old);
 		cat->closed_count--;
 		job_free(old);
@@ -165,11 +143,7 @@ int cat_task_add(struct cat_job *job, const char *id, const struct task_meta *me
 		free(task);
 		return ENOMEM;
 	}
-	if (job->last != NULL)
-		job->last->next = task;
-	else
-		job->first = task;
-	job->last = task;
+	TAILQ_INSERT_TAIL(&job->task_order, task, order_link);
 	job->task_count++;
 	*out = task;
 	return 0;
@@ -296,11 +270,7 @@ static int link_tasks(struct cat_job *job, struct load_ctx *ctx)
 		if (task->hh.tbl == NULL)
 			return ENOMEM; /* this task and the rest are freed by the caller */
 		ctx->order[i] = NULL;
-		if (job->last != NULL)
-			job->last->next = task;
-		else
-			job->first = task;
-		job->last = task;
+		TAILQ_INSERT_TAIL(&job->task_order, task, order_link);
 		job->task_count++;
 	}
 	return 0;
@@ -314,6 +284,7 @@ static int load_job(struct catalog *cat, const struct job_key *key, struct cat_j
 
 	if (job == NULL)
 		return ENOMEM;
+	TAILQ_INIT(&job->task_order);
 	job->key = *key;
 	rc = store_job_load(cat->store, key, &job->meta);
 	if (rc == 0)
@@ -342,7 +313,7 @@ static int job_table_add(struct catalog *cat, struct cat_job *job)
 		cat->open_count++;
 	} else {
 		cat->closed_count++;
-		lru_append(cat, job);
+		TAILQ_INSERT_TAIL(&cat->closed_lru, job, lru_link);
 		evict(cat);
 	}
 	return 0;
@@ -358,9 +329,9 @@ int cat_job_get(struct catalog *cat, const char *tenant, enum tsp_category categ
 	cat_make_job_key(&key, tenant, category, job_id);
 	HASH_FIND(hh, cat->jobs, &key, sizeof key, job);
 	if (job != NULL) {
-		if (job->meta.state == JOB_CLOSED && job != cat->lru_tail) {
-			lru_unlink(cat, job);
-			lru_append(cat, job);
+		if (job->meta.state == JOB_CLOSED && job != TAILQ_LAST(&cat->closed_lru, cat_job_lru)) {
+			TAILQ_REMOVE(&cat->closed_lru, job, lru_link);
+			TAILQ_INSERT_TAIL(&cat->closed_lru, job, lru_link);
 		}
 		*out = job;
 		return 0;
@@ -385,6 +356,7 @@ int cat_job_insert(struct catalog *cat, const struct job_key *key, const struct 
 
 	if (job == NULL)
 		return ENOMEM;
+	TAILQ_INIT(&job->task_order);
 	job->key = *key;
 	job->meta = *meta;
 	rc = job_table_add(cat, job);
@@ -400,6 +372,6 @@ void cat_job_closed(struct catalog *cat, struct cat_job *job)
 {
 	cat->open_count--;
 	cat->closed_count++;
-	lru_append(cat, job);
+	TAILQ_INSERT_TAIL(&cat->closed_lru, job, lru_link);
 	evict(cat);
 }

@@ -6,6 +6,8 @@
 #ifndef SLUICE_REPO_CATALOG_INTERNAL_H
 #define SLUICE_REPO_CATALOG_INTERNAL_H
 
+#include <sys/queue.h>
+
 #define HASH_NONFATAL_OOM 1
 #include <uthash.h>
 
@@ -22,7 +24,7 @@ struct cat_task {
 	struct cat_block *blocks; /* stored (restore tasks: read), by number */
 	uint32_t block_count;
 	uint64_t bytes;
-	struct cat_task *next;    /* in the order of opening */
+	TAILQ_ENTRY(cat_task) order_link; /* in its job's tasks, in the order of opening */
 	UT_hash_handle hh;
 };
 
@@ -30,9 +32,9 @@ struct cat_job {
 	struct job_key key;       /* hashed as raw bytes: zeroed before filling */
 	struct job_meta meta;
 	struct cat_task *tasks;   /* by id */
-	struct cat_task *first, *last;
+	TAILQ_HEAD(cat_task_order, cat_task) task_order; /* as opened (seq order) */
 	unsigned task_count;
-	struct cat_job *lru_prev, *lru_next; /* closed jobs only */
+	TAILQ_ENTRY(cat_job) lru_link; /* closed jobs only */
 	UT_hash_handle hh;
 };
 
@@ -42,7 +44,7 @@ struct catalog {
 	struct catalog_limits limits;
 	struct cat_job *jobs;     /* by key */
 	size_t open_count, closed_count;
-	struct cat_job *lru_head, *lru_tail; /* closed jobs, least recent first */
+	TAILQ_HEAD(cat_job_lru, cat_job) closed_lru; /* closed jobs, least recent first */
 };
 
 /* Finds a job in memory or loads it from disk. Returns 0, ENOENT (never

@@ -219,7 +219,7 @@ bool catalog_task_open(struct catalog *cat, const struct tsp_request *req, struc
 		       struct catalog_error *err)
 {
 	struct cat_job *job;
-	struct cat_task *task;
+	struct cat_task *task, *last;
 	struct task_key key;
 	struct task_meta meta = { 0 };
 	enum replica_state next = REPLICA_NONE;
@@ -228,7 +228,8 @@ bool catalog_task_open(struct catalog *cat, const struct tsp_request *req, struc
 	memset(view, 0, sizeof *view);
 	if (!find_job(cat, req, &job, err) || !check_task_open(cat, job, req, &next, err))
 		return false;
-	meta.seq = job->last != NULL ? job->last->meta.seq + 1 : 1;
+	last = TAILQ_LAST(&job->task_order, cat_task_order);
+	meta.seq = last != NULL ? last->meta.seq + 1 : 1;
 	meta.state = TASK_OPEN;
 	meta.replica = next;
 	memcpy(meta.source, req->source, sizeof meta.source);
@@ -495,6 +496,7 @@ bool catalog_job_close(struct catalog *cat, const struct tsp_request *req,
 		       struct catalog_error *err)
 {
 	struct cat_job *job;
+	struct cat_task *t;
 	struct job_meta meta;
 	struct task_key key;
 	int rc;
@@ -503,7 +505,7 @@ bool catalog_job_close(struct catalog *cat, const struct tsp_request *req,
 		return false;
 	if (job->meta.state != JOB_OPEN)
 		return fail(err, 409, "conflict", "%s job %s is closed already", category(req), req->job);
-	for (struct cat_task *t = job->first; t != NULL; t = t->next) {
+	TAILQ_FOREACH(t, &job->task_order, order_link) {
 		struct task_meta tm = t->meta;
 
 		if (tm.state != TASK_OPEN)
@@ -522,7 +524,7 @@ bool catalog_job_close(struct catalog *cat, const struct tsp_request *req,
 	if (rc != 0)
 		return fail_store(err, rc, "the job's state");
 	job->meta = meta;
-	for (const struct cat_task *t = job->first; t != NULL; t = t->next) {
+	TAILQ_FOREACH(t, &job->task_order, order_link) {
 		struct task_view view;
 
 		fill_view(job, t, &view);

@@ -45,7 +45,7 @@ struct conn {
 	struct repo *repo;
 	struct ev_loop *loop;
 	struct conn_set *set;
-	struct conn *prev, *next;
+	LIST_ENTRY(conn) set_link; /* in set->live */
 	struct io io;
 	char peer[64];
 	ev_io watcher;
@@ -132,10 +132,7 @@ struct conn *conn_new(struct repo *repo, struct ev_loop *loop, struct conn_set *
 	ev_io_start(loop, &c->watcher);
 	c->phase = PHASE_HEAD; /* so that enter() arms the idle timer */
 	enter(c, PHASE_IDLE);
-	c->next = set->head;
-	if (set->head != NULL)
-		set->head->prev = c;
-	set->head = c;
+	LIST_INSERT_HEAD(&set->live, c, set_link);
 	set->count++;
 	if (repo->opt.verbose)
 		repo_log("%s: connected", c->peer);
@@ -155,20 +152,15 @@ void conn_free(struct conn *c)
 	http_framer_free(c->framer);
 	outbuf_free(&c->out);
 	free(c->in);
-	if (c->prev != NULL)
-		c->prev->next = c->next;
-	else
-		c->set->head = c->next;
-	if (c->next != NULL)
-		c->next->prev = c->prev;
+	LIST_REMOVE(c, set_link);
 	c->set->count--;
 	free(c);
 }
 
 void conn_set_close_all(struct conn_set *set)
 {
-	while (set->head != NULL)
-		conn_free(set->head);
+	while (!LIST_EMPTY(&set->live))
+		conn_free(LIST_FIRST(&set->live));
 }
 
 /* ---- the framing loop ---- */

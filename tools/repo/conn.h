@@ -9,6 +9,7 @@
 
 #include <ev.h>
 #include <stddef.h>
+#include <sys/queue.h>
 
 #include "repo.h"
 
@@ -16,7 +17,7 @@ struct conn;
 
 /* Every live connection, so that a stop can end them all. */
 struct conn_set {
-	struct conn *head;
+	LIST_HEAD(, conn) live;   /* newest first */
 	size_t count;
 };
 
