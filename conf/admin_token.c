@@ -11,8 +11,8 @@
 
 #include <openssl/crypto.h>
 
-#include "admin_token.h"
-#include "value.h"
+#include "conf/admin_token.h"
+#include "conf/value.h"
 
 /* The token, its newline and one byte more: enough to tell "too long". */
 #define READ_MAX (CONFIG_TOKEN_MAX + 3)

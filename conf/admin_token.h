@@ -12,7 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "config.h"
+#include "conf/config.h"
 
 #define CONFIG_TOKEN_MIN 16  /* bytes */
 #define CONFIG_TOKEN_MAX 256 /* bytes */

@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
-#include "internal.h"
-#include "value.h"
+#include "conf/config.h"
+#include "conf/internal.h"
+#include "conf/value.h"
 
 /* ---- the words of the ENUM and ENUM_SET keys ---- */
 
@@ -112,7 +112,7 @@ static const struct config_key config_key_table[] = {
 	{ #section, #name, CONFIG_##type, FLAVOR_OF_##type(flavor), (min), (max),                  \
 	  VALUES_OF_##type(flavor), def, RELOAD_##reload, description,                             \
 	  offsetof(struct sluice_config, section.MEMBER_##type(name)), COUNT_OF_##type(section, name) },
-#include "keys.def"
+#include "conf/keys.def"
 };
 
 #define KEY_COUNT (sizeof config_key_table / sizeof config_key_table[0])
@@ -121,7 +121,7 @@ static const char *const config_section_names[] = {
 #define CONFIG_SECTION(section) #section,
 #define CONFIG_SECTION_END(section)
 #define CONFIG_KEY(section, name, type, min, max, flavor, def, reload, description)
-#include "keys.def"
+#include "conf/keys.def"
 };
 
 #define SECTION_COUNT (sizeof config_section_names / sizeof config_section_names[0])

@@ -21,7 +21,7 @@
 #include <syslog.h>
 #include <time.h>
 
-#include "tsp.h"
+#include "protocol/tsp.h"
 
 #define CONFIG_MS_SECOND 1000ULL
 #define CONFIG_MS_MINUTE (60 * CONFIG_MS_SECOND)
@@ -116,7 +116,7 @@ struct sluice_config {
 #define CONFIG_SECTION_END(section) } section;
 #define CONFIG_KEY(section, name, type, min, max, flavor, def, reload, description) \
 	CONFIG_FIELD_##type(name, flavor)
-#include "keys.def"
+#include "conf/keys.def"
 	char *path;       /* the INI file, as given to config_load() */
 	char *directory;  /* its directory, absolute: relative paths in the file are resolved against it */
 	time_t loaded_at; /* wall-clock time of the load */

@@ -11,9 +11,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "config.h"
-#include "internal.h"
-#include "value.h"
+#include "conf/config.h"
+#include "conf/internal.h"
+#include "conf/value.h"
 
 /* A growable string; after a failed allocation it stays failed. */
 struct text {

@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ini_edit.h"
-#include "value.h"
+#include "conf/ini_edit.h"
+#include "conf/value.h"
 
 #define UTF8_BOM "\xEF\xBB\xBF"
 

@@ -37,7 +37,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "config.h"
+#include "conf/config.h"
 
 /* text (len bytes, not necessarily NUL-terminated) with [section] key set to
  * value. On success *out is the new text (malloc'd, NUL-terminated, *out_len

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ini_lines.h"
-#include "value.h"
+#include "conf/ini_lines.h"
+#include "conf/value.h"
 
 /* inih strips with isspace(); the same set, minus the newline. */
 static bool is_space(char c)

@@ -24,7 +24,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "config.h"
+#include "conf/config.h"
 
 /* Whether [name] (name_len bytes, not NUL-terminated) is a section of the
  * file's schema; on false, fills err->message. */

@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "config.h"
+#include "conf/config.h"
 
 /* The section names of keys.def, in order. */
 const char *const *config_sections(size_t *count);

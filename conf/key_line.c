@@ -6,10 +6,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "ini_edit.h"
-#include "ini_lines.h"
-#include "key_line.h"
-#include "value.h"
+#include "conf/ini_edit.h"
+#include "conf/ini_lines.h"
+#include "conf/key_line.h"
+#include "conf/value.h"
 
 unsigned config_key_line(const char *path, const char *section, const char *key)
 {

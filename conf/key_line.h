@@ -7,7 +7,7 @@
 #ifndef SLUICE_CONF_KEY_LINE_H
 #define SLUICE_CONF_KEY_LINE_H
 
-#include "config.h"
+#include "conf/config.h"
 
 /* The 1-based line of the file at path that sets [section] key (the first
  * one, as the loader reads it); 0 when the file does not set it or cannot

@@ -11,10 +11,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "config.h"
-#include "ini_lines.h"
-#include "internal.h"
-#include "value.h"
+#include "conf/config.h"
+#include "conf/ini_lines.h"
+#include "conf/internal.h"
+#include "conf/value.h"
 
 struct load {
 	struct sluice_config *cfg;

@@ -10,10 +10,10 @@
 
 #include <openssl/crypto.h>
 
-#include "admin_token.h"
-#include "config.h"
-#include "internal.h"
-#include "value.h"
+#include "conf/admin_token.h"
+#include "conf/config.h"
+#include "conf/internal.h"
+#include "conf/value.h"
 
 struct rules {
 	const struct sluice_config *cfg;

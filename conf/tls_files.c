@@ -13,9 +13,9 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 
-#include "key_line.h"
-#include "tls_files.h"
-#include "value.h"
+#include "conf/key_line.h"
+#include "conf/tls_files.h"
+#include "conf/value.h"
 
 #define SECONDS_PER_DAY 86400
 

@@ -27,7 +27,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
-#include "config.h"
+#include "conf/config.h"
 
 #define TLS_TIME_TEXT_MAX 32 /* "2026-12-04 00:00:00 UTC", NUL included */
 #define TLS_SPAN_TEXT_MAX 48 /* "1 day 23 hours", NUL included */

@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "value.h"
+#include "conf/value.h"
 
 bool config_fail(struct config_error *err, const char *format, ...)
 {

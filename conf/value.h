@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "config.h"
+#include "conf/config.h"
 
 #define CONFIG_FORMAT_MAX 32     /* a formatted duration, size or int, NUL included */
 /* A formatted address: "[host]:65535" is the longest ("unix:" + path is shorter). */

@@ -29,7 +29,7 @@
 #include <http_parser.h>
 #undef http_method
 
-#include "http_internal.h"
+#include "protocol/http_internal.h"
 
 enum framer_state {
 	ST_HEAD,          /* reading a head; `stored` bytes of it so far */

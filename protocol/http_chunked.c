@@ -14,7 +14,7 @@
  */
 #include "autoconfig.h"
 
-#include "http_internal.h"
+#include "protocol/http_internal.h"
 
 #define SIZE_DIGITS_MAX 16 /* fills a uint64_t */
 

@@ -21,7 +21,7 @@
 
 #include <string.h>
 
-#include "http_internal.h"
+#include "protocol/http_internal.h"
 
 /* Byte classes, RFC 9110 §5.6.2 and §5.5. */
 #define C_TCHAR 1  /* token character */

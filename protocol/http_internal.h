@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "http.h"
+#include "protocol/http.h"
 
 #define HTTP_CODE_BAD_REQUEST "bad-request"
 #define HTTP_CODE_TOO_LARGE "header-too-large"

@@ -6,7 +6,7 @@
 
 #include <string.h>
 
-#include "json.h"
+#include "protocol/json.h"
 
 static const char *skip_ws(const char *p, const char *end)
 {

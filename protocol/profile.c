@@ -5,8 +5,8 @@
 
 #include <string.h>
 
-#include "profile.h"
-#include "restic.h"
+#include "protocol/profile.h"
+#include "protocol/restic.h"
 
 static bool classify_tsp(const struct profile_options *options, const struct http_head *head,
 			 const char *client, struct tsp_request *req, struct tsp_error *err)

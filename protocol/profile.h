@@ -16,8 +16,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "http.h"
-#include "tsp.h"
+#include "protocol/http.h"
+#include "protocol/tsp.h"
 
 /* The shape of the answers the proxy makes itself. */
 enum profile_refusal {

@@ -13,7 +13,7 @@
 
 #include <openssl/evp.h>
 
-#include "restic.h"
+#include "protocol/restic.h"
 
 #define CODE_BAD_REQUEST "bad-request"
 #define CODE_NOT_FOUND "not-found"

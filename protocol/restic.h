@@ -23,9 +23,9 @@
 
 #include <stdbool.h>
 
-#include "http.h"
-#include "profile.h"
-#include "tsp.h"
+#include "protocol/http.h"
+#include "protocol/profile.h"
+#include "protocol/tsp.h"
 
 #define RESTIC_SEGMENTS_MAX 16 /* path segments, repository and file together */
 

@@ -6,7 +6,7 @@
 
 #include <string.h>
 
-#include "tsp.h"
+#include "protocol/tsp.h"
 
 #define CODE_BAD_REQUEST "bad-request"
 #define CODE_UNAUTHORIZED "unauthorized"

@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "http.h"
+#include "protocol/http.h"
 
 #define TSP_ID_MAX 64      /* ids: 1..64 of [A-Za-z0-9._-], never "." or ".." */
 #define TSP_TENANT_MAX 64  /* tenant names follow the id grammar */

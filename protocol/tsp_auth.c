@@ -7,7 +7,7 @@
 
 #include <string.h>
 
-#include "tsp.h"
+#include "protocol/tsp.h"
 
 /* tenant ":" secret, at their longest. */
 #define CREDENTIALS_MAX (TSP_TENANT_MAX + 1 + TSP_SECRET_MAX)

@@ -6,8 +6,8 @@
 
 #include <string.h>
 
-#include "json.h"
-#include "tsp.h"
+#include "protocol/json.h"
+#include "protocol/tsp.h"
 
 static const char *const category_names[TSP_CAT_COUNT] = {
 	[TSP_CAT_CONTROL] = "control",

@@ -1,7 +1,7 @@
 /*
  * proxy/admin_status.c: the GET /status document (see admin_view.h). One
  * JSON object; times are RFC 3339 UTC strings, durations whole seconds,
- * unknown or unbounded values null. sluicectl reads it (tools/ctl/status.c).
+ * unknown or unbounded values null. sluicectl reads it (tools/ctl/ctl_status.c).
  */
 #include "autoconfig.h"
 

@@ -10,6 +10,7 @@
  */
 #include "autoconfig.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -61,6 +62,27 @@ void conn_set_tenant(struct conn *c, const char *tenant)
 		return;
 	snprintf(c->tenant_name, sizeof c->tenant_name, "%s", tenant);
 	snprintf(c->prefix, sizeof c->prefix, "[%s %s]", c->peer, c->tenant_name);
+}
+
+/* ---- the state ---- */
+
+static const char *const state_names[] = { "HANDSHAKE", "OPEN", "CLOSING", "LINGER", "DOOMED" };
+
+void conn_set_state(struct conn *c, enum conn_state state, const char *why)
+{
+	char desc[256];
+
+	if (c->state == state || c->state == CONN_DOOMED)
+		return;
+	if (log_enabled(CONFIG_LOG_DEBUG))
+		conn_log(c, CONFIG_LOG_DEBUG, "%s -> %s (%s): %s", state_names[c->state], state_names[state],
+			 why, conn_describe(c, desc, sizeof desc));
+	c->state = state;
+}
+
+void conn_doom(struct conn *c, const char *why)
+{
+	conn_set_state(c, CONN_DOOMED, why);
 }
 
 const char *conn_span_at(const struct buffer *b, size_t offset, size_t *len)
@@ -137,12 +159,10 @@ void conn_abort(struct conn *c)
 
 void conn_stop_reading(struct conn *c)
 {
-	if (!c->read_requests)
+	if (c->state != CONN_OPEN)
 		return;
-	c->read_requests = false;
 	c->request_cut = c->reading != NULL || c->in_held > 0 || request_unframed(c) > 0;
-	if (c->state == CONN_OPEN)
-		c->state = CONN_CLOSING;
+	conn_set_state(c, CONN_CLOSING, "no further request is read");
 }
 
 void conn_linger(struct conn *c)
@@ -150,17 +170,16 @@ void conn_linger(struct conn *c)
 	release_upstream(c);
 	exchange_drop_after(c, NULL);
 	upstream_close(&c->up, c->server->loop);
-	c->read_requests = false;
 	conn_ring_put(c, &c->in);
 	conn_ring_put(c, &c->out);
 	c->in_forward = c->in_drop = c->in_held = c->out_ready = c->out_held = 0;
 	if (c->tenant_eof) {
-		c->doomed = true;
+		conn_doom(c, "the last answer is out and the tenant closed its side");
 		return;
 	}
 	endpoint_shutdown_write(&c->tenant);
-	c->state = CONN_LINGER;
 	c->linger_since = conn_now(c);
+	conn_set_state(c, CONN_LINGER, "the last answer is out; dropping what the tenant still sends");
 }
 
 /* Drop what the tenant still sends, on the raw socket, until it closes. */
@@ -175,15 +194,15 @@ static void linger_drain(struct conn *c)
 			c->linger_bytes += (size_t)n;
 			if (c->linger_bytes > CONN_LINGER_BYTES &&
 			    c->linger_bytes > c->rc->cfg->limits.discard_bytes)
-				c->doomed = true;
+				conn_doom(c, "the tenant sent too much while lingering");
 		} else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
 			c->tenant.readable = false;
 		} else if (n < 0 && errno == EINTR) {
 			continue;
 		} else {
-			c->doomed = true; /* closed or reset: done */
+			conn_doom(c, "the tenant closed or reset while lingering");
 		}
-		if (c->doomed)
+		if (conn_is_doomed(c))
 			return;
 	}
 }
@@ -200,16 +219,15 @@ static bool tenant_handshake(struct conn *c)
 	if (st != ENDPOINT_OK) {
 		c->server->counters.handshake_failures++;
 		tls_log_errors(CONFIG_LOG_INFO, c->prefix, "TLS handshake failed");
-		c->doomed = true;
+		conn_doom(c, "TLS handshake failed");
 		return false;
 	}
 	if (log_enabled(CONFIG_LOG_DEBUG)) {
 		tls_describe(c->tenant.ssl, desc, sizeof desc);
 		conn_log(c, CONFIG_LOG_DEBUG, "TLS established: %s", desc);
 	}
-	c->state = CONN_OPEN;
-	c->read_requests = true;
 	c->last_tenant_read = conn_now(c);
+	conn_set_state(c, CONN_OPEN, "TLS established");
 	return true;
 }
 
@@ -219,18 +237,18 @@ static void tenant_failed(struct conn *c, enum endpoint_status st, const char *w
 		conn_log(c, CONFIG_LOG_INFO, "%s the tenant failed: %s", what, strerror(c->tenant.last_errno));
 	else if (st == ENDPOINT_ERROR)
 		tls_log_errors(CONFIG_LOG_INFO, c->prefix, what);
-	c->doomed = true;
+	conn_doom(c, "the tenant's socket failed");
 }
 
 static bool tenant_read(struct conn *c)
 {
 	bool progress = false;
 
-	if (!c->read_requests || c->tenant_eof || !endpoint_may_read(&c->tenant))
+	if (c->state != CONN_OPEN || c->tenant_eof || !endpoint_may_read(&c->tenant))
 		return false;
 	if (c->in.data == NULL && !conn_ring_get(c, &c->in)) {
 		conn_log(c, CONFIG_LOG_ERROR, "out of memory for a buffer; closing");
-		c->doomed = true;
+		conn_doom(c, "out of memory");
 		return false;
 	}
 	while (endpoint_may_read(&c->tenant)) {
@@ -329,14 +347,12 @@ static bool output_pending(const struct conn *c)
  * one when the tenant may still be sending a request that was not read. */
 static bool settle_state(struct conn *c)
 {
-	if (c->state == CONN_OPEN && !c->read_requests)
-		c->state = CONN_CLOSING;
 	if (c->state != CONN_CLOSING || !TAILQ_EMPTY(&c->queue) || output_pending(c))
 		return false;
 	if (c->request_cut && !c->tenant_eof)
 		conn_linger(c);
 	else
-		c->doomed = true;
+		conn_doom(c, "every answer owed is out");
 	return true;
 }
 
@@ -377,7 +393,7 @@ static void conn_watch(struct conn *c)
 	}
 	if (idle(c) && buffer_length(&c->in) == 0 && buffer_length(&c->out) == 0)
 		release_idle_memory(c);
-	want_read = c->read_requests && !c->tenant_eof &&
+	want_read = c->state == CONN_OPEN && !c->tenant_eof &&
 		    (c->in.data == NULL || buffer_room(&c->in) > 0);
 	if (c->reading != NULL && !want_read)
 		c->body_window_paused = true; /* the proxy, not the tenant, holds the body back */
@@ -418,9 +434,9 @@ static double conn_deadline(const struct conn *c, enum deadline *kind)
 		CONSIDER(DEADLINE_LINGER, c->linger_since + CONN_LINGER_SECONDS);
 		return at;
 	}
-	if (c->head_started > 0 && c->read_requests)
+	if (c->head_started > 0 && c->state == CONN_OPEN)
 		CONSIDER(DEADLINE_HEADER, c->head_started + seconds(cfg->timeouts.header_ms));
-	if (body_being_read(c) && c->read_requests && cfg->limits.min_body_rate > 0)
+	if (body_being_read(c) && c->state == CONN_OPEN && cfg->limits.min_body_rate > 0)
 		CONSIDER(DEADLINE_BODY, c->body_window_start + seconds(cfg->timeouts.body_ms));
 	if (idle(c))
 		CONSIDER(DEADLINE_IDLE, (c->last_tenant_read > c->last_tenant_write ? c->last_tenant_read
@@ -488,11 +504,11 @@ static void conn_timeout(struct conn *c)
 	case DEADLINE_HANDSHAKE:
 		c->server->counters.handshake_failures++;
 		conn_log(c, CONFIG_LOG_INFO, "TLS handshake not done within [timeouts] handshake; closing");
-		c->doomed = true;
+		conn_doom(c, "[timeouts] handshake");
 		break;
 	case DEADLINE_LINGER:
 	case DEADLINE_NONE:
-		c->doomed = true;
+		conn_doom(c, "lingered long enough");
 		break;
 	case DEADLINE_HEADER:
 		request_fail(c, 408, "timeout", "the request head did not arrive within [timeouts] header");
@@ -502,11 +518,11 @@ static void conn_timeout(struct conn *c)
 		break;
 	case DEADLINE_IDLE:
 		conn_log(c, CONFIG_LOG_DEBUG, "idle for [timeouts] idle; closing");
-		c->doomed = true;
+		conn_doom(c, "[timeouts] idle");
 		break;
 	case DEADLINE_SEND:
 		conn_log(c, CONFIG_LOG_INFO, "the tenant read none of its answers for [timeouts] idle; closing");
-		c->doomed = true;
+		conn_doom(c, "[timeouts] idle while sending");
 		break;
 	case DEADLINE_CONNECT:
 		response_upstream_lost(c, 502, "upstream-unavailable",
@@ -528,7 +544,7 @@ static void conn_run(struct conn *c)
 {
 	int round;
 
-	for (round = 0; round < CONN_ROUNDS_MAX && !c->doomed; round++) {
+	for (round = 0; round < CONN_ROUNDS_MAX && !conn_is_doomed(c); round++) {
 		bool progress;
 
 		if (c->state == CONN_HANDSHAKE) {
@@ -550,7 +566,7 @@ static void conn_run(struct conn *c)
 		if (!progress)
 			break;
 	}
-	if (c->doomed) {
+	if (conn_is_doomed(c)) {
 		conn_free(c);
 		return;
 	}
@@ -558,6 +574,7 @@ static void conn_run(struct conn *c)
 		ev_feed_event(c->server->loop, &c->tenant.io, EV_CUSTOM); /* more to do, after the others */
 	conn_watch(c);
 	conn_arm_timer(c);
+	conn_check(c);
 }
 
 static void tenant_event(struct ev_loop *loop, ev_io *w, int revents)
@@ -635,12 +652,9 @@ bool conn_accept(struct server *server, int fd, const struct sockaddr *peer, soc
 		conn_free(c);
 		return false;
 	}
-	if (c->tenant.ssl != NULL) {
-		c->state = CONN_HANDSHAKE;
-	} else {
-		c->state = CONN_OPEN;
-		c->read_requests = true;
+	if (c->tenant.ssl == NULL) { /* else it stays in CONN_HANDSHAKE (zero) */
 		c->tenant.readable = true;
+		conn_set_state(c, CONN_OPEN, "plain TCP");
 	}
 	conn_run(c);
 	return true;
@@ -649,11 +663,64 @@ bool conn_accept(struct server *server, int fd, const struct sockaddr *peer, soc
 void conn_stop(struct conn *c)
 {
 	if (c->state == CONN_HANDSHAKE || idle(c)) {
-		c->doomed = true;
+		conn_doom(c, "graceful stop");
 	} else if (c->reading == NULL && c->head_started == 0 && c->in_held == 0) {
 		conn_stop_reading(c); /* nothing in flight on the tenant side */
 	} else {
 		c->stop_after_message = true;
 	}
 	conn_run(c);
+}
+
+/* ---- describing and checking ---- */
+
+static const char *upstream_state_name(enum upstream_state state)
+{
+	static const char *const names[] = { "none", "connecting", "handshake", "ready", "gone" };
+
+	return (size_t)state < sizeof names / sizeof names[0] ? names[state] : "?";
+}
+
+const char *conn_describe(const struct conn *c, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s queue=%u in=%zu/%zu (fwd %zu drop %zu held %zu) out=%zu/%zu "
+		 "(ready %zu held %zu) up=%s%s%s%s%s%s", state_names[c->state], c->queue_len,
+		 buffer_length(&c->in), buffer_capacity(&c->in), c->in_forward, c->in_drop, c->in_held,
+		 buffer_length(&c->out), buffer_capacity(&c->out), c->out_ready, c->out_held,
+		 upstream_state_name(c->up.state), c->tenant.write_blocked ? " write-blocked" : "",
+		 c->in.data != NULL && buffer_room(&c->in) == 0 ? " read-blocked" : "",
+		 c->up.ep.write_blocked ? " up-write-blocked" : "",
+		 c->out.data != NULL && buffer_room(&c->out) == 0 ? " up-read-blocked" : "",
+		 c->tenant_eof ? " tenant-eof" : "");
+	return buf;
+}
+
+/* Between events: after conn_watch() and conn_arm_timer(), never doomed
+ * (a doomed connection is freed before). */
+void conn_check(const struct conn *c)
+{
+#ifndef NDEBUG
+	const struct exchange *ex;
+	unsigned n = 0;
+
+	TAILQ_FOREACH(ex, &c->queue, queue_link)
+		n++;
+	assert(n == c->queue_len);
+	assert(c->state != CONN_DOOMED);
+	assert(c->in_forward + c->in_drop + c->in_held <= buffer_length(&c->in));
+	assert(c->out_ready + c->out_held <= buffer_length(&c->out));
+	assert(c->in_drop == 0 || c->in_forward > 0); /* refused bytes wait behind forward ones only */
+	assert(c->forwarded_sent <= c->forwarded_total);
+	/* Past OPEN no request byte is read: the tenant's watcher waits for
+	 * reading only when TLS needs it to write (LINGER drains on purpose). */
+	assert(c->state != CONN_CLOSING || !(c->tenant.events & EV_READ) ||
+	       c->tenant.write_wants_read || c->tenant.handshake_wants != 0);
+	if (c->state == CONN_HANDSHAKE)
+		assert(n == 0 && c->up.state == UPSTREAM_NONE && c->in.data == NULL && c->out.data == NULL);
+	if (c->state == CONN_LINGER)
+		assert(n == 0 && c->up.state == UPSTREAM_GONE && c->in.data == NULL && c->out.data == NULL &&
+		       c->reading == NULL);
+#else
+	(void)c;
+#endif
 }

@@ -63,9 +63,11 @@ enum conn_state {
 	CONN_HANDSHAKE, /* the tenant's TLS handshake is in progress */
 	CONN_OPEN,      /* requests are read and answered */
 	CONN_CLOSING,   /* no further request is read; the answers owed still go out */
-	CONN_LINGER     /* the closing answer is out and our side is shut: the tenant's
+	CONN_LINGER,    /* the closing answer is out and our side is shut: the tenant's
 			 * remaining bytes are dropped for a moment, so that a reset does
 			 * not destroy the answer in flight */
+	CONN_DOOMED     /* closed and freed at the end of the current event; final:
+			 * what runs until then may still write what is owed */
 };
 
 enum exchange_kind {
@@ -106,8 +108,8 @@ struct conn {
 	struct runconf *rc;          /* the configuration it started with (a reference) */
 	struct server_peer *peer_slot; /* per-address accounting */
 	struct server_tenant_slot *tenant_slot; /* per-tenant accounting; NULL until admitted */
-	enum conn_state state;
-	bool doomed;                 /* to be freed at the end of the current event */
+	enum conn_state state;       /* changed by conn_set_state() only; request bytes are
+				      * read and framed exactly while CONN_OPEN */
 	bool busy;                   /* accepted over a connection limit: every request gets 503 busy */
 
 	struct endpoint tenant;
@@ -124,7 +126,6 @@ struct conn {
 	unsigned queue_len;
 	struct exchange *reading;    /* the request whose head was framed and whose body is read */
 	bool reading_forward;        /* ... its bytes go to the repository (else dropped) */
-	bool read_requests;          /* request bytes are read and framed */
 	bool stop_after_message;     /* stop reading when the current request ends */
 	bool tenant_eof;             /* the tenant closed its side */
 	bool up_eof, up_eof_framed;  /* the repository closed; the framer was told */
@@ -149,6 +150,23 @@ struct conn {
 };
 
 /* ---- conn.c ---- */
+
+/* The one place a connection's state changes; why says so in the debug log
+ * (with conn_describe()). CONN_DOOMED is final: a change away from it, or to
+ * the state it is in, does nothing. */
+void conn_set_state(struct conn *c, enum conn_state state, const char *why);
+/* Close the connection at the end of the current event (CONN_DOOMED). */
+void conn_doom(struct conn *c, const char *why);
+static inline bool conn_is_doomed(const struct conn *c)
+{
+	return c->state == CONN_DOOMED;
+}
+/* One line for the debug log: state, queue, buffer fill, repository
+ * connection, what blocks. Returns buf. */
+const char *conn_describe(const struct conn *c, char *buf, size_t size);
+/* Assert the invariants that hold between events (assert.h: nothing when
+ * NDEBUG is defined); O(queue length). */
+void conn_check(const struct conn *c);
 
 /* A tenant connection on an accepted socket (non-blocking). busy: answer 503
  * busy to its first request, then close. Returns false (fd closed) when out
@@ -197,8 +215,8 @@ size_t request_unframed(const struct conn *c);
 /* Assign n framed bytes to the request being read (forward or drop). */
 void request_take(struct conn *c, size_t n);
 
-/* No further request byte is read (the connection is CLOSING). Remembers
- * whether the tenant may still be sending, to linger at the close. */
+/* No further request byte is read: an OPEN connection becomes CLOSING.
+ * Remembers whether the tenant may still be sending, to linger at the close. */
 void conn_stop_reading(struct conn *c);
 /* The last answer is out: shut our side, drop what the tenant still sends
  * for a moment, then close. Exchanges left in the queue get no answer. */

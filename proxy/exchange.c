@@ -178,7 +178,7 @@ static void set_answer(struct conn *c, struct exchange *ex, unsigned status, con
 		ex->answer = malloc(len);
 	if (ex->answer == NULL) {
 		conn_log(c, CONFIG_LOG_ERROR, "out of memory for a %u answer; closing", status);
-		c->doomed = true;
+		conn_doom(c, "out of memory");
 		return;
 	}
 	memcpy(ex->answer, text, len);

@@ -56,7 +56,7 @@ void request_fail(struct conn *c, unsigned status, const char *code, const char 
 	if (ex == NULL) {
 		ex = exchange_new(c);
 		if (ex == NULL) {
-			c->doomed = true;
+			conn_doom(c, "out of memory");
 			return;
 		}
 		exchange_push(c, ex);
@@ -157,7 +157,7 @@ static void on_head(struct conn *c)
 
 	if (ex == NULL) {
 		conn_log(c, CONFIG_LOG_ERROR, "out of memory for a request; closing");
-		c->doomed = true;
+		conn_doom(c, "out of memory");
 		return;
 	}
 	c->server->counters.requests++;
@@ -166,7 +166,7 @@ static void on_head(struct conn *c)
 	exchange_push(c, ex);
 	c->reading = ex;
 	classify(c, ex, head);
-	if (c->doomed)
+	if (conn_is_doomed(c))
 		return;
 	c->reading_forward = ex->kind == EXCHANGE_FORWARD;
 	if (!head->keep_alive)
@@ -207,7 +207,8 @@ static bool on_tenant_eof(struct conn *c)
 		http_framer_eof(c->requests, &ev);
 	if (ev.type == HTTP_EV_ERROR) {
 		conn_log(c, CONFIG_LOG_INFO, "the tenant closed the connection in the middle of a request");
-		c->doomed = true; /* nobody is left to answer, and the repository saw a cut request */
+		/* nobody is left to answer, and the repository saw a cut request */
+		conn_doom(c, "the tenant closed in the middle of a request");
 		return true;
 	}
 	conn_stop_reading(c);
@@ -217,7 +218,7 @@ static bool on_tenant_eof(struct conn *c)
 /* May the framer be fed now? */
 static bool may_frame(const struct conn *c)
 {
-	if (!c->read_requests || c->doomed || c->in.data == NULL)
+	if (c->state != CONN_OPEN || c->in.data == NULL) /* a doomed one is not OPEN */
 		return false;
 	if (c->in_drop > 0)
 		return false; /* the refused bytes go once the forward bytes before them are sent */
@@ -270,7 +271,7 @@ bool request_pump(struct conn *c)
 			c->requests = conn_framer_get(c, HTTP_KIND_REQUEST);
 			if (c->requests == NULL) {
 				conn_log(c, CONFIG_LOG_ERROR, "out of memory for a request framer; closing");
-				c->doomed = true;
+				conn_doom(c, "out of memory");
 				return false;
 			}
 		}

@@ -56,7 +56,7 @@ void response_upstream_lost(struct conn *c, unsigned status, const char *code, c
 		/* The final answer's head went out (interim answers before it
 		 * do not count: an error answer may still follow them). */
 		conn_log(c, CONFIG_LOG_WARNING, "%s, after part of the answer went out; closing", reason);
-		c->doomed = true;
+		conn_doom(c, "the repository failed in the middle of an answer");
 		return;
 	}
 	conn_log(c, CONFIG_LOG_WARNING, "%s; answered %u %s", reason, status, code);
@@ -164,7 +164,7 @@ static bool read_upstream(struct conn *c)
 		return false;
 	if (c->out.data == NULL && !conn_ring_get(c, &c->out)) {
 		conn_log(c, CONFIG_LOG_ERROR, "out of memory for a buffer; closing");
-		c->doomed = true;
+		conn_doom(c, "out of memory");
 		return false;
 	}
 	while (endpoint_may_read(&c->up.ep)) {
@@ -195,7 +195,7 @@ bool response_upstream_io(struct conn *c, bool had_event)
 {
 	bool progress = open_or_continue(c, had_event);
 
-	if (c->up.state != UPSTREAM_READY || c->doomed)
+	if (c->up.state != UPSTREAM_READY || conn_is_doomed(c))
 		return progress;
 	progress |= send_forward(c);
 	if (c->up.state == UPSTREAM_READY)
@@ -301,7 +301,7 @@ static bool frame_response(struct conn *c, struct exchange *ex)
 	if (c->responses == NULL &&
 	    (c->responses = conn_framer_get(c, HTTP_KIND_RESPONSE)) == NULL) {
 		conn_log(c, CONFIG_LOG_ERROR, "out of memory for a response framer; closing");
-		c->doomed = true;
+		conn_doom(c, "out of memory");
 		return false;
 	}
 	if (!ex->response_started) {
@@ -360,7 +360,7 @@ bool response_pump(struct conn *c)
 	bool progress = false;
 	struct exchange *ex;
 
-	while ((ex = TAILQ_FIRST(&c->queue)) != NULL && !c->doomed && c->state != CONN_LINGER) {
+	while ((ex = TAILQ_FIRST(&c->queue)) != NULL && !conn_is_doomed(c) && c->state != CONN_LINGER) {
 		if (ex->kind == EXCHANGE_LOCAL) {
 			if (c->out_ready > 0 || ex->answer_sent < ex->answer_len)
 				break; /* earlier bytes first, then the answer itself */
@@ -370,20 +370,20 @@ bool response_pump(struct conn *c)
 				conn_linger(c);
 				return true;
 			}
-			if (!ex->request_done && c->read_requests)
+			if (!ex->request_done && c->state == CONN_OPEN)
 				break; /* its body is still being read and dropped */
 		} else if (!ex->response_done) {
 			if (!frame_response(c, ex))
 				break;
 			progress = true;
 			continue;
-		} else if (!ex->request_done && c->read_requests) {
+		} else if (!ex->request_done && c->state == CONN_OPEN) {
 			break; /* answered early; the rest of the request is still coming */
 		}
 		exchange_finish_head(c);
 		progress = true;
 	}
-	if (!c->doomed && c->state != CONN_LINGER)
+	if (!conn_is_doomed(c) && c->state != CONN_LINGER)
 		progress |= check_idle_upstream(c);
 	return progress;
 }

@@ -33,11 +33,11 @@
 
 #include <cmocka.h>
 
-#include "tools/ctl/admin_client.h"
-#include "tools/ctl/daemon.h"
-#include "json.h"
-#include "tools/ctl/reload.h"
-#include "tools/ctl/status.h"
+#include "tools/ctl/ctl_admin_client.h"
+#include "tools/ctl/ctl_daemon.h"
+#include "protocol/json.h"
+#include "tools/ctl/ctl_reload.h"
+#include "tools/ctl/ctl_status.h"
 
 #define HANG "" /* a scripted answer: accept, read, and never answer */
 
@@ -437,7 +437,7 @@ static void test_reload_through_the_endpoint(void **state)
 		answer("422 Unprocessable Content", "{\"result\":\"failed\",\"error\":\"sluice.ini:3: [tls] x: bad\"}"),
 		answer("500 Internal Server Error", "oops"),
 	};
-	struct reload_result result;
+	struct ctl_reload_result result;
 
 	start_fake(fx, true, true, answers, 3);
 	reload_daemon(&fx->daemon, 5000, &result);
@@ -463,7 +463,7 @@ static void test_reload_by_signal_confirmed_by_status(void **state)
 		answer("200 OK", "{\"config\":{\"generation\":4},\"reloads\":{\"ok\":2,\"failed\":1,"
 				 "\"last\":{\"result\":\"failed\",\"error\":\"bad mode\"}}}"),
 	};
-	struct reload_result result;
+	struct ctl_reload_result result;
 	char *log;
 
 	start_fake(fx, true, true, answers, 4);
@@ -479,7 +479,7 @@ static void test_reload_by_signal_confirmed_by_status(void **state)
 static void test_reload_by_signal_only(void **state)
 {
 	struct fixture *fx = *state;
-	struct reload_result result;
+	struct ctl_reload_result result;
 	struct admin_reply reply;
 	struct ctl_error err;
 	struct json_span doc;
@@ -498,7 +498,7 @@ static void test_reload_by_signal_only(void **state)
 static void test_reload_without_a_daemon(void **state)
 {
 	struct fixture *fx = *state;
-	struct reload_result result;
+	struct ctl_reload_result result;
 	FILE *file;
 
 	reload_daemon(&fx->daemon, 5000, &result);

@@ -24,10 +24,10 @@
 #include <cmocka.h>
 #include <openssl/evp.h>
 
-#include "tools/repo/catalog.h"
-#include "tools/repo/store.h"
-#include "tools/repo/users.h"
-#include "tools/repo/verify.h"
+#include "tools/repo/repo_catalog.h"
+#include "tools/repo/repo_store.h"
+#include "tools/repo/repo_users.h"
+#include "tools/repo/repo_verify.h"
 
 /* SHA-256 of "vm-web01 block 0\n" (PROTOCOL.md §12.1). */
 #define WEB01_B0 "vm-web01 block 0\n"
@@ -241,7 +241,7 @@ static void test_users_parse_errors(void **state)
 static void test_store_layout(void **state)
 {
 	struct fixture *fx = *state;
-	struct job_key jk = { .tenant = "acme", .category = TSP_CAT_BACKUP, .job = "nightly-0142" };
+	struct repo_job_key jk = { .tenant = "acme", .category = TSP_CAT_BACKUP, .job = "nightly-0142" };
 	struct task_key tk = { .job = jk, .task = "vm-web01" };
 	struct job_meta jm = { .state = JOB_OPEN, .origin = TSP_ORIGIN_VBR,
 			       .workload = TSP_WORKLOAD_VSPHERE }, jm2;

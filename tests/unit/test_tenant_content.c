@@ -16,10 +16,10 @@
 
 #include <cmocka.h>
 
-#include "tools/tenant/content.h"
-#include "json.h"
-#include "tools/tenant/options.h"
-#include "tools/tenant/report.h"
+#include "tools/tenant/tenant_content.h"
+#include "protocol/json.h"
+#include "tools/tenant/tenant_options.h"
+#include "tools/tenant/tenant_report.h"
 
 /* ---- content ---------------------------------------------------------- */
 
@@ -180,7 +180,7 @@ test_options_defaults(void **state)
 	char err[256];
 
 	(void)state;
-	assert_int_equal(parse_line("backup", "acme:s3:cret", &opt, err, sizeof(err)), OPTIONS_RUN);
+	assert_int_equal(parse_line("backup", "acme:s3:cret", &opt, err, sizeof(err)), TENANT_OPTIONS_RUN);
 	assert_string_equal(opt.host, "127.0.0.1");
 	assert_string_equal(opt.port, "8443");
 	assert_string_equal(opt.host_header, "127.0.0.1:8443");
@@ -213,7 +213,7 @@ test_options_full_line(void **state)
 				    "--origin agent --workload mac --tasks 3 --blocks 5 --block-size 512k "
 				    "--parallel 2 --job r-1 --source backup-copy/copy.7 --json "
 				    "--pause-at 2:4 --pause-file /tmp/p", "acme:x", &opt, err, sizeof(err)),
-			 OPTIONS_RUN);
+			 TENANT_OPTIONS_RUN);
 	assert_string_equal(opt.host, "::1");
 	assert_string_equal(opt.port, "9443");
 	assert_string_equal(opt.host_header, "[::1]:9443");
@@ -264,7 +264,7 @@ test_options_job_kinds(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		if (parse_line(cases[i].line, "acme:s3cret", &opt, err, sizeof(err)) != OPTIONS_RUN)
+		if (parse_line(cases[i].line, "acme:s3cret", &opt, err, sizeof(err)) != TENANT_OPTIONS_RUN)
 			fail_msg("'%s': %s", cases[i].line, err);
 		assert_int_equal(opt.category, cases[i].category);
 		assert_int_equal(opt.operation, cases[i].operation);
@@ -276,7 +276,7 @@ test_options_job_kinds(void **state)
 		assert_string_equal(name + strlen(cases[i].prefix), "-12");
 	}
 	assert_int_equal(parse_line("restore --source backup/n1", "a:b", &opt, err, sizeof(err)),
-			 OPTIONS_RUN);
+			 TENANT_OPTIONS_RUN);
 	assert_string_equal(opt.source_job, "n1");
 	assert_int_equal(opt.source_category, TSP_CAT_BACKUP);
 }
@@ -335,7 +335,7 @@ test_options_errors(void **state)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		enum options_outcome r = parse_line(cases[i].line, cases[i].env, &opt, err, sizeof(err));
 
-		if (r != OPTIONS_USAGE_ERROR)
+		if (r != TENANT_OPTIONS_USAGE_ERROR)
 			fail_msg("'%s' was accepted", cases[i].line);
 		if (strstr(err, cases[i].needle) == NULL)
 			fail_msg("'%s': error '%s' lacks '%s'", cases[i].line, err, cases[i].needle);
@@ -349,9 +349,9 @@ test_options_help_version(void **state)
 	char err[256];
 
 	(void)state;
-	assert_int_equal(parse_line("--help", NULL, &opt, err, sizeof(err)), OPTIONS_HELP);
-	assert_int_equal(parse_line("backup --version", NULL, &opt, err, sizeof(err)), OPTIONS_VERSION);
-	assert_int_equal(parse_line("-h", NULL, &opt, err, sizeof(err)), OPTIONS_HELP);
+	assert_int_equal(parse_line("--help", NULL, &opt, err, sizeof(err)), TENANT_OPTIONS_HELP);
+	assert_int_equal(parse_line("backup --version", NULL, &opt, err, sizeof(err)), TENANT_OPTIONS_VERSION);
+	assert_int_equal(parse_line("-h", NULL, &opt, err, sizeof(err)), TENANT_OPTIONS_HELP);
 }
 
 static void

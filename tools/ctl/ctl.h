@@ -17,7 +17,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "config.h"
+#include "conf/config.h"
 
 enum ctl_exit {
 	CTL_EXIT_OK = 0,     /* done, or (wait-drained) drained */

@@ -11,8 +11,8 @@
 #include <time.h>
 
 #include "ctl.h"
-#include "tls_files.h"
-#include "value.h"
+#include "conf/tls_files.h"
+#include "conf/value.h"
 
 #ifndef SYSCONFDIR
 #define SYSCONFDIR "/etc"

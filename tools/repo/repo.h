@@ -8,10 +8,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "catalog.h"
-#include "respond.h"
-#include "store.h"
-#include "users.h"
+#include "repo_catalog.h"
+#include "repo_respond.h"
+#include "repo_store.h"
+#include "repo_users.h"
 
 struct repo_options {
 	const char *listen;      /* host:port */

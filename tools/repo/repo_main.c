@@ -24,8 +24,8 @@
 #include <sys/resource.h>
 
 #include "repo.h"
-#include "server.h"
-#include "verify.h"
+#include "repo_server.h"
+#include "repo_verify.h"
 
 #define EXIT_START 1
 #define EXIT_USAGE 2
@@ -265,7 +265,7 @@ static void fit_descriptor_limit(uint32_t max_connections)
 			 max_connections);
 }
 
-static int start(struct repo *repo, struct server *srv)
+static int start(struct repo *repo, struct repo_server *srv)
 {
 	char err[PATH_MAX + 256];
 	int rc;
@@ -307,7 +307,7 @@ int main(int argc, char **argv)
 {
 	struct command cmd;
 	struct repo repo;
-	struct server srv = { .listen_fd = -1 };
+	struct repo_server srv = { .listen_fd = -1 };
 	int rc = parse_command_line(argc, argv, &cmd);
 
 	if (rc != 0)
@@ -321,7 +321,7 @@ int main(int argc, char **argv)
 	outbuf_init(&repo.scratch);
 	rc = start(&repo, &srv);
 	if (rc == 0)
-		server_run(&srv);
+		repo_server_run(&srv);
 	server_close(&srv);
 	if (rc == 0)
 		repo_log("stopped");

@@ -13,11 +13,11 @@
 
 #include <openssl/ssl.h>
 
-#include "client.h"
-#include "conn.h"
-#include "job.h"
-#include "options.h"
-#include "report.h"
+#include "tenant_client.h"
+#include "tenant_conn.h"
+#include "tenant_job.h"
+#include "tenant_options.h"
+#include "tenant_report.h"
 
 /* The failure that aborted the run: the job's own, or the first task's. */
 static const struct failure *
@@ -88,16 +88,16 @@ main(int argc, char *argv[])
 	 * the write fails and the answer, if any, is still read. */
 	signal(SIGPIPE, SIG_IGN);
 	switch (tenant_options_parse(argc, argv, getenv("SLUICE_TENANT"), &opt, err, sizeof(err))) {
-	case OPTIONS_HELP:
+	case TENANT_OPTIONS_HELP:
 		tenant_usage(stdout);
 		return 0;
-	case OPTIONS_VERSION:
+	case TENANT_OPTIONS_VERSION:
 		printf("sluice-tenant %s\n", PACKAGE_VERSION);
 		return 0;
-	case OPTIONS_USAGE_ERROR:
+	case TENANT_OPTIONS_USAGE_ERROR:
 		fprintf(stderr, "sluice-tenant: %s\nTry 'sluice-tenant --help'.\n", err);
 		return 2;
-	case OPTIONS_RUN:
+	case TENANT_OPTIONS_RUN:
 		break;
 	}
 	if (opt.job[0] == '\0')
