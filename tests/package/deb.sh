@@ -55,7 +55,8 @@ tap_check "tmpfiles.d creates /run/sluice for sluice" \
 tap_check "logrotate rotates /var/log/sluice and reopens with USR1" \
 	grep -q 'USR1' /etc/logrotate.d/sluice
 tap_check "bash completion for sluicectl" test -s /usr/share/bash-completion/completions/sluicectl
-tap_check "man sluice.ini finds the page" same value "$(man -w sluice.ini)" /usr/share/man/man5/sluice.ini.5.gz
+# -a: a `make install` under /usr/local may list its own copy first.
+tap_check "man sluice.ini finds the page" grep -qx /usr/share/man/man5/sluice.ini.5.gz <(man -aw sluice.ini)
 tap_check "the service is neither enabled nor started by the package" \
 	test ! -e /etc/systemd/system/multi-user.target.wants/sluice.service
 
