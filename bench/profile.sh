@@ -95,7 +95,7 @@ perf_report() {
 # The functions of the restic profile's per-request work: the classifier
 # (protocol/restic.c, and request.c's profile_classify and client_address,
 # inlined) and the policy (proxy/policy*.c: decide, record, settle, the
-# session table in proxy/jobs.c they use, and the once-a-second tick).
+# session table in proxy/policy/jobs.c they use, and the once-a-second tick).
 RESTIC_CLASSIFIER_RE='^(restic_|profile_classify$|client_address$)'
 RESTIC_POLICY_RE='^(policy_|jobs_)'
 

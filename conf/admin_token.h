@@ -4,7 +4,7 @@
  * One reader for both sides: the loader's rules (rules.c) read it so that
  * `sluice -t`, sluicectl's edits and a reload refuse a file the daemon would
  * refuse, and the daemon reads it again when it builds a running
- * configuration (proxy/runconf.c), at start and on every reload.
+ * configuration (proxy/net/runconf.c), at start and on every reload.
  */
 #ifndef SLUICE_CONF_ADMIN_TOKEN_H
 #define SLUICE_CONF_ADMIN_TOKEN_H

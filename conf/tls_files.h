@@ -1,7 +1,7 @@
 /*
  * conf/tls_files.h: the certificate chain and private key of [tls], read and
  * checked in one place for everybody. The daemon builds its tenant-side TLS
- * context from what tls_files_read() returns (proxy/tls.c, at start and on
+ * context from what tls_files_read() returns (proxy/net/tls.c, at start and on
  * every reload), and `sluice -t`, `sluicectl check` and sluicectl's edits run
  * the same function, so none of them passes a pair the daemon would refuse.
  *

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
-#include "log.h"
+#include "net/log.h"
 
 /* Descriptors held whatever the configuration says. */
 #define DESCRIPTORS_STDIO 3

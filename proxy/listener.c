@@ -13,10 +13,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "conn.h"
+#include "conn/conn.h"
 #include "daemon.h"
 #include "listener.h"
-#include "log.h"
+#include "net/log.h"
 #include "server.h"
 
 static int bind_one(const struct addrinfo *ai, int backlog, char *err, size_t err_size,

@@ -18,7 +18,7 @@
 #include <ev.h>
 
 #include "config.h"
-#include "runconf.h"
+#include "net/runconf.h"
 
 #define LISTENER_MAX 32              /* bound sockets (a "*:port" entry makes two) */
 #define LISTENER_ACCEPT_BATCH 64     /* accepts per readiness event */

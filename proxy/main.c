@@ -11,12 +11,12 @@
 #include <time.h>
 
 #include "config.h"
-#include "log.h"
+#include "net/log.h"
 #include "key_line.h"
 #include "options.h"
-#include "runconf.h"
+#include "net/runconf.h"
 #include "server.h"
-#include "tls.h"
+#include "net/tls.h"
 
 /* --list-keys: one key per line, tab-separated: section.key, type, default,
  * reload (reload or restart). tests/check-docs.sh reads it. */

@@ -10,10 +10,10 @@
 #include <ev.h>
 
 #include "key_line.h"
-#include "log.h"
+#include "net/log.h"
 #include "notify.h"
 #include "reload.h"
-#include "runconf.h"
+#include "net/runconf.h"
 #include "server.h"
 
 struct diff_log {

@@ -18,12 +18,12 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
-#include "admin.h"
-#include "conn.h"
+#include "admin/admin.h"
+#include "conn/conn.h"
 #include "daemon.h"
 #include "key_line.h"
 #include "listener.h"
-#include "log.h"
+#include "net/log.h"
 #include "notify.h"
 #include "server.h"
 

@@ -18,18 +18,18 @@
 #include <ev.h>
 
 #include "config.h"
-#include "conn_memory.h"
-#include "keyed_hash.h" /* uthash, with a keyed hash */
-#include "jobs.h"
+#include "conn/conn_memory.h"
+#include "policy/keyed_hash.h" /* uthash, with a keyed hash */
+#include "policy/jobs.h"
 #include "options.h"
-#include "policy.h"
+#include "policy/policy.h"
 #include "profile.h"
 #include "reload.h"
-#include "request_stats.h"
-#include "runconf.h"
+#include "policy/request_stats.h"
+#include "net/runconf.h"
 #include "signals.h"
-#include "tls.h"
-#include "upstream_pool.h"
+#include "net/tls.h"
+#include "net/upstream_pool.h"
 
 #define SERVER_TICK_SECONDS 1.0   /* policy_tick and job expiry */
 #define SERVER_PATH_MAX 4096

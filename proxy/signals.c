@@ -6,7 +6,7 @@
 
 #include <signal.h>
 
-#include "log.h"
+#include "net/log.h"
 #include "reload.h"
 #include "server.h"
 #include "signals.h"

@@ -1,0 +1,286 @@
+/*
+ * proxy/conn/exchange.c: the queue of a connection's requests, in answer order,
+ * and what each one was decided to be (see conn.h). Settling an exchange is
+ * the one place where the job table hears the outcome of a forwarded request
+ * (policy_on_response), counters move and the access-log line is written.
+ */
+#include "autoconfig.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "conn/conn.h"
+#include "net/log.h"
+#include "server.h"
+
+struct exchange *exchange_new(struct conn *c)
+{
+	struct exchange *ex = calloc(1, sizeof *ex);
+
+	if (ex != NULL)
+		ex->started = conn_now(c);
+	return ex;
+}
+
+void exchange_push(struct conn *c, struct exchange *ex)
+{
+	TAILQ_INSERT_TAIL(&c->queue, ex, queue_link);
+	c->queue_len++;
+}
+
+struct exchange *exchange_awaiting(const struct conn *c)
+{
+	struct exchange *ex;
+
+	TAILQ_FOREACH(ex, &c->queue, queue_link)
+		if (ex->kind == EXCHANGE_FORWARD && !ex->response_done)
+			return ex;
+	return NULL;
+}
+
+/* What the log calls a request's job: a session's repository, or the job id. */
+static const char *job_text(const struct tsp_request *r)
+{
+	if (r->repository[0] != '\0')
+		return r->repository;
+	return r->job[0] != '\0' ? r->job : "-";
+}
+
+static void access_line(const struct conn *c, const struct exchange *ex)
+{
+	const struct tsp_request *r = &ex->req;
+	double ms = (conn_now(c) - ex->started) * 1000.0;
+
+	if (!log_requests_enabled())
+		return;
+	log_access("peer=%s tenant=%s category=%s role=%s job=%s task=%s decision=%s status=%u "
+		   "in=%llu out=%llu ms=%.1f", c->peer, ex->classified ? r->tenant : "-",
+		   ex->classified ? tsp_category_name(r->category) : "-",
+		   ex->classified ? tsp_role_name(r->role) : "-",
+		   ex->classified ? job_text(r) : "-",
+		   ex->classified && r->task[0] ? r->task : "-",
+		   ex->decision != NULL ? ex->decision : "error", ex->status,
+		   (unsigned long long)ex->bytes_in, (unsigned long long)ex->bytes_out, ms);
+}
+
+static void log_session_end(struct conn *c, const struct policy_session_end *end)
+{
+	struct server *s = c->server;
+
+	if (end->untracked) {
+		s->counters.sessions_untracked++;
+		conn_log(c, CONFIG_LOG_WARNING, "lock created but the job table has no room to track "
+			 "it ([limits] job_table_size, job_tasks)");
+	}
+	if (!end->ended)
+		return;
+	s->counters.sessions_ended[end->verdict]++;
+	conn_log(c, CONFIG_LOG_INFO, "session %s ended: %s (%llu writes, %llu bytes%s)",
+		 end->session.repository, policy_session_verdict_name(end->verdict),
+		 (unsigned long long)end->session.writes, (unsigned long long)end->session.bytes,
+		 end->draining ? ", was draining" : "");
+}
+
+static enum request_stats_refusal refusal_of(enum server_decision d)
+{
+	switch (d) {
+	case SERVER_REFUSED_MAINTENANCE: return REQUEST_REFUSED_MAINTENANCE;
+	case SERVER_REFUSED_DISABLED: return REQUEST_REFUSED_DISABLED;
+	case SERVER_REFUSED_BUSY: return REQUEST_REFUSED_BUSY;
+	default: return REQUEST_NOT_REFUSED;
+	}
+}
+
+/* The decision counters, the duration histogram and, opt-in, the tenant's
+ * own series (given once the repository accepted one of its requests). */
+static void count_request(struct conn *c, const struct exchange *ex)
+{
+	struct server *s = c->server;
+	enum server_decision d = server_count_message(s, ex->req.category, ex->decision);
+
+	request_stats_observe(&s->request_stats, conn_now(c) - ex->started);
+	if (d == SERVER_FORWARDED && ex->status >= 200 && ex->status <= 299)
+		request_stats_admit(&s->request_stats, ex->req.tenant);
+	request_stats_count(&s->request_stats, ex->req.tenant, refusal_of(d), ex->bytes_in, ex->bytes_out);
+}
+
+/* Tell the job table how a recorded request ended; 0 = no answer came. */
+static void settle_record(struct conn *c, struct exchange *ex, unsigned status)
+{
+	struct server *s = c->server;
+	struct policy_session_end end;
+
+	if (!ex->recorded)
+		return;
+	ex->recorded = false;
+	policy_settle(s->jobs, &ex->req, &ex->record, status, server_clock(), &end);
+	if (status >= 200 && status <= 299)
+		server_tenant_count(s, c, ex->req.tenant);
+	log_session_end(c, &end);
+	server_policy_tick(s);
+}
+
+static void settle(struct conn *c, struct exchange *ex)
+{
+	bool answered = ex->kind == EXCHANGE_FORWARD ? ex->response_done : ex->answer_sent == ex->answer_len;
+
+	settle_record(c, ex, answered ? ex->status : 0);
+	if (!answered)
+		ex->status = 0; /* the access log shows that no answer went out */
+	if (ex->classified)
+		count_request(c, ex);
+	access_line(c, ex);
+	if (c->reading == ex)
+		c->reading = NULL;
+	free(ex->answer);
+	free(ex);
+}
+
+void exchange_finish_head(struct conn *c)
+{
+	struct exchange *ex = TAILQ_FIRST(&c->queue);
+
+	if (ex == NULL)
+		return;
+	TAILQ_REMOVE(&c->queue, ex, queue_link);
+	c->queue_len--;
+	settle(c, ex);
+}
+
+void exchange_drop_after(struct conn *c, struct exchange *ex)
+{
+	struct exchange_queue dropped = TAILQ_HEAD_INITIALIZER(dropped);
+	struct exchange *rest;
+
+	/* Cut first, settle after: the queue never holds a freed exchange. */
+	while ((rest = ex != NULL ? TAILQ_NEXT(ex, queue_link) : TAILQ_FIRST(&c->queue)) != NULL) {
+		TAILQ_REMOVE(&c->queue, rest, queue_link);
+		TAILQ_INSERT_TAIL(&dropped, rest, queue_link);
+	}
+	while ((rest = TAILQ_FIRST(&dropped)) != NULL) {
+		TAILQ_REMOVE(&dropped, rest, queue_link);
+		c->queue_len--;
+		settle(c, rest);
+	}
+}
+
+static void set_answer(struct conn *c, struct exchange *ex, unsigned status, const char *text,
+		       size_t len, bool close)
+{
+	settle_record(c, ex, 0);
+	free(ex->answer);
+	ex->answer = NULL;
+	ex->answer_len = ex->answer_sent = 0;
+	ex->kind = EXCHANGE_LOCAL;
+	ex->status = status;
+	ex->close_after = close;
+	if (len > 0)
+		ex->answer = malloc(len);
+	if (ex->answer == NULL) {
+		conn_log(c, CONFIG_LOG_ERROR, "out of memory for a %u answer; closing", status);
+		conn_doom(c, "out of memory");
+		return;
+	}
+	memcpy(ex->answer, text, len);
+	ex->answer_len = len;
+}
+
+void exchange_answer(struct conn *c, struct exchange *ex, unsigned status, const char *code,
+		     const char *message, const struct respond_extra *extra)
+{
+	char text[RESPOND_MAX];
+	struct respond_extra shaped = { 0 };
+	size_t len;
+
+	if (extra != NULL)
+		shaped = *extra;
+	shaped.reason_is_message = c->server->profile->refusal == PROFILE_REFUSAL_REASON;
+	len = respond_error(text, sizeof text, status, code, message, &shaped);
+	if (ex->head_method) {
+		/* The answer to HEAD has no body (RFC 9110 9.3.2); its Content-Length
+		 * stays, saying what a GET would have had. */
+		const char *end = memmem(text, len, "\r\n\r\n", 4);
+
+		if (end != NULL)
+			len = (size_t)(end - text) + 4;
+	}
+	set_answer(c, ex, status, text, len, shaped.close);
+}
+
+static void answer_hello_notice(struct conn *c, struct exchange *ex,
+				const struct policy_decision *d, bool close)
+{
+	const struct runconf *now_rc = c->server->conf;
+	struct respond_extra extra = { .maintenance = policy_mode_name(d->mode),
+				       .retry_after = now_rc->retry_after, .close = close };
+	char text[RESPOND_MAX];
+	size_t len = respond_hello_notice(text, sizeof text, ex->req.tenant, policy_mode_name(d->mode),
+					  server_wall_time(d->since), now_rc->cfg->maintenance.message,
+					  &extra);
+
+	set_answer(c, ex, 200, text, len, close);
+}
+
+/* Forward: the job table records it first (a failed record is a 503 busy). */
+static void forward(struct conn *c, struct exchange *ex, double now, bool refusal_closes)
+{
+	struct server *s = c->server;
+	struct respond_extra busy = { .retry_after = s->conf->retry_after, .close = refusal_closes };
+
+	if (!policy_record(s->jobs, &ex->req, now, &ex->record)) {
+		s->counters.refused_busy++;
+		ex->decision = "refused busy";
+		conn_log(c, CONFIG_LOG_WARNING, "%s %s: the job table cannot record it; answered 503 busy",
+			 tsp_role_name(ex->req.role), ex->req.job);
+		exchange_answer(c, ex, 503, "busy", "the job table is full; try again later", &busy);
+		return;
+	}
+	if (ex->record.untracked)
+		conn_log(c, CONFIG_LOG_INFO, "%s %s/%s forwarded untracked: the job table is full",
+			 tsp_role_name(ex->req.role), ex->req.job, ex->req.task);
+	ex->recorded = true;
+	ex->kind = EXCHANGE_FORWARD;
+	ex->decision = "forwarded";
+	s->counters.forwarded++;
+}
+
+void exchange_decide(struct conn *c, struct exchange *ex, bool refusal_closes)
+{
+	struct server *s = c->server;
+	double now = server_clock();
+	struct policy_decision d = policy_decide(s->policy, s->jobs, &ex->req, now);
+	struct respond_extra extra = { .retry_after = s->conf->retry_after, .close = refusal_closes };
+
+	switch (d.verdict) {
+	case POLICY_FORWARD:
+		forward(c, ex, now, refusal_closes);
+		return;
+	case POLICY_HELLO_NOTICE:
+		s->counters.hello_notices++;
+		ex->decision = "hello notice";
+		answer_hello_notice(c, ex, &d, refusal_closes);
+		return;
+	case POLICY_REFUSE_MAINTENANCE:
+		s->counters.refused_maintenance++;
+		ex->decision = "refused maintenance";
+		extra.maintenance = policy_mode_name(d.mode);
+		policy_note_refusal(s->jobs, &ex->req, &d, now);
+		exchange_answer(c, ex, 503, "maintenance", s->conf->cfg->maintenance.message, &extra);
+		break;
+	case POLICY_REFUSE_DISABLED:
+		s->counters.refused_disabled++;
+		ex->decision = "refused disabled";
+		extra.retry_after = 0;
+		exchange_answer(c, ex, 403, "tenant-disabled",
+				"the service provider has disabled this tenant", &extra);
+		break;
+	case POLICY_REFUSE_BUSY:
+		s->counters.refused_busy++;
+		ex->decision = "refused busy";
+		exchange_answer(c, ex, 503, "busy", "too many open jobs or tasks; try again later", &extra);
+		break;
+	}
+	conn_log(c, CONFIG_LOG_INFO, "%s %s %s%s%s: %s (%s)", tsp_category_name(ex->req.category),
+		 tsp_role_name(ex->req.role), job_text(&ex->req), ex->req.task[0] ? "/" : "", ex->req.task,
+		 ex->decision, policy_reason_text(d.reason));
+}

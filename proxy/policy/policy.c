@@ -1,0 +1,625 @@
+/*
+ * proxy/policy/policy.c: the maintenance policy (see policy.h).
+ *
+ * One state variable (enum policy_state) changed only by set_state(), which
+ * also moves the generation. Decisions read the state, the settings and the
+ * job table; the table's drain flags are set here and nowhere else.
+ */
+#include "autoconfig.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "policy/policy.h"
+#include "policy/policy_session.h"
+
+typedef char tenant_name[TSP_TENANT_MAX + 1];
+
+struct policy {
+	struct policy_settings settings; /* as applied, less disabled_tenants: */
+	tenant_name *disabled;           /* sorted copy of the disabled tenants */
+	size_t disabled_count;
+	enum policy_state state;
+	double since;                    /* T while on; when it went off while off */
+	double drained_at;
+	uint64_t generation;
+	size_t cut_tasks, cut_jobs;      /* cut by drain_timeout in this maintenance */
+};
+
+/* Categories the job table tracks: everything that may ever be covered, so
+ * that a reload covering replication finds its running tasks. */
+#define TRACKED_CATEGORIES POLICY_CATEGORIES_ALLOWED
+
+static bool
+category_in(unsigned mask, enum tsp_category category)
+{
+	return (int)category >= 0 && category < TSP_CAT_COUNT && (mask & POLICY_CATEGORY(category));
+}
+
+static bool
+state_is_on(enum policy_state state)
+{
+	return state != POLICY_OFF;
+}
+
+static bool
+state_is_block(enum policy_state state)
+{
+	return state == POLICY_BLOCKING || state == POLICY_BLOCKED;
+}
+
+static size_t
+draining_total(const struct jobs *jobs)
+{
+	return jobs_draining_tasks(jobs) + jobs_draining_jobs(jobs);
+}
+
+/* The only place the state changes. */
+static void
+set_state(struct policy *policy, enum policy_state state)
+{
+	if (policy->state == state)
+		return;
+	policy->state = state;
+	policy->generation++;
+}
+
+/* The mode decisions use: a drain whose drain_timeout has passed is block. */
+static enum policy_mode
+effective_mode(const struct policy *policy, double now)
+{
+	double timeout = policy->settings.drain_timeout;
+
+	if (state_is_block(policy->state))
+		return POLICY_MODE_BLOCK;
+	if (policy->state == POLICY_DRAINING && timeout > 0 && now - policy->since >= timeout)
+		return POLICY_MODE_BLOCK;
+	return POLICY_MODE_DRAIN;
+}
+
+/* ---- settings ---- */
+
+void
+policy_settings_default(struct policy_settings *settings)
+{
+	memset(settings, 0, sizeof(*settings));
+	settings->enabled = false;
+	settings->mode = POLICY_MODE_DRAIN;
+	settings->categories = POLICY_CATEGORIES_DEFAULT;
+	settings->drain_timeout = 0;
+}
+
+struct policy *
+policy_new(void)
+{
+	struct policy *policy = calloc(1, sizeof(*policy));
+
+	if (policy == NULL)
+		return NULL;
+	policy_settings_default(&policy->settings);
+	policy->state = POLICY_OFF;
+	return policy;
+}
+
+void
+policy_free(struct policy *policy)
+{
+	if (policy == NULL)
+		return;
+	free(policy->disabled);
+	free(policy);
+}
+
+static const char *
+settings_invalid(const struct policy_settings *s)
+{
+	size_t i, len;
+
+	if (s->mode != POLICY_MODE_DRAIN && s->mode != POLICY_MODE_BLOCK)
+		return "maintenance mode must be drain or block";
+	if (s->categories & POLICY_CATEGORY(TSP_CAT_RESTORE))
+		return "maintenance categories: restore can never be covered (R5)";
+	if (s->categories == 0 || (s->categories & ~POLICY_CATEGORIES_ALLOWED) != 0)
+		return "maintenance categories: give one or more of backup, backup-copy, replication";
+	if (!(s->drain_timeout >= 0)) /* also NaN */
+		return "maintenance drain_timeout must be 0 (none) or a positive duration";
+	if (s->disabled_count > 0 && s->disabled_tenants == NULL)
+		return "disabled tenant list missing";
+	for (i = 0; i < s->disabled_count; i++) {
+		len = s->disabled_tenants[i] == NULL ? 0 : strnlen(s->disabled_tenants[i],
+								    TSP_TENANT_MAX + 1);
+		if (len == 0 || len > TSP_TENANT_MAX)
+			return "tenants disabled: a tenant name is empty or longer than 64 characters";
+	}
+	return NULL;
+}
+
+static int
+compare_names(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+/* A sorted copy of the disabled tenants; false when memory is short. */
+static bool
+copy_disabled(const struct policy_settings *s, tenant_name **out)
+{
+	tenant_name *names = NULL;
+	size_t i;
+
+	*out = NULL;
+	if (s->disabled_count == 0)
+		return true;
+	names = calloc(s->disabled_count, sizeof(*names));
+	if (names == NULL)
+		return false;
+	for (i = 0; i < s->disabled_count; i++)
+		memcpy(names[i], s->disabled_tenants[i], strlen(s->disabled_tenants[i]));
+	qsort(names, s->disabled_count, sizeof(*names), compare_names);
+	*out = names;
+	return true;
+}
+
+static bool
+same_names(const tenant_name *a, size_t a_count, const tenant_name *b, size_t b_count)
+{
+	size_t i;
+
+	if (a_count != b_count)
+		return false;
+	for (i = 0; i < a_count; i++)
+		if (strcmp(a[i], b[i]) != 0)
+			return false;
+	return true;
+}
+
+bool
+policy_tenant_disabled(const struct policy *policy, const char *tenant)
+{
+	if (policy->disabled_count == 0 || tenant == NULL)
+		return false;
+	return bsearch(tenant, policy->disabled, policy->disabled_count, sizeof(*policy->disabled),
+		       compare_names) != NULL;
+}
+
+bool
+policy_covers(const struct policy *policy, enum tsp_category category)
+{
+	return category_in(policy->settings.categories, category);
+}
+
+/* ---- the draining set ---- */
+
+struct marking {
+	unsigned categories; /* the jobs of these categories ... */
+	bool draining;       /* ... join (true) or leave (false) the draining set */
+};
+
+/* R2 drains a standalone agent's backup job as a whole, R1 the tasks of
+ * every other job (a learned job has no origin: server-managed). */
+static bool
+drains_as_whole(const struct job *job)
+{
+	if (job->session != NULL)
+		return true; /* a session (restic) has no tasks but its locks */
+	return job->key.category == TSP_CAT_BACKUP && job->desc.origin == TSP_ORIGIN_AGENT;
+}
+
+static void
+mark_job(void *ctx, struct jobs *jobs, struct job *job)
+{
+	const struct marking *marking = ctx;
+
+	if (!category_in(marking->categories, (enum tsp_category)job->key.category))
+		return;
+	if (!marking->draining) {
+		jobs_set_job_draining(jobs, job, false);
+		jobs_set_tasks_draining(jobs, job, false);
+	} else if (drains_as_whole(job)) {
+		jobs_set_job_draining(jobs, job, true);
+	} else {
+		jobs_set_tasks_draining(jobs, job, true);
+	}
+}
+
+static void
+mark_categories(struct jobs *jobs, unsigned categories, bool draining)
+{
+	struct marking marking = { categories, draining };
+
+	if (categories != 0)
+		jobs_foreach_job_mut(jobs, mark_job, &marking);
+}
+
+/* ---- apply ---- */
+
+static void
+fill_change(const struct policy *policy, const struct jobs *jobs, enum policy_event event,
+	    double now, double elapsed, bool tenants_changed, struct policy_change *change)
+{
+	memset(change, 0, sizeof(*change));
+	change->event = event;
+	change->state = policy->state;
+	change->mode = effective_mode(policy, now);
+	change->generation = policy->generation;
+	change->since = policy->since;
+	change->elapsed = elapsed;
+	change->draining_tasks = jobs_draining_tasks(jobs);
+	change->draining_jobs = jobs_draining_jobs(jobs);
+	change->tenants_changed = tenants_changed;
+}
+
+/* off -> on: T = now, the draining set is what is open now. */
+static void
+turn_on(struct policy *policy, const struct policy_settings *s, struct jobs *jobs, double now)
+{
+	policy->since = now;
+	policy->drained_at = 0;
+	policy->cut_tasks = policy->cut_jobs = 0;
+	mark_categories(jobs, s->categories, true);
+	set_state(policy, s->mode == POLICY_MODE_BLOCK ? POLICY_BLOCKING : POLICY_DRAINING);
+}
+
+/* on -> off (R6): nothing drains any more. */
+static void
+turn_off(struct policy *policy, struct jobs *jobs, double now)
+{
+	mark_categories(jobs, POLICY_CATEGORIES_ALLOWED, false);
+	policy->since = now;
+	policy->drained_at = 0;
+	set_state(policy, POLICY_OFF);
+}
+
+/* on -> on: mode and categories; T stays. Newly covered entries join the
+ * draining set (and can undo "drained"); no longer covered ones leave it (an
+ * emptied set is left for policy_tick() to report). */
+static enum policy_event
+apply_while_on(struct policy *policy, const struct policy_settings *s, struct jobs *jobs)
+{
+	const struct policy_settings *old = &policy->settings;
+	bool categories_changed = s->categories != old->categories;
+	bool drained = policy->state == POLICY_DRAINED || policy->state == POLICY_BLOCKED;
+	bool block = state_is_block(policy->state);
+	enum policy_state state;
+
+	if (categories_changed) {
+		mark_categories(jobs, old->categories & ~s->categories, false);
+		mark_categories(jobs, s->categories & ~old->categories, true);
+		drained = drained && draining_total(jobs) == 0;
+	}
+	if (s->mode != old->mode)
+		block = s->mode == POLICY_MODE_BLOCK; /* a timed-out drain stays blocked otherwise */
+	if (block)
+		state = drained ? POLICY_BLOCKED : POLICY_BLOCKING;
+	else
+		state = drained ? POLICY_DRAINED : POLICY_DRAINING;
+
+	if (state != policy->state) {
+		enum policy_event event = state_is_block(state) != state_is_block(policy->state)
+						  ? POLICY_EVENT_MODE : POLICY_EVENT_CATEGORIES;
+
+		set_state(policy, state);
+		return event;
+	}
+	if (categories_changed) {
+		policy->generation++; /* what is refused changed, the state did not */
+		return POLICY_EVENT_CATEGORIES;
+	}
+	return POLICY_EVENT_NONE;
+}
+
+bool
+policy_apply(struct policy *policy, const struct policy_settings *settings, struct jobs *jobs,
+	     double now, struct policy_change *change, const char **error)
+{
+	tenant_name *disabled;
+	enum policy_event event = POLICY_EVENT_NONE;
+	double elapsed = 0;
+	bool tenants_changed;
+	const char *invalid = settings_invalid(settings);
+
+	if (invalid != NULL) {
+		*error = invalid;
+		return false;
+	}
+	if (!copy_disabled(settings, &disabled)) {
+		*error = "out of memory copying the disabled tenant list";
+		return false;
+	}
+	tenants_changed = !same_names(disabled, settings->disabled_count, policy->disabled,
+				      policy->disabled_count);
+	free(policy->disabled);
+	policy->disabled = disabled;
+	policy->disabled_count = settings->disabled_count;
+
+	if (settings->enabled && !state_is_on(policy->state)) {
+		turn_on(policy, settings, jobs, now);
+		event = POLICY_EVENT_ON;
+	} else if (!settings->enabled && state_is_on(policy->state)) {
+		elapsed = now - policy->since;
+		turn_off(policy, jobs, now);
+		event = POLICY_EVENT_OFF;
+	} else if (settings->enabled) {
+		event = apply_while_on(policy, settings, jobs);
+	}
+	policy->settings = *settings;
+	policy->settings.disabled_tenants = NULL; /* the sorted copy above is what counts */
+	policy->settings.disabled_count = 0;
+
+	fill_change(policy, jobs, event, now, elapsed, tenants_changed, change);
+	*error = NULL;
+	return true;
+}
+
+/* ---- tick ---- */
+
+bool
+policy_tick(struct policy *policy, struct jobs *jobs, double now, struct policy_change *change)
+{
+	size_t cut_tasks = 0, cut_jobs = 0;
+	enum policy_event event = POLICY_EVENT_NONE;
+	double timeout = policy->settings.drain_timeout;
+
+	if (draining_total(jobs) == 0 &&
+	    (policy->state == POLICY_DRAINING || policy->state == POLICY_BLOCKING)) {
+		set_state(policy, policy->state == POLICY_DRAINING ? POLICY_DRAINED : POLICY_BLOCKED);
+		policy->drained_at = now;
+		event = POLICY_EVENT_DRAINED;
+	} else if (policy->state == POLICY_DRAINING && timeout > 0 &&
+		   now - policy->since >= timeout) {
+		/* What still drains is cut: blocked, it can no longer write, so
+		 * the barrier is honest to report "safe to work" now. */
+		cut_tasks = jobs_draining_tasks(jobs);
+		cut_jobs = jobs_draining_jobs(jobs);
+		mark_categories(jobs, POLICY_CATEGORIES_ALLOWED, false);
+		policy->cut_tasks = cut_tasks;
+		policy->cut_jobs = cut_jobs;
+		policy->drained_at = now;
+		set_state(policy, POLICY_BLOCKED);
+		event = POLICY_EVENT_DRAIN_TIMEOUT;
+	}
+	if (event == POLICY_EVENT_NONE)
+		return false;
+	fill_change(policy, jobs, event, now, now - policy->since, false, change);
+	change->cut_tasks = cut_tasks;
+	change->cut_jobs = cut_jobs;
+	return true;
+}
+
+/* ---- decisions ---- */
+
+static struct policy_decision
+verdict(enum policy_verdict v, enum policy_reason why, enum policy_mode mode)
+{
+	struct policy_decision d = { v, why, mode, 0 };
+
+	return d;
+}
+
+/* Forwarded while the rules let everything through: only the table's bounds
+ * can refuse. A task open must be recorded (R11: refused at its start rather
+ * than untracked), so it needs room for its job too when that is unknown. */
+static struct policy_decision
+decide_forward(const struct jobs *jobs, const struct tsp_request *req, enum policy_reason why)
+{
+	const struct job *job;
+	const struct job_task *task;
+
+	if (req->role != TSP_ROLE_JOB_OPEN && req->role != TSP_ROLE_TASK_OPEN)
+		return verdict(POLICY_FORWARD, why, POLICY_MODE_DRAIN);
+	job = jobs_find(jobs, req->tenant, req->category, req->job);
+	if (req->role == TSP_ROLE_JOB_OPEN) {
+		if (job == NULL && jobs_full_for(jobs, req->tenant))
+			return verdict(POLICY_REFUSE_BUSY, POLICY_WHY_TABLE_FULL, POLICY_MODE_DRAIN);
+		return verdict(POLICY_FORWARD, why, POLICY_MODE_DRAIN);
+	}
+	if (job == NULL) {
+		if (jobs_full_for(jobs, req->tenant))
+			return verdict(POLICY_REFUSE_BUSY, POLICY_WHY_TABLE_FULL, POLICY_MODE_DRAIN);
+		if (jobs_task_count(jobs) >= jobs_limits(jobs)->max_all_tasks)
+			return verdict(POLICY_REFUSE_BUSY, POLICY_WHY_TASKS_FULL, POLICY_MODE_DRAIN);
+		return verdict(POLICY_FORWARD, why, POLICY_MODE_DRAIN);
+	}
+	task = jobs_find_task(job, req->task);
+	if (task == NULL && jobs_tasks_full(jobs, job))
+		return verdict(POLICY_REFUSE_BUSY, POLICY_WHY_TASKS_FULL, POLICY_MODE_DRAIN);
+	return verdict(POLICY_FORWARD, why, POLICY_MODE_DRAIN);
+}
+
+/* A covered category while maintenance is on (PROTOCOL.md 10.1, 10.2). */
+static struct policy_decision
+decide_covered(const struct policy *policy, const struct jobs *jobs,
+	       const struct tsp_request *req, double now)
+{
+	enum policy_mode mode = effective_mode(policy, now);
+	const struct job *job;
+	const struct job_task *task;
+
+	if (req->role == TSP_ROLE_JOB_CLOSE)
+		return verdict(POLICY_FORWARD, POLICY_WHY_JOB_CLOSE, mode);
+	if (mode == POLICY_MODE_BLOCK)
+		return verdict(POLICY_REFUSE_MAINTENANCE, POLICY_WHY_BLOCK_MODE, mode);
+	if (req->role == TSP_ROLE_JOB_OPEN)
+		return verdict(POLICY_REFUSE_MAINTENANCE, POLICY_WHY_JOB_OPEN, mode);
+	job = jobs_find(jobs, req->tenant, req->category, req->job);
+	if (job == NULL)
+		return verdict(POLICY_REFUSE_MAINTENANCE, POLICY_WHY_UNKNOWN_JOB, mode);
+	if (req->role == TSP_ROLE_TASK_OPEN) {
+		if (!job->draining)
+			return verdict(POLICY_REFUSE_MAINTENANCE, POLICY_WHY_LATER_TASK, mode);
+		if (jobs_find_task(job, req->task) == NULL && jobs_tasks_full(jobs, job))
+			return verdict(POLICY_REFUSE_BUSY, POLICY_WHY_TASKS_FULL, mode);
+		return verdict(POLICY_FORWARD, POLICY_WHY_AGENT_JOB_AT_T, mode);
+	}
+	/* block write, task close (and, defensively, anything else naming a task) */
+	task = jobs_find_task(job, req->task);
+	if (task == NULL)
+		return verdict(POLICY_REFUSE_MAINTENANCE, POLICY_WHY_UNKNOWN_TASK, mode);
+	if (job->draining)
+		return verdict(POLICY_FORWARD, POLICY_WHY_AGENT_JOB_AT_T, mode);
+	if (task->draining)
+		return verdict(POLICY_FORWARD, POLICY_WHY_TASK_AT_T, mode);
+	return verdict(POLICY_REFUSE_MAINTENANCE, POLICY_WHY_LATER_TASK, mode);
+}
+
+struct policy_decision
+policy_decide(const struct policy *policy, const struct jobs *jobs,
+	      const struct tsp_request *req, double now)
+{
+	struct policy_decision d;
+	bool on = state_is_on(policy->state);
+
+	if (policy_tenant_disabled(policy, req->tenant))
+		return verdict(POLICY_REFUSE_DISABLED, POLICY_WHY_TENANT_DISABLED, POLICY_MODE_DRAIN);
+	if (req->category == TSP_CAT_CONTROL) {
+		if (!on)
+			return verdict(POLICY_FORWARD, POLICY_WHY_HELLO, POLICY_MODE_DRAIN);
+		d = verdict(POLICY_HELLO_NOTICE, POLICY_WHY_HELLO, effective_mode(policy, now));
+		d.since = policy->since;
+		return d;
+	}
+	if (policy_session_role(req->role) && req->role != TSP_ROLE_READ) {
+		struct session_rules rules = { on, on && policy_covers(policy, req->category),
+					       effective_mode(policy, now),
+					       policy->settings.refuse_session_refresh };
+
+		return policy_session_decide(jobs, req, &rules);
+	}
+	if (!category_in(TRACKED_CATEGORIES, req->category))
+		return verdict(POLICY_FORWARD, POLICY_WHY_NOT_COVERED, POLICY_MODE_DRAIN);
+	if (!on)
+		return decide_forward(jobs, req, POLICY_WHY_OFF);
+	if (!policy_covers(policy, req->category))
+		return decide_forward(jobs, req, POLICY_WHY_NOT_COVERED);
+	return decide_covered(policy, jobs, req, now);
+}
+
+/* ---- status ---- */
+
+void
+policy_status(const struct policy *policy, const struct jobs *jobs, double now,
+	      struct policy_status *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->state = policy->state;
+	out->mode = effective_mode(policy, now);
+	out->generation = policy->generation;
+	out->since = policy->since;
+	out->drained_at = policy->drained_at;
+	out->settings = policy->settings;
+	out->draining_tasks = jobs_draining_tasks(jobs);
+	out->draining_jobs = jobs_draining_jobs(jobs);
+	out->cut_tasks = policy->cut_tasks;
+	out->cut_jobs = policy->cut_jobs;
+}
+
+enum policy_state
+policy_state(const struct policy *policy)
+{
+	return policy->state;
+}
+
+uint64_t
+policy_generation(const struct policy *policy)
+{
+	return policy->generation;
+}
+
+struct drain_walk {
+	policy_tenant_drain_fn *fn;
+	void *ctx;
+};
+
+static void
+visit_tenant(void *ctx, const struct jobs_tenant *tenant)
+{
+	const struct drain_walk *walk = ctx;
+
+	if (tenant->draining_tasks > 0 || tenant->draining_jobs > 0)
+		walk->fn(walk->ctx, tenant->name, tenant->draining_tasks, tenant->draining_jobs);
+}
+
+void
+policy_foreach_draining_tenant(const struct jobs *jobs, policy_tenant_drain_fn *fn, void *ctx)
+{
+	struct drain_walk walk = { fn, ctx };
+
+	jobs_foreach_tenant(jobs, visit_tenant, &walk);
+}
+
+/* ---- names ---- */
+
+const char *
+policy_mode_name(enum policy_mode mode)
+{
+	return mode == POLICY_MODE_BLOCK ? "block" : "drain";
+}
+
+const char *
+policy_state_name(enum policy_state state)
+{
+	switch (state) {
+	case POLICY_OFF: return "off";
+	case POLICY_DRAINING: return "draining";
+	case POLICY_DRAINED: return "drained";
+	case POLICY_BLOCKING: return "blocking";
+	case POLICY_BLOCKED: return "blocked";
+	}
+	return "?";
+}
+
+const char *
+policy_verdict_name(enum policy_verdict v)
+{
+	switch (v) {
+	case POLICY_FORWARD: return "forwarded";
+	case POLICY_HELLO_NOTICE: return "hello notice";
+	case POLICY_REFUSE_MAINTENANCE: return "refused maintenance";
+	case POLICY_REFUSE_DISABLED: return "refused disabled";
+	case POLICY_REFUSE_BUSY: return "refused busy";
+	}
+	return "?";
+}
+
+const char *
+policy_reason_text(enum policy_reason why)
+{
+	switch (why) {
+	case POLICY_WHY_OFF: return "maintenance off";
+	case POLICY_WHY_NOT_COVERED: return "category not covered by maintenance (R5)";
+	case POLICY_WHY_HELLO: return "session hello";
+	case POLICY_WHY_TENANT_DISABLED: return "tenant disabled (R10)";
+	case POLICY_WHY_JOB_CLOSE: return "job close is always forwarded (R8)";
+	case POLICY_WHY_BLOCK_MODE: return "block mode (R8)";
+	case POLICY_WHY_JOB_OPEN: return "job open after maintenance began (R3)";
+	case POLICY_WHY_UNKNOWN_JOB: return "job not in the job table (fail closed)";
+	case POLICY_WHY_UNKNOWN_TASK: return "task not in the job table (fail closed)";
+	case POLICY_WHY_LATER_TASK: return "task not open when maintenance began (R1)";
+	case POLICY_WHY_TASK_AT_T: return "task open when maintenance began (R1)";
+	case POLICY_WHY_AGENT_JOB_AT_T: return "standalone-agent job open when maintenance began (R2)";
+	case POLICY_WHY_TABLE_FULL: return "job table full ([limits] job_table_size)";
+	case POLICY_WHY_TASKS_FULL: return "too many open tasks in the job";
+	case POLICY_WHY_LOCK: return "lock create or delete is always forwarded (restores take locks)";
+	case POLICY_WHY_UNKNOWN_SESSION: return "session not in the table (fail closed)";
+	case POLICY_WHY_SESSION_AT_T: return "session open when maintenance began (R1, R2)";
+	case POLICY_WHY_LATER_SESSION: return "session opened after maintenance began (R3)";
+	case POLICY_WHY_REFRESH_REFUSED:
+		return "lock refresh of a session whose write was refused for maintenance";
+	}
+	return "?";
+}
+
+const char *
+policy_event_name(enum policy_event event)
+{
+	switch (event) {
+	case POLICY_EVENT_NONE: return "none";
+	case POLICY_EVENT_ON: return "on";
+	case POLICY_EVENT_OFF: return "off";
+	case POLICY_EVENT_MODE: return "mode";
+	case POLICY_EVENT_CATEGORIES: return "categories";
+	case POLICY_EVENT_DRAINED: return "drained";
+	case POLICY_EVENT_DRAIN_TIMEOUT: return "drain timeout";
+	}
+	return "?";
+}
