@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "admin_view.h"
+#include "admin/admin_view.h"
 
 struct world {
 	struct policy *policy;

@@ -1,5 +1,5 @@
 /*
- * tests/unit/test_buffer.c: the per-direction byte ring (proxy/buffer.c).
+ * tests/unit/test_buffer.c: the per-direction byte ring (proxy/net/buffer.c).
  */
 #include "autoconfig.h"
 
@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "buffer.h"
+#include "net/buffer.h"
 
 /* Lay out a ring with its readable bytes 0, 1, 2, ... starting at a chosen
  * offset (white-box: the public calls cannot move the start of an empty ring). */

@@ -1,5 +1,5 @@
 /*
- * tests/unit/test_endpoint.c: writes on a TLS endpoint (proxy/endpoint.c)
+ * tests/unit/test_endpoint.c: writes on a TLS endpoint (proxy/net/endpoint.c)
  * against an OpenSSL client over a socketpair: a span of several records is
  * written whole in one call, a slow reader keeps it (the same span is passed
  * again and nothing is counted before all of it is out), the bytes arrive
@@ -25,7 +25,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
-#include "endpoint.h"
+#include "net/endpoint.h"
 
 #define SPAN (64 * 1024)
 #define RECEIVED_MAX (5 * SPAN) /* room to spare: a read that finds nothing ends client_read() */
@@ -94,7 +94,7 @@ server_ctx_new(void)
 		SSL_CTX_free(ctx);
 		return NULL;
 	}
-	/* As proxy/tls.c sets them. */
+	/* As proxy/net/tls.c sets them. */
 	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_RELEASE_BUFFERS);
 	return ctx;
 }

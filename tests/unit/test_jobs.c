@@ -1,5 +1,5 @@
 /*
- * tests/unit/test_jobs.c: the process-wide job table (proxy/jobs.c).
+ * tests/unit/test_jobs.c: the process-wide job table (proxy/policy/jobs.c).
  * Time is a plain number passed in: a fake clock.
  */
 #include "autoconfig.h"
@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "jobs.h"
+#include "policy/jobs.h"
 
 static const struct job_desc vbr_vsphere = { TSP_ORIGIN_VBR, TSP_WORKLOAD_VSPHERE, TSP_OP_NONE };
 static const struct job_desc agent_linux = { TSP_ORIGIN_AGENT, TSP_WORKLOAD_LINUX, TSP_OP_NONE };

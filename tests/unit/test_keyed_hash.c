@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "keyed_hash.h"
+#include "policy/keyed_hash.h"
 
 /* The reference implementation's vectors_sip64: key 00 01 .. 0f, message
  * 00 01 .. n-1 for n = 0 .. 16. */

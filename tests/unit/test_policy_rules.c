@@ -1,5 +1,5 @@
 /*
- * tests/unit/test_policy_rules.c: the maintenance policy (proxy/policy.c) against
+ * tests/unit/test_policy_rules.c: the maintenance policy (proxy/policy/policy.c) against
  * R1-R11, every row of the job matrix (both in HACKING.md), and the fail-closed
  * and learning rules, with a fake clock (the time is a number each step passes
  * in). The helpers in policy_fixture.c play the proxy's shell.

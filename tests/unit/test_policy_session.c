@@ -1,12 +1,12 @@
 /*
  * tests/unit/test_policy_session.c: the session rules of the maintenance
- * policy (proxy/policy.h, "Sessions"; proxy/policy_session.c) for the restic
+ * policy (proxy/policy/policy.h, "Sessions"; proxy/policy/policy_session.c) for the restic
  * profile, with a fake clock. The helpers below build the requests the
  * restic classifier would (tenant, repository, client address, role, lock
  * id; job = restic_session_key(repository, client)) and play the proxy's
  * shell: decide -> if forwarded: policy_record -> policy_settle(status, now)
  * -> policy_tick; a refusal for maintenance goes to policy_note_refusal, as
- * proxy/exchange.c does.
+ * proxy/conn/exchange.c does.
  */
 #include "autoconfig.h"
 

@@ -1,5 +1,5 @@
 /*
- * tests/unit/test_policy_state.c: the maintenance policy (proxy/policy.c): the job table after
+ * tests/unit/test_policy_state.c: the maintenance policy (proxy/policy/policy.c): the job table after
  * decisions, bounds, and state changes (apply, tick, drain timeout, generations),
  * with a fake clock (the time is a number each step passes in). The helpers
  * in policy_fixture.c play the proxy's shell.

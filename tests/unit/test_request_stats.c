@@ -1,6 +1,6 @@
 /*
  * tests/unit/test_request_stats.c: the duration histogram and the opt-in
- * per-tenant counters (proxy/request_stats.c).
+ * per-tenant counters (proxy/policy/request_stats.c).
  */
 #include "autoconfig.h"
 
@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "request_stats.h"
+#include "policy/request_stats.h"
 
 static void test_durations_fall_in_their_bucket(void **state)
 {

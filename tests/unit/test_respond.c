@@ -1,5 +1,5 @@
 /*
- * tests/unit/test_respond.c: the proxy's own answers (proxy/respond.c): the
+ * tests/unit/test_respond.c: the proxy's own answers (proxy/conn/respond.c): the
  * one error shape, the headers each kind carries, JSON escaping, and that
  * every answer is a valid HTTP/1.1 response (the project's strict framer
  * reads it back with the right status and body length).
@@ -15,7 +15,7 @@
 #include <cmocka.h>
 
 #include "http.h"
-#include "respond.h"
+#include "conn/respond.h"
 
 /* Frame text as a response; returns the status and copies the body. */
 static unsigned frame(const char *text, size_t len, char *body, size_t body_size)

@@ -1,6 +1,6 @@
 /*
  * tests/unit/test_spares.c: the bounded stack of spare objects
- * (proxy/spares.c): taking, giving, the bound, and the low-water trim.
+ * (proxy/net/spares.c): taking, giving, the bound, and the low-water trim.
  */
 #include "autoconfig.h"
 
@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "spares.h"
+#include "net/spares.h"
 
 static int destroyed;
 

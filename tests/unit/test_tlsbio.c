@@ -1,5 +1,5 @@
 /*
- * tests/unit/test_tlsbio.c: the gathering socket BIO (proxy/tlsbio.c) over a
+ * tests/unit/test_tlsbio.c: the gathering socket BIO (proxy/net/tlsbio.c) over a
  * socketpair: writes pass through, gathered writes leave together, bytes the
  * socket did not take go out first and in order, reads as a socket BIO.
  */
@@ -19,7 +19,7 @@
 
 #include <cmocka.h>
 
-#include "tlsbio.h"
+#include "net/tlsbio.h"
 
 /* A record-sized write, as OpenSSL makes them. */
 #define RECORD 16406

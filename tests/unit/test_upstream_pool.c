@@ -1,6 +1,6 @@
 /*
  * tests/unit/test_upstream_pool.c: the pool of idle repository connections
- * (proxy/upstream_pool.c) on a real libev loop, with socket pairs standing
+ * (proxy/net/upstream_pool.c) on a real libev loop, with socket pairs standing
  * in for repository connections: the test holds the repository's end and
  * closes it or writes to it.
  */
@@ -19,7 +19,7 @@
 
 #include <cmocka.h>
 
-#include "upstream_pool.h"
+#include "net/upstream_pool.h"
 
 #define PAIRS 4
 #define IDLE_SECONDS 30.0
