@@ -11,6 +11,7 @@
 #include "conf/config.h"
 #include "conf/internal.h"
 #include "conf/value.h"
+#include "conf/window.h"
 
 /* ---- the words of the ENUM and ENUM_SET keys ---- */
 
@@ -65,6 +66,7 @@ static const struct config_enum_value config_syslog_facility_values[] = {
 #define FLAVOR_OF_ENUM(e) CONFIG_FLAVOR_NONE
 #define FLAVOR_OF_ENUM_SET(e) CONFIG_FLAVOR_NONE
 #define FLAVOR_OF_NAMES(f) CONFIG_FLAVOR_##f
+#define FLAVOR_OF_WINDOWS(f) CONFIG_FLAVOR_##f
 
 #define VALUES_OF_STRING(f) NULL
 #define VALUES_OF_PATH(f) NULL
@@ -77,6 +79,7 @@ static const struct config_enum_value config_syslog_facility_values[] = {
 #define VALUES_OF_ENUM(e) config_##e##_values
 #define VALUES_OF_ENUM_SET(e) config_##e##_values
 #define VALUES_OF_NAMES(f) NULL
+#define VALUES_OF_WINDOWS(f) NULL
 
 #define MEMBER_STRING(n) n
 #define MEMBER_PATH(n) n
@@ -89,6 +92,7 @@ static const struct config_enum_value config_syslog_facility_values[] = {
 #define MEMBER_ENUM(n) n
 #define MEMBER_ENUM_SET(n) n
 #define MEMBER_NAMES(n) n
+#define MEMBER_WINDOWS(n) n
 
 #define COUNT_OF_STRING(s, n) 0
 #define COUNT_OF_PATH(s, n) 0
@@ -101,6 +105,7 @@ static const struct config_enum_value config_syslog_facility_values[] = {
 #define COUNT_OF_ENUM(s, n) 0
 #define COUNT_OF_ENUM_SET(s, n) 0
 #define COUNT_OF_NAMES(s, n) offsetof(struct sluice_config, s.n##_count)
+#define COUNT_OF_WINDOWS(s, n) offsetof(struct sluice_config, s.n##_count)
 
 #define RELOAD_RELOADABLE true
 #define RELOAD_RESTART false
@@ -159,7 +164,7 @@ const char *config_type_name(const struct config_key *key)
 		[CONFIG_DURATION] = "duration", [CONFIG_SIZE] = "size",
 		[CONFIG_ADDRESS] = "address",   [CONFIG_ADDRESSES] = "list of addresses",
 		[CONFIG_ENUM] = "enumeration",  [CONFIG_ENUM_SET] = "list of words",
-		[CONFIG_NAMES] = "list of names",
+		[CONFIG_NAMES] = "list of names",   [CONFIG_WINDOWS] = "list of windows",
 	};
 	return names[key->type];
 }
@@ -183,6 +188,11 @@ static void free_value(struct sluice_config *cfg, const struct config_key *key)
 	case CONFIG_PATH:
 		free(*(char **)field(cfg, key));
 		*(char **)field(cfg, key) = NULL;
+		break;
+	case CONFIG_WINDOWS:
+		free(*(struct config_window **)field(cfg, key));
+		*(struct config_window **)field(cfg, key) = NULL;
+		*count_field(cfg, key) = 0;
 		break;
 	case CONFIG_ADDRESSES:
 		free(*(struct config_address **)field(cfg, key));
@@ -342,6 +352,45 @@ static bool parse_names(struct sluice_config *cfg, const struct config_key *key,
 	return true;
 }
 
+struct window_list {
+	struct config_window *items;
+	size_t count; /* entries already there (earlier lines) */
+};
+
+static bool add_window(const char *entry, size_t index, void *state, struct config_error *err)
+{
+	struct window_list *list = state;
+
+	return config_parse_window(entry, &list->items[list->count + index], err);
+}
+
+/* Unlike every other key, window is repeatable: each line adds its entries
+ * to those of the lines before it (key->max bounds them all). */
+static bool parse_windows(struct sluice_config *cfg, const struct config_key *key, const char *text,
+			  struct config_error *err)
+{
+	struct config_key rest = *key;
+	struct window_list list = { NULL, *count_field(cfg, key) };
+	size_t count;
+
+	if (list.count >= key->max && text[0] != '\0')
+		return config_fail(err, "more than %llu windows", key->max);
+	list.items = calloc(key->max, sizeof *list.items);
+	if (list.items == NULL)
+		return config_fail(err, "out of memory");
+	if (list.count > 0)
+		memcpy(list.items, *(struct config_window **)field(cfg, key), list.count * sizeof *list.items);
+	rest.max = key->max - list.count;
+	if (!parse_list(text, &rest, add_window, &list, &count, err)) {
+		free(list.items);
+		return false;
+	}
+	free_value(cfg, key);
+	*(struct config_window **)field(cfg, key) = list.items;
+	*count_field(cfg, key) = list.count + count;
+	return true;
+}
+
 struct word_set {
 	const struct config_key *key;
 	unsigned bits;
@@ -394,6 +443,8 @@ static bool parse_string(struct sluice_config *cfg, const struct config_key *key
 	} else {
 		if (!config_check_string(text, key->flavor, key->min, key->max, err))
 			return false;
+		if (key->flavor == CONFIG_FLAVOR_TIMEZONE && !config_check_timezone(text, err))
+			return false;
 		copy = strdup(text);
 		if (copy == NULL)
 			return config_fail(err, "out of memory");
@@ -422,6 +473,10 @@ bool config_set_value(struct sluice_config *cfg, const struct config_key *key, c
 		*(int *)field(cfg, key) = (int)number;
 		return true;
 	case CONFIG_DURATION:
+		if (key->flavor == CONFIG_FLAVOR_AUTO && strcmp(text, "auto") == 0) {
+			*(uint64_t *)field(cfg, key) = CONFIG_DURATION_AUTO;
+			return true;
+		}
 		return config_parse_duration(text, key->min, key->max, field(cfg, key), err);
 	case CONFIG_SIZE:
 		if (!config_parse_size(text, key->min, key->max, &wide, err))
@@ -442,6 +497,8 @@ bool config_set_value(struct sluice_config *cfg, const struct config_key *key, c
 		return parse_word_set(cfg, key, text, err);
 	case CONFIG_NAMES:
 		return parse_names(cfg, key, text, err);
+	case CONFIG_WINDOWS:
+		return parse_windows(cfg, key, text, err);
 	}
 	return config_fail(err, "unknown type");
 }

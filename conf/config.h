@@ -97,6 +97,21 @@ enum config_syslog_facility {
 	CONFIG_FACILITY_LOCAL7 = LOG_LOCAL7
 };
 
+/* One [schedule] window entry (conf/window.h parses and formats it;
+ * proxy/policy/schedule.h computes with it). */
+enum config_window_kind {
+	CONFIG_WINDOW_ABSOLUTE, /* start/end as ISO 8601 instants */
+	CONFIG_WINDOW_WEEKLY    /* a day of the week and two wall-clock times in [schedule] timezone */
+};
+
+struct config_window {
+	enum config_window_kind kind;
+	int64_t start, end;        /* ABSOLUTE: seconds since the epoch, start < end, [start, end) */
+	int day;                   /* WEEKLY: 0 = Sunday .. 6 = Saturday (struct tm's tm_wday) */
+	int start_minute;          /* WEEKLY: minutes after local midnight, 0..1439 */
+	int end_minute;            /* WEEKLY: the same; at or before start_minute = the next day */
+};
+
 /* ---- the struct, generated from keys.def ---- */
 
 #define CONFIG_FIELD_STRING(name, e) char *name;
@@ -110,6 +125,7 @@ enum config_syslog_facility {
 #define CONFIG_FIELD_ENUM(name, e) enum config_##e name;
 #define CONFIG_FIELD_ENUM_SET(name, e) unsigned name;
 #define CONFIG_FIELD_NAMES(name, e) char **name; size_t name##_count;
+#define CONFIG_FIELD_WINDOWS(name, e) struct config_window *name; size_t name##_count;
 
 struct sluice_config {
 #define CONFIG_SECTION(section) struct config_##section {
@@ -126,7 +142,8 @@ struct sluice_config {
 
 enum config_type {
 	CONFIG_STRING, CONFIG_PATH, CONFIG_BOOL, CONFIG_INT, CONFIG_DURATION, CONFIG_SIZE,
-	CONFIG_ADDRESS, CONFIG_ADDRESSES, CONFIG_ENUM, CONFIG_ENUM_SET, CONFIG_NAMES
+	CONFIG_ADDRESS, CONFIG_ADDRESSES, CONFIG_ENUM, CONFIG_ENUM_SET, CONFIG_NAMES,
+	CONFIG_WINDOWS /* repeatable: each line (and each comma-separated entry) adds windows */
 };
 
 /* Refinements of a type (keys.def's FLAVOR column). */
@@ -145,8 +162,13 @@ enum config_flavor {
 	CONFIG_FLAVOR_LISTEN,   /* ADDRESS: host:port, [v6]:port or *:port; port 0..65535 */
 	CONFIG_FLAVOR_LOOPBACK, /* ADDRESS: like LISTEN, on a loopback address only */
 	CONFIG_FLAVOR_TENANT,   /* NAMES: 1..64 of [A-Za-z0-9._-], not "." or ".." */
-	CONFIG_FLAVOR_GLOB      /* NAMES: fnmatch(3) patterns, 1..255 visible ASCII bytes */
+	CONFIG_FLAVOR_GLOB,     /* NAMES: fnmatch(3) patterns, 1..255 visible ASCII bytes */
+	CONFIG_FLAVOR_TIMEZONE, /* STRING: an IANA time zone with a file under /usr/share/zoneinfo */
+	CONFIG_FLAVOR_AUTO      /* DURATION: also the word auto (CONFIG_DURATION_AUTO) */
 };
+
+/* A DURATION of flavor AUTO set to the word auto. */
+#define CONFIG_DURATION_AUTO UINT64_MAX
 
 /* One allowed word of an ENUM or ENUM_SET key. Tables end with name == NULL. */
 struct config_enum_value {
@@ -165,7 +187,7 @@ struct config_key {
 	bool reloadable;
 	const char *description;
 	size_t offset;       /* of the field in struct sluice_config */
-	size_t count_offset; /* of name_count, for ADDRESSES and NAMES */
+	size_t count_offset; /* of name_count, for ADDRESSES, NAMES and WINDOWS */
 };
 
 /* The table, in keys.def order. */

@@ -14,6 +14,7 @@
 #include "conf/config.h"
 #include "conf/internal.h"
 #include "conf/value.h"
+#include "conf/window.h"
 
 /* A growable string; after a failed allocation it stays failed. */
 struct text {
@@ -55,7 +56,7 @@ static char *finish(struct text *t)
 
 static void append_list(struct text *t, const struct sluice_config *cfg, const struct config_key *key)
 {
-	char address[CONFIG_ADDRESS_TEXT_MAX];
+	char address[CONFIG_ADDRESS_TEXT_MAX], window[CONFIG_WINDOW_TEXT_MAX];
 	size_t count = key->type == CONFIG_ENUM_SET ? 0 : CONFIG_COUNT(cfg, key);
 
 	for (size_t i = 0; i < count; i++) {
@@ -63,6 +64,9 @@ static void append_list(struct text *t, const struct sluice_config *cfg, const s
 			append(t, ", ");
 		if (key->type == CONFIG_NAMES) {
 			append(t, (*CONFIG_CONST_FIELD(cfg, key, char **))[i]);
+		} else if (key->type == CONFIG_WINDOWS) {
+			config_format_window(&(*CONFIG_CONST_FIELD(cfg, key, struct config_window *))[i], window);
+			append(t, window);
 		} else {
 			config_format_address(&(*CONFIG_CONST_FIELD(cfg, key, struct config_address *))[i], address);
 			append(t, address);
@@ -94,7 +98,11 @@ static void format_scalar(const struct sluice_config *cfg, const struct config_k
 			 *CONFIG_CONST_FIELD(cfg, key, int));
 		break;
 	case CONFIG_DURATION:
-		config_format_duration(*CONFIG_CONST_FIELD(cfg, key, uint64_t), out);
+		if (key->flavor == CONFIG_FLAVOR_AUTO &&
+		    *CONFIG_CONST_FIELD(cfg, key, uint64_t) == CONFIG_DURATION_AUTO)
+			snprintf(out, CONFIG_ADDRESS_TEXT_MAX, "auto");
+		else
+			config_format_duration(*CONFIG_CONST_FIELD(cfg, key, uint64_t), out);
 		break;
 	case CONFIG_SIZE:
 		config_format_size(*CONFIG_CONST_FIELD(cfg, key, size_t), out);
@@ -127,6 +135,7 @@ char *config_value_text(const struct sluice_config *cfg, const struct config_key
 	case CONFIG_ADDRESSES:
 	case CONFIG_ENUM_SET:
 	case CONFIG_NAMES:
+	case CONFIG_WINDOWS:
 		append_list(&t, cfg, key);
 		break;
 	default:
@@ -151,6 +160,18 @@ static void write_header(const struct sluice_config *cfg, FILE *out)
 		cfg->directory != NULL ? cfg->directory : ".");
 }
 
+/* A repeatable key: one line per entry, which the loader adds up again. */
+static void dump_windows(const struct sluice_config *cfg, const struct config_key *key, FILE *out)
+{
+	const struct config_window *windows = *CONFIG_CONST_FIELD(cfg, key, struct config_window *);
+	char text[CONFIG_WINDOW_TEXT_MAX];
+
+	for (size_t i = 0; i < CONFIG_COUNT(cfg, key); i++) {
+		config_format_window(&windows[i], text);
+		fprintf(out, "%s = %s\n", key->name, text);
+	}
+}
+
 bool config_dump(const struct sluice_config *cfg, FILE *out)
 {
 	size_t count;
@@ -166,7 +187,10 @@ bool config_dump(const struct sluice_config *cfg, FILE *out)
 			section = keys[i].section;
 			fprintf(out, "\n[%s]\n", section);
 		}
-		fprintf(out, value[0] != '\0' ? "%s = %s\n" : "%s =%s\n", keys[i].name, value);
+		if (keys[i].type == CONFIG_WINDOWS && value[0] != '\0')
+			dump_windows(cfg, &keys[i], out);
+		else
+			fprintf(out, value[0] != '\0' ? "%s = %s\n" : "%s =%s\n", keys[i].name, value);
 		free(value);
 	}
 	return fflush(out) == 0 && !ferror(out);

@@ -93,7 +93,7 @@ static int on_key(void *user, const char *section, const char *name, const char 
 	if (key == NULL)
 		return unknown_key(load, section, name);
 	index = (size_t)(key - load->keys);
-	if (load->set_at[index] != 0) {
+	if (load->set_at[index] != 0 && key->type != CONFIG_WINDOWS) {
 		config_fail(&reason, "set twice (first on line %u); keep one", load->set_at[index]);
 		return key_error(load, section, name, reason.message);
 	}

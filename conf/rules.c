@@ -12,7 +12,9 @@
 
 #include "conf/admin_token.h"
 #include "conf/config.h"
+#include "conf/hook_command.h"
 #include "conf/internal.h"
+#include "conf/notice.h"
 #include "conf/value.h"
 
 struct rules {
@@ -126,10 +128,46 @@ static bool check_admin(struct rules *r)
 	return true;
 }
 
+/* A hook must split and name an executable program now, so that sluice -t
+ * and a reload refuse it rather than the hook failing when it is due. */
+static bool check_hooks(struct rules *r)
+{
+	const char *commands[HOOK_EVENT_COUNT] = {
+		[HOOK_ENTER] = r->cfg->hooks.on_enter,
+		[HOOK_DRAINED] = r->cfg->hooks.on_drained,
+		[HOOK_LEAVE] = r->cfg->hooks.on_leave,
+	};
+	char why[HOOK_WHY_MAX];
+
+	for (int e = 0; e < HOOK_EVENT_COUNT; e++) {
+		if (commands[e][0] != '\0' && !hook_command_check(commands[e], why))
+			return broken(r, "hooks", hook_key_name((enum hook_event)e), "%s", why);
+	}
+	return true;
+}
+
+/* The message is a well-formed template; no tenant is both in scope and exempt. */
+static bool check_maintenance(struct rules *r)
+{
+	const struct config_maintenance *m = &r->cfg->maintenance;
+	char why[NOTICE_WHY_MAX];
+
+	if (!notice_check(m->message, why))
+		return broken(r, "maintenance", "message", "%s", why);
+	for (size_t i = 0; i < m->exempt_count; i++)
+		for (size_t j = 0; j < m->tenants_count; j++)
+			if (strcmp(m->exempt[i], m->tenants[j]) == 0)
+				return broken(r, "maintenance", "exempt", "%s is also in tenants; a tenant "
+					      "is either in maintenance's scope or exempt from it, "
+					      "remove it from one list", m->exempt[i]);
+	return true;
+}
+
 bool config_check_rules(const struct sluice_config *cfg, const unsigned *set_at,
 			struct config_error *err)
 {
 	struct rules r = { cfg, set_at, err };
 
-	return check_proxy(&r) && check_tls(&r) && check_limits(&r) && check_log(&r) && check_admin(&r);
+	return check_proxy(&r) && check_tls(&r) && check_limits(&r) && check_log(&r) && check_admin(&r) &&
+	       check_hooks(&r) && check_maintenance(&r);
 }

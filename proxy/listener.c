@@ -185,7 +185,7 @@ static void admit(struct server *s, int fd, const struct sockaddr_storage *ss, s
 		return;
 	}
 	s->counters.connections++;
-	conn_accept(s, fd, (const struct sockaddr *)ss, len, a == SERVER_BUSY);
+	conn_accept(&s->conn_ctx, fd, (const struct sockaddr *)ss, len, a == SERVER_BUSY);
 }
 
 /* Accept what is waiting, up to a batch. False when accepting paused. A

@@ -21,11 +21,13 @@
 #include "admin/admin.h"
 #include "conn/conn.h"
 #include "daemon.h"
+#include "hooks.h"
 #include "key_line.h"
 #include "listener.h"
 #include "net/log.h"
 #include "notify.h"
 #include "server.h"
+#include "server_conns.h"
 
 #define ERROR_MAX 1024
 #define SERVER_CERTIFICATE_CHECK_SECONDS 86400.0 /* [tls] expiry_warning: once a day */
@@ -99,6 +101,9 @@ static void server_log_policy_change(const struct server *s, const struct policy
 	case POLICY_EVENT_CATEGORIES:
 		log_notice("maintenance categories changed policy_change=%llu %s", gen, counts);
 		break;
+	case POLICY_EVENT_SCOPE:
+		log_notice("maintenance tenants or exempt changed policy_change=%llu %s", gen, counts);
+		break;
 	case POLICY_EVENT_DRAINED:
 		log_notice("maintenance drained policy_change=%llu after %.1f s", gen, ch->elapsed);
 		break;
@@ -111,6 +116,7 @@ static void server_log_policy_change(const struct server *s, const struct policy
 				   : (ch->cut_jobs == 1 ? "agent job" : "agent jobs"));
 		break;
 	}
+	hooks_policy_change(s->hooks, ch, server_wall_offset()); /* [hooks]: enter, drained, leave */
 }
 
 void server_policy_tick(struct server *s)
@@ -123,27 +129,6 @@ void server_policy_tick(struct server *s)
 
 /* ---- counters ---- */
 
-static const char *const decision_words[SERVER_DECISION_COUNT] = {
-	[SERVER_FORWARDED] = "forwarded",
-	[SERVER_REFUSED_MAINTENANCE] = "refused maintenance",
-	[SERVER_REFUSED_DISABLED] = "refused disabled",
-	[SERVER_REFUSED_BUSY] = "refused busy",
-	[SERVER_HELLO_NOTICE] = "hello notice",
-	[SERVER_ANSWERED_ERROR] = "error",
-};
-
-enum server_decision server_count_message(struct server *s, enum tsp_category category, const char *decision)
-{
-	enum server_decision d = SERVER_ANSWERED_ERROR;
-
-	for (int i = 0; decision != NULL && i < SERVER_DECISION_COUNT; i++)
-		if (strcmp(decision, decision_words[i]) == 0)
-			d = (enum server_decision)i;
-	if ((unsigned)category < TSP_CAT_COUNT)
-		s->counters.messages[category][d]++;
-	return d;
-}
-
 /* OpenSSL counts the handshakes of each context; a reload replaces the
  * tenant context, and server_apply() banks the old one's count. */
 uint64_t server_tls_handshakes(const struct server *s)
@@ -152,29 +137,6 @@ uint64_t server_tls_handshakes(const struct server *s)
 		       ? (uint64_t)SSL_CTX_sess_accept_good(s->conf->tls) : 0;
 
 	return s->counters.tls_handshakes_retired + now;
-}
-
-/* ---- connections and their addresses ---- */
-
-static void peer_key(const struct sockaddr *sa, unsigned char key[17])
-{
-	memset(key, 0, 17);
-	if (sa->sa_family == AF_INET) {
-		key[0] = 4;
-		memcpy(key + 1, &((const struct sockaddr_in *)sa)->sin_addr, 4);
-	} else if (sa->sa_family == AF_INET6) {
-		const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
-
-		if (IN6_IS_ADDR_V4MAPPED(a)) {
-			key[0] = 4;
-			memcpy(key + 1, a->s6_addr + 12, 4);
-		} else {
-			key[0] = 6;
-			memcpy(key + 1, a->s6_addr, 16);
-		}
-	} else {
-		key[0] = 1; /* UNIX peers share one count */
-	}
 }
 
 /* ---- the descriptor budget ---- */
@@ -259,18 +221,13 @@ enum server_admission server_admit(struct server *s, const struct sockaddr *peer
 	size_t max = s->counters.descriptors.connections_allowed;
 	size_t per_address = (size_t)cfg->limits.connections_per_address;
 	size_t overflow = overflow_slots(max);
-	struct server_peer *slot = NULL;
-	unsigned char key[17];
 	bool over;
 
 	if (s->stopping)
 		return SERVER_REFUSE;
 	over = s->conn_count - s->overflow_count >= max;
-	if (!over && per_address > 0) {
-		peer_key(peer, key);
-		HASH_FIND(hh, s->peers, key, sizeof key, slot);
-		over = slot != NULL && slot->count >= per_address;
-	}
+	if (!over && per_address > 0)
+		over = server_address_full(s, peer, per_address);
 	if (!over)
 		return SERVER_ADMIT;
 	if (s->overflow_count < overflow)
@@ -278,81 +235,19 @@ enum server_admission server_admit(struct server *s, const struct sockaddr *peer
 	return SERVER_REFUSE;
 }
 
-void server_conn_added(struct server *s, struct conn *c, const struct sockaddr *peer)
+static bool context_planned(const struct conn_context *ctx, int64_t *start, int64_t *end)
 {
-	struct server_peer *slot;
-	unsigned char key[17];
+	const struct server *s = ctx->host;
 
-	LIST_INSERT_HEAD(&s->conns, c, server_link);
-	s->conn_count++;
-	if (c->busy)
-		s->overflow_count++;
-	peer_key(peer, key);
-	HASH_FIND(hh, s->peers, key, sizeof key, slot);
-	if (slot == NULL && (slot = calloc(1, sizeof *slot)) != NULL) {
-		memcpy(slot->key, key, sizeof key);
-		HASH_ADD(hh, s->peers, key, sizeof slot->key, slot);
-	}
-	if (slot != NULL)
-		slot->count++;
-	c->peer_slot = slot;
+	return schedule_timer_planned(&s->schedule, schedule_timer_now(&s->schedule), start, end);
 }
 
-bool server_tenant_admit(const struct server *s, const struct conn *c, const char *tenant)
+/* The context the connections run in (server_conns.c); its configuration
+ * follows server_apply(). */
+static void context_init(struct server *s)
 {
-	struct server_tenant_slot *slot;
-	int limit = c->rc->cfg->limits.tenant_connections;
-
-	if (c->tenant_slot != NULL || limit <= 0)
-		return true;
-	HASH_FIND_STR(s->tenant_slots, tenant, slot);
-	return slot == NULL || slot->count < (size_t)limit;
-}
-
-void server_tenant_count(struct server *s, struct conn *c, const char *tenant)
-{
-	struct server_tenant_slot *slot;
-
-	if (c->tenant_slot != NULL)
-		return;
-	HASH_FIND_STR(s->tenant_slots, tenant, slot);
-	if (slot == NULL) {
-		slot = calloc(1, sizeof *slot);
-		if (slot == NULL)
-			return; /* memory short: not counted rather than refused */
-		snprintf(slot->name, sizeof slot->name, "%s", tenant);
-		HASH_ADD_STR(s->tenant_slots, name, slot);
-	}
-	slot->count++;
-	c->tenant_slot = slot;
-}
-
-static void tenant_release(struct server *s, struct conn *c)
-{
-	struct server_tenant_slot *slot = c->tenant_slot;
-
-	c->tenant_slot = NULL;
-	if (slot != NULL && --slot->count == 0) {
-		HASH_DEL(s->tenant_slots, slot);
-		free(slot);
-	}
-}
-
-void server_conn_removed(struct server *s, struct conn *c)
-{
-	struct server_peer *slot = c->peer_slot;
-
-	tenant_release(s, c);
-	LIST_REMOVE(c, server_link);
-	s->conn_count--;
-	if (c->busy)
-		s->overflow_count--;
-	if (slot != NULL && --slot->count == 0) {
-		HASH_DEL(s->peers, slot);
-		free(slot);
-	}
-	if (s->stopping && s->conn_count == 0)
-		ev_break(s->loop, EVBREAK_ALL);
+	server_conns_init(s);
+	s->conn_ctx.planned = context_planned;
 }
 
 /* ---- applying a configuration ---- */
@@ -367,6 +262,10 @@ static void policy_settings_from(const struct sluice_config *cfg, struct policy_
 	ps->drain_timeout = config_seconds(cfg->maintenance.drain_timeout_ms);
 	ps->disabled_tenants = cfg->tenants.disabled;
 	ps->disabled_count = cfg->tenants.disabled_count;
+	ps->scope_tenants = cfg->maintenance.tenants;
+	ps->scope_count = cfg->maintenance.tenants_count;
+	ps->exempt_tenants = cfg->maintenance.exempt;
+	ps->exempt_count = cfg->maintenance.exempt_count;
 	ps->refuse_session_refresh = cfg->restic.refuse_refresh_after_refusal;
 }
 
@@ -395,6 +294,7 @@ bool server_apply(struct server *s, struct runconf *rc, char *err, size_t err_si
 	if (!log_configure(cfg, err, err_size))
 		return false;
 	policy_settings_from(cfg, &ps);
+	schedule_timer_settings(&s->schedule, cfg, &ps);
 	if (!policy_apply(s->policy, &ps, s->jobs, server_clock(), &change, &why)) {
 		snprintf(err, err_size, "[maintenance]: %s", why);
 		return false;
@@ -403,6 +303,7 @@ bool server_apply(struct server *s, struct runconf *rc, char *err, size_t err_si
 	if (!jobs_set_limits(s->jobs, &limits))
 		log_warn("[limits]: the job table kept its previous bounds");
 	request_stats_set_limit(&s->request_stats, (size_t)cfg->admin.tenant_metrics);
+	hooks_configure(s->hooks, cfg);
 	server_log_policy_change(s, &change);
 	server_policy_tick(s);
 	if (s->conf != NULL && s->conf != rc && s->conf->tls != NULL)
@@ -418,7 +319,29 @@ bool server_apply(struct server *s, struct runconf *rc, char *err, size_t err_si
 	upstream_pool_set(&s->upool, (size_t)cfg->limits.upstream_idle_connections,
 			  config_seconds(cfg->timeouts.upstream_idle_ms), rc->serial);
 	update_connections_allowed(s, cfg);
+	s->conn_ctx.conf = rc; /* the caller makes rc current (reload.c) */
+	schedule_timer_arm(&s->schedule, s->loop);
 	return true;
+}
+
+/* A [schedule] window began or ended: the maintenance settings again, with
+ * the running configuration (schedule_timer.c), then the next boundary. */
+void server_apply_schedule(struct server *s)
+{
+	const struct sluice_config *cfg = s->conf->cfg;
+	struct policy_settings ps;
+	struct policy_change change;
+	const char *why;
+
+	policy_settings_from(cfg, &ps);
+	schedule_timer_settings(&s->schedule, cfg, &ps);
+	if (!policy_apply(s->policy, &ps, s->jobs, server_clock(), &change, &why))
+		log_err("[schedule]: maintenance unchanged: %s", why);
+	else
+		server_log_policy_change(s, &change);
+	server_policy_tick(s);
+	notify_status(s);
+	schedule_timer_arm(&s->schedule, s->loop);
 }
 
 /* ---- timers ---- */
@@ -480,7 +403,7 @@ static void on_certificate_check(struct ev_loop *loop, ev_timer *w, int revents)
 static void abort_all(struct server *s)
 {
 	while (!LIST_EMPTY(&s->conns))
-		conn_abort(LIST_FIRST(&s->conns));
+		conn_abort(LIST_FIRST(&s->conns)->conn);
 }
 
 static void on_shutdown_deadline(struct ev_loop *loop, ev_timer *w, int revents)
@@ -496,7 +419,7 @@ static void on_shutdown_deadline(struct ev_loop *loop, ev_timer *w, int revents)
 void server_stop(struct server *s)
 {
 	double bound = config_seconds(s->conf->cfg->timeouts.shutdown_ms);
-	struct conn *c, *next;
+	struct conn_host_slot *h, *next;
 
 	if (s->stopping) {
 		log_notice("stopping now: a second signal");
@@ -509,9 +432,9 @@ void server_stop(struct server *s)
 	notify_stopping();
 	listeners_close(s);
 	log_notice("stopping: no new connections; %zu open, allowed %.1f s to finish", s->conn_count, bound);
-	for (c = LIST_FIRST(&s->conns); c != NULL; c = next) {
-		next = LIST_NEXT(c, server_link);
-		conn_stop(c); /* may free c, never another connection */
+	for (h = LIST_FIRST(&s->conns); h != NULL; h = next) {
+		next = LIST_NEXT(h, link);
+		conn_stop(h->conn); /* may free it, never another connection */
 	}
 	if (s->conn_count == 0) {
 		ev_break(s->loop, EVBREAK_ALL);
@@ -550,6 +473,7 @@ static void start_timers(struct server *s)
 	ev_timer_start(s->loop, &s->certificate_check);
 	ev_init(&s->shutdown_deadline, on_shutdown_deadline);
 	s->shutdown_deadline.data = s;
+	schedule_timer_init(&s->schedule, s);
 }
 
 static void log_started(const struct server *s)
@@ -581,12 +505,31 @@ static bool seed_table_hash(char *err, size_t err_size)
 	return true;
 }
 
+/* The loop, the policy, the job table and the hooks; false with err set. */
+static bool make_state(struct server *s, const struct sluice_config *cfg, char *err, size_t err_size)
+{
+	struct jobs_limits limits;
+
+	s->loop = ev_default_loop(EVFLAG_AUTO);
+	if (!seed_table_hash(err, err_size))
+		return false;
+	s->profile = cfg->proxy.profile == CONFIG_PROFILE_RESTIC ? &profile_restic : &profile_tsp;
+	jobs_limits_from(cfg, s->profile, &limits);
+	s->policy = policy_new();
+	s->jobs = jobs_new(&limits);
+	s->hooks = s->loop != NULL ? hooks_new(s->loop) : NULL;
+	if (s->loop == NULL || s->policy == NULL || s->jobs == NULL || s->hooks == NULL) {
+		snprintf(err, err_size, "out of memory starting the event loop");
+		return false;
+	}
+	return true;
+}
+
 /* Everything from binding to the first event; false with err set. */
 static bool start(struct server *s, const struct options *options, int *ready_fd, char *err,
 		  size_t err_size)
 {
 	const struct sluice_config *cfg = s->conf->cfg;
-	struct jobs_limits limits;
 	bool admin_no_directory = false;
 
 	if (!log_configure(cfg, err, err_size) ||
@@ -606,20 +549,12 @@ static bool start(struct server *s, const struct options *options, int *ready_fd
 		/* In the foreground a supervisor (or a terminal) holds the process. */
 		log_warn("%s; running without one (sluicectl finds no process to signal)", err);
 	}
-	s->loop = ev_default_loop(EVFLAG_AUTO);
-	if (!seed_table_hash(err, err_size))
+	if (!make_state(s, cfg, err, err_size))
 		return false;
-	s->profile = cfg->proxy.profile == CONFIG_PROFILE_RESTIC ? &profile_restic : &profile_tsp;
-	jobs_limits_from(cfg, s->profile, &limits);
-	s->policy = policy_new();
-	s->jobs = jobs_new(&limits);
-	if (s->loop == NULL || s->policy == NULL || s->jobs == NULL) {
-		snprintf(err, err_size, "out of memory starting the event loop");
-		return false;
-	}
 	start_timers(s);
 	reload_init(s);
 	upstream_pool_init(&s->upool, s->loop, &s->counters.upstream);
+	context_init(s);
 	if (!server_apply(s, s->conf, err, err_size))
 		return false;
 	signals_start(s);
@@ -661,7 +596,9 @@ static void cleanup(struct server *s)
 		ev_timer_stop(s->loop, &s->ticket_rotation);
 		ev_timer_stop(s->loop, &s->certificate_check);
 		ev_timer_stop(s->loop, &s->shutdown_deadline);
+		schedule_timer_stop(&s->schedule, s->loop);
 	}
+	hooks_free(s->hooks);
 	policy_free(s->policy);
 	jobs_free(s->jobs);
 	request_stats_free(&s->request_stats);

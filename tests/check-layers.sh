@@ -10,6 +10,10 @@
 #      its own layer or of a lower one; proxy/policy/ (part of libsluice.a)
 #      includes no proxy/ header outside policy/, and neither <ev.h> nor
 #      an OpenSSL header.
+#   5. (test 7) proxy/conn/, the connection engine, includes no header of admin/ or of
+#      the process files (server.h, listener.h, reload.h, ...): what it needs
+#      of the process comes through its context (conn/conn_context.h), so it
+#      is unit-tested with a fake one.
 # The tools' targets are also compiled without -I proxy, so a bare proxy
 # name does not even compile there; this script catches the qualified ones
 # and keeps the core honest. A failing rule lists each FILE:LINE in a comment.
@@ -74,7 +78,7 @@ report() {
 	fi
 }
 
-echo "1..6"
+echo "1..7"
 
 names proxy > "$tmp/proxy-names"
 includes tools | reaching "$tmp/proxy-names" proxy > "$tmp/bad1"
@@ -144,3 +148,5 @@ layer_rule 5 net
 
 includes proxy/policy | awk '$2 ~ /(^|\/)ev\.h$/ || $2 ~ /^openssl\// || $2 ~ /^(sys\/socket|netinet\/|arpa\/)/' > "$tmp/bad6"
 report 6 "proxy/policy/ includes neither <ev.h>, OpenSSL nor socket headers" "$tmp/bad6"
+
+layer_rule 7 conn

@@ -6,6 +6,8 @@
  *   GET  /status   200 JSON (admin_status.c)
  *   GET  /metrics  200 Prometheus text format 0.0.4 (metrics.c)
  *   GET  /health   200 "active", or 503 with the state word
+ *   GET  /plan     200 JSON: what maintenance on now would do (admin_plan.c;
+ *                  ?mode=drain|block&tenants=a,b), 400 for a bad query
  *   POST /reload   a reload (reload.c, coalesced with SIGHUP and other
  *                  POST /reload), answered once it is done:
  *                  200 {"result":"ok","generation":N} or

@@ -12,13 +12,14 @@
 
 #include "admin/admin.h"
 #include "admin/admin_answer.h"
+#include "admin/admin_plan.h"
 #include "admin/admin_view.h"
 #include "reload.h"
 #include "conn/respond.h"
 #include "server.h"
 #include "tsp.h"
 
-enum route { ROUTE_STATUS, ROUTE_METRICS, ROUTE_HEALTH, ROUTE_RELOAD, ROUTE_NONE };
+enum route { ROUTE_STATUS, ROUTE_METRICS, ROUTE_HEALTH, ROUTE_RELOAD, ROUTE_PLAN, ROUTE_NONE };
 
 static const struct {
 	const char *path;
@@ -29,6 +30,7 @@ static const struct {
 	[ROUTE_METRICS] = { "/metrics", HTTP_METHOD_GET, "GET, HEAD" },
 	[ROUTE_HEALTH] = { "/health", HTTP_METHOD_GET, "GET, HEAD" },
 	[ROUTE_RELOAD] = { "/reload", HTTP_METHOD_POST, "POST" },
+	[ROUTE_PLAN] = { "/plan", HTTP_METHOD_GET, "GET, HEAD" },
 };
 
 static enum route route_of(const char *target)
@@ -64,6 +66,7 @@ static void view_of(struct server *s, struct admin_view *v)
 	v->sessions = s->profile->sessions;
 	v->certificate = s->conf->tls != NULL;
 	v->certificate_not_after = s->conf->certificate_not_after;
+	v->schedule = &s->schedule;
 }
 
 static const char *reason_text(unsigned status)
@@ -228,7 +231,7 @@ enum admin_outcome admin_answer(struct server *s, const struct admin_request *re
 
 	if (r == ROUTE_NONE)
 		return answer_refusal(out, 404, "not-found",
-				      "the admin endpoint serves /status, /metrics, /health and /reload",
+				      "the admin endpoint serves /status, /metrics, /health, /plan and /reload",
 				      NULL, close) ? ADMIN_CLOSE : ADMIN_KEEP;
 	if (req->method != routes[r].method && !(routes[r].method == HTTP_METHOD_GET &&
 						 req->method == HTTP_METHOD_HEAD))
@@ -241,6 +244,9 @@ enum admin_outcome admin_answer(struct server *s, const struct admin_request *re
 	switch (r) {
 	case ROUTE_STATUS:
 		admin_status_json(&view, &body);
+		break;
+	case ROUTE_PLAN: /* the dry run: reads only */
+		admin_plan_json(&view, req->target, &body, &status);
 		break;
 	case ROUTE_METRICS:
 		type = "text/plain; version=0.0.4; charset=utf-8";

@@ -165,6 +165,33 @@ static void put_drain_clock(const struct admin_view *v, const struct policy_stat
 		textbuf_printf(t, "null");
 }
 
+/* [maintenance] tenants and exempt, as applied: JSON string arrays. */
+struct name_walk {
+	struct textbuf *t;
+	bool first;
+};
+
+static void put_name(void *ctx, const char *name)
+{
+	struct name_walk *w = ctx;
+
+	textbuf_printf(w->t, "%s", w->first ? "" : ",");
+	textbuf_json_string(w->t, name);
+	w->first = false;
+}
+
+static void put_scope(const struct admin_view *v, struct textbuf *t)
+{
+	struct name_walk walk = { t, true };
+
+	textbuf_printf(t, ",\"tenants\":[");
+	policy_foreach_scope_tenant(v->policy, false, put_name, &walk);
+	walk.first = true;
+	textbuf_printf(t, "],\"exempt\":[");
+	policy_foreach_scope_tenant(v->policy, true, put_name, &walk);
+	textbuf_printf(t, "]");
+}
+
 static void put_maintenance(const struct admin_view *v, struct textbuf *t)
 {
 	struct policy_status st;
@@ -183,10 +210,13 @@ static void put_maintenance(const struct admin_view *v, struct textbuf *t)
 	for (size_t i = 0, n = 0; i < LISTED_COUNT; i++)
 		if (st.settings.categories & POLICY_CATEGORY(listed_categories[i]))
 			textbuf_printf(t, "%s\"%s\"", n++ ? "," : "", tsp_category_name(listed_categories[i]));
-	textbuf_printf(t, "],\"message\":");
+	textbuf_printf(t, "],\"message\":"); /* the template, as configured */
 	textbuf_json_string(t, v->cfg->maintenance.message != NULL ? v->cfg->maintenance.message : "");
 	textbuf_printf(t, ",\"retry_after_seconds\":%u", v->retry_after);
 	put_drain_clock(v, &st, t);
+	textbuf_printf(t, ",\"retry_after_auto\":%s",
+		       v->cfg->maintenance.retry_after_ms == CONFIG_DURATION_AUTO ? "true" : "false");
+	put_scope(v, t);
 	textbuf_printf(t, ",\"cut\":{\"tasks\":%zu,\"agent_jobs\":%zu}", st.cut_tasks, st.cut_jobs);
 	textbuf_printf(t, ",\"draining\":{\"tasks\":%zu,\"agent_jobs\":%zu,", st.draining_tasks,
 		       st.draining_jobs);
@@ -195,6 +225,38 @@ static void put_maintenance(const struct admin_view *v, struct textbuf *t)
 	textbuf_printf(t, "\"tenants\":[");
 	jobs_foreach_tenant(v->jobs, put_tenant, &walk);
 	textbuf_printf(t, "]}}");
+}
+
+/* ---- [schedule] windows ---- */
+
+static void put_window_time(struct textbuf *t, const char *name, bool known, int64_t when)
+{
+	textbuf_printf(t, ",\"%s\":", name);
+	if (known)
+		textbuf_json_time(t, (time_t)when);
+	else
+		textbuf_printf(t, "null");
+}
+
+/* The windows as of the last boundary: the timer re-applies at each one, so
+ * this is current. */
+static void put_schedule(const struct admin_view *v, struct textbuf *t)
+{
+	const struct schedule_state *st;
+
+	if (v->schedule == NULL)
+		return;
+	st = &v->schedule->state;
+	textbuf_printf(t, ",\"schedule\":{\"timezone\":");
+	textbuf_json_string(t, v->schedule->timezone);
+	textbuf_printf(t, ",\"windows\":%zu,\"notice_seconds\":%lld,\"in_window\":%s",
+		       v->cfg->schedule.window_count, (long long)v->schedule->notice,
+		       st->in_window ? "true" : "false");
+	put_window_time(t, "current_start", st->in_window, st->current_start);
+	put_window_time(t, "current_end", st->in_window, st->current_end);
+	put_window_time(t, "next_start", st->has_next, st->next_start);
+	put_window_time(t, "next_end", st->has_next, st->next_end);
+	textbuf_printf(t, "}");
 }
 
 /* ---- sessions (restic profile) ---- */
@@ -312,6 +374,7 @@ void admin_status_json(const struct admin_view *v, struct textbuf *out)
 	textbuf_printf(out, "{");
 	put_process(v, out);
 	put_maintenance(v, out);
+	put_schedule(v, out);
 	put_sessions(v, out);
 	put_traffic(v, out);
 	textbuf_printf(out, "}\n");

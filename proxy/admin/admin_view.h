@@ -41,6 +41,7 @@ struct admin_view {
 	bool sessions;                    /* the profile's jobs are sessions (restic) */
 	bool certificate;                 /* a certificate is served ([tls] enabled = on) */
 	int64_t certificate_not_after;    /* its notAfter, seconds since the epoch */
+	const struct schedule_timer *schedule; /* [schedule] windows; NULL = none reported */
 };
 
 /* Sessions listed one by one in GET /status; the counts cover them all. */

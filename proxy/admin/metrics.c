@@ -29,6 +29,20 @@ static void counter(struct textbuf *t, const char *name, const char *help, uint6
 	textbuf_printf(t, "%s %llu\n", name, (unsigned long long)value);
 }
 
+static void count_name(void *ctx, const char *name)
+{
+	(void)name;
+	++*(size_t *)ctx;
+}
+
+static size_t count_scope(const struct policy *policy, bool exempt)
+{
+	size_t count = 0;
+
+	policy_foreach_scope_tenant(policy, exempt, count_name, &count);
+	return count;
+}
+
 static void put_maintenance(const struct admin_view *v, struct textbuf *t)
 {
 	struct policy_status st;
@@ -44,6 +58,11 @@ static void put_maintenance(const struct admin_view *v, struct textbuf *t)
 	gauge(t, "sluice_draining_agent_jobs",
 	      "Standalone-agent backup jobs open when maintenance began that have not closed yet.",
 	      (double)st.draining_jobs);
+	gauge(t, "sluice_maintenance_scope_tenants",
+	      "Tenants in [maintenance] tenants (0: maintenance applies to every tenant).",
+	      (double)count_scope(v->policy, false));
+	gauge(t, "sluice_maintenance_exempt_tenants", "Tenants in [maintenance] exempt.",
+	      (double)count_scope(v->policy, true));
 	gauge(t, "sluice_drain_cut_tasks",
 	      "Draining tasks cut (blocked) when [maintenance] drain_timeout passed, this maintenance.",
 	      (double)st.cut_tasks);
@@ -230,9 +249,23 @@ static void put_tenants(const struct request_stats *st, struct textbuf *t)
 	}
 }
 
+/* [schedule]: when the next window starts (the one after the current). */
+static void put_schedule(const struct admin_view *v, struct textbuf *t)
+{
+	const struct schedule_state *st;
+
+	if (v->schedule == NULL)
+		return;
+	st = &v->schedule->state;
+	gauge(t, "sluice_maintenance_next_window_start_seconds",
+	      "Start of the next [schedule] window (after the current one), seconds since the epoch; 0 = none.",
+	      st->has_next ? (double)st->next_start : 0);
+}
+
 void metrics_text(const struct admin_view *v, struct textbuf *out)
 {
 	put_maintenance(v, out);
+	put_schedule(v, out);
 	put_messages(v, out);
 	put_traffic(v, out);
 	put_upstream(v, out);

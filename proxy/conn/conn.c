@@ -21,10 +21,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "conn/conn.h"
+#include "conn/conn_internal.h"
 #include "conn/conn_memory.h"
 #include "net/log.h"
-#include "server.h"
 
 /* Deadlines, in the order of the questions a stuck connection raises. */
 enum deadline {
@@ -41,10 +40,11 @@ enum deadline {
 };
 
 static void conn_run(struct conn *c);
+static void conn_check(const struct conn *c);
 
 double conn_now(const struct conn *c)
 {
-	return ev_now(c->server->loop);
+	return ev_now(c->ctx->loop);
 }
 
 void conn_log(const struct conn *c, enum config_log_level level, const char *fmt, ...)
@@ -68,7 +68,10 @@ void conn_set_tenant(struct conn *c, const char *tenant)
 
 static const char *const state_names[] = { "HANDSHAKE", "OPEN", "CLOSING", "LINGER", "DOOMED" };
 
-void conn_set_state(struct conn *c, enum conn_state state, const char *why)
+/* The one place a connection's state changes; why says so in the debug log
+ * (with conn_describe()). CONN_DOOMED is final: a change away from it, or to
+ * the state it is in, does nothing. */
+static void conn_set_state(struct conn *c, enum conn_state state, const char *why)
 {
 	char desc[256];
 
@@ -126,9 +129,9 @@ static void release_upstream(struct conn *c)
 		.tainted = c->up_tainted,
 		.close_requested = c->stop_after_message, /* the tenant's Connection: close, or a stop */
 	};
-	if (upstream_pool_park(&c->server->upool, &c->up, c->rc->serial, &facts, &why))
+	if (upstream_pool_park(c->ctx->upool, &c->up, c->rc->serial, &facts, &why))
 		conn_log(c, CONFIG_LOG_DEBUG, "repository connection to %s parked for reuse (%zu idle)",
-			 c->up.address, c->server->upool.count);
+			 c->up.address, c->ctx->upool->count);
 	else
 		conn_log(c, CONFIG_LOG_DEBUG, "repository connection to %s closed, not reusable: %s",
 			 c->up.address, why);
@@ -136,7 +139,7 @@ static void release_upstream(struct conn *c)
 
 static void conn_free(struct conn *c)
 {
-	struct ev_loop *loop = c->server->loop;
+	struct ev_loop *loop = c->ctx->loop;
 
 	release_upstream(c);
 	exchange_drop_after(c, NULL);
@@ -147,7 +150,7 @@ static void conn_free(struct conn *c)
 	conn_ring_put(c, &c->out);
 	conn_framer_put(c, HTTP_KIND_REQUEST, &c->requests);
 	conn_framer_put(c, HTTP_KIND_RESPONSE, &c->responses);
-	server_conn_removed(c->server, c);
+	c->ctx->conn_removed(c->ctx, c);
 	runconf_unref(c->rc);
 	free(c);
 }
@@ -169,7 +172,7 @@ void conn_linger(struct conn *c)
 {
 	release_upstream(c);
 	exchange_drop_after(c, NULL);
-	upstream_close(&c->up, c->server->loop);
+	upstream_close(&c->up, c->ctx->loop);
 	conn_ring_put(c, &c->in);
 	conn_ring_put(c, &c->out);
 	c->in_forward = c->in_drop = c->in_held = c->out_ready = c->out_held = 0;
@@ -217,7 +220,7 @@ static bool tenant_handshake(struct conn *c)
 	if (st == ENDPOINT_AGAIN)
 		return false;
 	if (st != ENDPOINT_OK) {
-		c->server->counters.handshake_failures++;
+		c->ctx->counters->handshake_failures++;
 		tls_log_errors(CONFIG_LOG_INFO, c->prefix, "TLS handshake failed");
 		conn_doom(c, "TLS handshake failed");
 		return false;
@@ -270,7 +273,7 @@ static bool tenant_read(struct conn *c)
 			return false;
 		}
 		buffer_commit(&c->in, n);
-		c->server->counters.bytes_in += n;
+		c->ctx->counters->bytes_in += n;
 		c->last_tenant_read = conn_now(c);
 		if (c->reading != NULL)
 			c->body_window_bytes += n;
@@ -328,7 +331,7 @@ static bool tenant_write(struct conn *c)
 			TAILQ_FIRST(&c->queue)->answer_sent += n;
 			TAILQ_FIRST(&c->queue)->bytes_out += n;
 		}
-		c->server->counters.bytes_out += n;
+		c->ctx->counters->bytes_out += n;
 		c->last_tenant_write = conn_now(c);
 		progress = true;
 	}
@@ -380,7 +383,7 @@ static void release_idle_memory(struct conn *c)
 
 static void conn_watch(struct conn *c)
 {
-	struct ev_loop *loop = c->server->loop;
+	struct ev_loop *loop = c->ctx->loop;
 	bool want_read, up_ready = c->up.state == UPSTREAM_READY;
 
 	if (c->state == CONN_HANDSHAKE) {
@@ -460,7 +463,7 @@ static double conn_deadline(const struct conn *c, enum deadline *kind)
 
 static void conn_arm_timer(struct conn *c)
 {
-	struct ev_loop *loop = c->server->loop;
+	struct ev_loop *loop = c->ctx->loop;
 	enum deadline kind;
 	double at = conn_deadline(c, &kind), now = conn_now(c);
 
@@ -502,7 +505,7 @@ static void conn_timeout(struct conn *c)
 		return; /* an early wake-up: conn_run re-arms */
 	switch (kind) {
 	case DEADLINE_HANDSHAKE:
-		c->server->counters.handshake_failures++;
+		c->ctx->counters->handshake_failures++;
 		conn_log(c, CONFIG_LOG_INFO, "TLS handshake not done within [timeouts] handshake; closing");
 		conn_doom(c, "[timeouts] handshake");
 		break;
@@ -571,7 +574,7 @@ static void conn_run(struct conn *c)
 		return;
 	}
 	if (round == CONN_ROUNDS_MAX)
-		ev_feed_event(c->server->loop, &c->tenant.io, EV_CUSTOM); /* more to do, after the others */
+		ev_feed_event(c->ctx->loop, &c->tenant.io, EV_CUSTOM); /* more to do, after the others */
 	conn_watch(c);
 	conn_arm_timer(c);
 	conn_check(c);
@@ -621,7 +624,7 @@ static bool conn_setup(struct conn *c, int fd)
 	return true;
 }
 
-bool conn_accept(struct server *server, int fd, const struct sockaddr *peer, socklen_t peer_len,
+bool conn_accept(struct conn_context *ctx, int fd, const struct sockaddr *peer, socklen_t peer_len,
 		 bool busy)
 {
 	struct conn *c = calloc(1, sizeof *c);
@@ -631,9 +634,10 @@ bool conn_accept(struct server *server, int fd, const struct sockaddr *peer, soc
 		close(fd);
 		return false;
 	}
-	c->server = server;
-	c->rc = runconf_ref(server->conf);
-	c->busy = busy;
+	c->ctx = ctx;
+	c->rc = runconf_ref(ctx->conf);
+	c->host.conn = c;
+	c->host.busy = busy;
 	TAILQ_INIT(&c->queue);
 	upstream_init(&c->up);
 	c->tenant.fd = -1;
@@ -643,8 +647,8 @@ bool conn_accept(struct server *server, int fd, const struct sockaddr *peer, soc
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 	ev_init(&c->timer, timer_event);
 	c->timer.data = c;
-	c->accepted_at = c->last_tenant_read = c->last_tenant_write = ev_now(server->loop);
-	server_conn_added(server, c, peer);
+	c->accepted_at = c->last_tenant_read = c->last_tenant_write = ev_now(ctx->loop);
+	ctx->conn_added(ctx, c, peer);
 	if (!conn_setup(c, fd)) {
 		conn_log(c, CONFIG_LOG_ERROR, "out of memory setting up a connection; closing");
 		if (c->tenant.fd < 0)
@@ -695,9 +699,10 @@ const char *conn_describe(const struct conn *c, char *buf, size_t size)
 	return buf;
 }
 
-/* Between events: after conn_watch() and conn_arm_timer(), never doomed
- * (a doomed connection is freed before). */
-void conn_check(const struct conn *c)
+/* Assert the invariants that hold between events (assert.h: nothing when
+ * NDEBUG is defined); O(queue length). After conn_watch() and
+ * conn_arm_timer(), never doomed (a doomed connection is freed before). */
+static void conn_check(const struct conn *c)
 {
 #ifndef NDEBUG
 	const struct exchange *ex;
@@ -723,4 +728,9 @@ void conn_check(const struct conn *c)
 #else
 	(void)c;
 #endif
+}
+
+struct conn_host_slot *conn_host_slot(struct conn *c)
+{
+	return &c->host;
 }

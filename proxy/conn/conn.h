@@ -1,245 +1,47 @@
 /*
- * proxy/conn/conn.h: one tenant connection and the repository connection it owns.
- *
- * Bytes and buffers. Each direction has one bounded ring ([limits]
- * buffer_bytes) into which the socket reads, and the framer runs over the
- * ring in place, so a body byte is copied once (by the kernel or OpenSSL)
- * on the way in and once on the way out:
- *
- *   in  (tenant -> repository):  [forward | drop | held | unframed]
- *       forward: framed bytes of forwarded requests, sent to the repository
- *                from the front;
- *       drop:    framed bytes of a refused request behind them, dropped as
- *                soon as the forward bytes are gone (framing waits meanwhile);
- *       held:    fed to the framer, but the head is not complete, so whether
- *                they are forwarded or dropped is not known yet.
- *   out (repository -> tenant):  [ready | held | unframed]
- *       ready:   framed response bytes, written to the tenant from the front;
- *       held:    a response head being framed: held back until it is complete
- *                and valid, so that a broken head can still be answered 502.
- *
- * Order. Every request gets an exchange in a queue, in arrival order: either
- * forwarded (the repository answers it) or local (the proxy answers it
- * itself: refusals, classifier errors, timeouts). Answers leave in queue
- * order: a local answer is written only when it is at the head of the queue
- * and every earlier answer is out, and no response byte is framed for a later
- * exchange before it has gone.
- *
- * The tenant's reads stop while `in` is full (the repository is slow), the
- * repository's while `out` is full (the tenant is slow), and request framing
- * while the queue holds CONN_PIPELINE_MAX exchanges. The watcher masks and the
- * timer are recomputed from this state after every event (conn_run).
+ * proxy/conn/conn.h: a tenant connection as the rest of the daemon sees it:
+ * accept one on a socket, stop or abort it, describe it, and the host's own
+ * bookkeeping kept in it. The connection itself (its rings, queue and
+ * states) is private to proxy/conn/ (conn_internal.h); what it needs from
+ * the process is its context (conn_context.h).
  */
 #ifndef SLUICE_CONN_H
 #define SLUICE_CONN_H
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <stdint.h>
 #include <sys/queue.h>
 #include <sys/socket.h>
 
-#include <ev.h>
+#include "conn/conn_context.h"
 
-#include "net/buffer.h"
-#include "net/endpoint.h"
-#include "http.h"
-#include "policy/policy.h"
-#include "conn/respond.h"
-#include "net/runconf.h"
-#include "tsp.h"
-#include "net/upstream.h"
+struct conn;
 
-#define CONN_PIPELINE_MAX 32       /* exchanges queued per connection */
-#define CONN_LINGER_SECONDS 2.0    /* reading and dropping after a closing answer */
-#define CONN_LINGER_BYTES (1u << 20) /* at least; [limits] discard_bytes when larger */
-#define CONN_ROUNDS_MAX 64         /* work per event before other connections get a turn */
-#define CONN_PREFIX_MAX (RUNCONF_ADDRESS_TEXT + TSP_TENANT_MAX + 4)
-
-struct server;
-struct server_peer;
-
-enum conn_state {
-	CONN_HANDSHAKE, /* the tenant's TLS handshake is in progress */
-	CONN_OPEN,      /* requests are read and answered */
-	CONN_CLOSING,   /* no further request is read; the answers owed still go out */
-	CONN_LINGER,    /* the closing answer is out and our side is shut: the tenant's
-			 * remaining bytes are dropped for a moment, so that a reset does
-			 * not destroy the answer in flight */
-	CONN_DOOMED     /* closed and freed at the end of the current event; final:
-			 * what runs until then may still write what is owed */
+/* What the host keeps per connection, embedded in it so that no allocation
+ * is needed: its list, its per-address and per-tenant counts (opaque here),
+ * and whether the connection was accepted over a limit. The engine sets
+ * conn and busy before conn_added() and touches nothing else. */
+struct conn_host_slot {
+	LIST_ENTRY(conn_host_slot) link;
+	struct conn *conn;
+	void *address_count; /* the host's count for the peer's address */
+	void *tenant_count;  /* the host's count for the tenant; NULL until counted */
+	bool busy;           /* accepted over a connection limit: every request gets 503 busy */
 };
 
-enum exchange_kind {
-	EXCHANGE_FORWARD, /* the repository answers */
-	EXCHANGE_LOCAL    /* the proxy answers */
-};
-
-struct exchange {
-	TAILQ_ENTRY(exchange) queue_link; /* in its connection's queue (exchange.c) */
-	enum exchange_kind kind;
-	bool classified;              /* req holds the classification */
-	struct tsp_request req;
-	const char *decision;         /* for the access log: "forwarded", "refused maintenance", ... */
-	bool recorded;                /* policy_record() ran: policy_on_response() is owed */
-	struct policy_record record;
-	unsigned status;              /* local: the answer's; forward: the repository's final
-				       * one (0 until its head went out) */
-	char *answer;                 /* local: the whole answer (malloc'd) */
-	size_t answer_len, answer_sent;
-	bool close_after;             /* local: the connection ends after this answer */
-	bool head_method;             /* a HEAD request: its response has no body */
-	bool request_done;            /* every byte of the request was framed (or never will be) */
-	bool response_done;           /* forward: final response framed; local: answer written */
-	bool response_started;        /* forward: the response framer works for it */
-	unsigned interims;            /* forward: interim (1xx) answers framed, at most
-				       * [limits] interim_responses */
-	double interim_clock;         /* forward: [timeouts] upstream_response for interim
-				       * answers runs from here: the first one, or a later
-				       * write of this request's bytes to the repository */
-	uint64_t forward_end;         /* forward: end of the request in the forwarded stream */
-	uint64_t bytes_in, bytes_out; /* request and answer bytes, for the access log */
-	double started;               /* ev_now() when its head was complete */
-};
-
-struct conn {
-	LIST_ENTRY(conn) server_link; /* in the server's list (server.c) */
-	struct server *server;
-	struct runconf *rc;          /* the configuration it started with (a reference) */
-	struct server_peer *peer_slot; /* per-address accounting */
-	struct server_tenant_slot *tenant_slot; /* per-tenant accounting; NULL until admitted */
-	enum conn_state state;       /* changed by conn_set_state() only; request bytes are
-				      * read and framed exactly while CONN_OPEN */
-	bool busy;                   /* accepted over a connection limit: every request gets 503 busy */
-
-	struct endpoint tenant;
-	struct upstream up;
-
-	struct buffer in;            /* tenant -> repository (allocated while in use) */
-	size_t in_forward, in_drop, in_held;
-	struct buffer out;           /* repository -> tenant */
-	size_t out_ready, out_held;
-	struct http_framer *requests, *responses; /* allocated while there is something to frame */
-	bool response_in_body;       /* the response framer is past a head */
-
-	TAILQ_HEAD(exchange_queue, exchange) queue; /* in answer order (exchange.c) */
-	unsigned queue_len;
-	struct exchange *reading;    /* the request whose head was framed and whose body is read */
-	bool reading_forward;        /* ... its bytes go to the repository (else dropped) */
-	bool stop_after_message;     /* stop reading when the current request ends */
-	bool tenant_eof;             /* the tenant closed its side */
-	bool up_eof, up_eof_framed;  /* the repository closed; the framer was told */
-	bool up_tainted;             /* the repository saw part of a request that was cut */
-	bool up_event;               /* the repository's watcher fired (connect/handshake may move) */
-	bool request_cut;            /* reading stopped with request bytes unread: linger at close */
-	uint64_t forwarded_total;    /* bytes framed for the repository so far */
-	uint64_t forwarded_sent;     /* ... and written to it */
-
-	ev_timer timer;
-	double timer_at;             /* when the timer fires (0: stopped) */
-	double accepted_at, last_tenant_read, last_tenant_write, last_upstream, linger_since;
-	double head_started;         /* first byte of a head not yet complete (0: none) */
-	double body_window_start;    /* [limits] min_body_rate: the current window */
-	uint64_t body_window_bytes;
-	bool body_window_paused;     /* the proxy stopped reading during the window */
-	size_t linger_bytes;
-
-	char peer[RUNCONF_ADDRESS_TEXT];
-	char tenant_name[TSP_TENANT_MAX + 1];
-	char prefix[CONN_PREFIX_MAX]; /* "[peer tenant]" for log lines */
-};
-
-/* ---- conn.c ---- */
-
-/* The one place a connection's state changes; why says so in the debug log
- * (with conn_describe()). CONN_DOOMED is final: a change away from it, or to
- * the state it is in, does nothing. */
-void conn_set_state(struct conn *c, enum conn_state state, const char *why);
-/* Close the connection at the end of the current event (CONN_DOOMED). */
-void conn_doom(struct conn *c, const char *why);
-static inline bool conn_is_doomed(const struct conn *c)
-{
-	return c->state == CONN_DOOMED;
-}
-/* One line for the debug log: state, queue, buffer fill, repository
- * connection, what blocks. Returns buf. */
-const char *conn_describe(const struct conn *c, char *buf, size_t size);
-/* Assert the invariants that hold between events (assert.h: nothing when
- * NDEBUG is defined); O(queue length). */
-void conn_check(const struct conn *c);
-
-/* A tenant connection on an accepted socket (non-blocking). busy: answer 503
- * busy to its first request, then close. Returns false (fd closed) when out
- * of memory. */
-bool conn_accept(struct server *server, int fd, const struct sockaddr *peer, socklen_t peer_len,
+/* A tenant connection on an accepted socket (non-blocking), run in ctx.
+ * busy: answer 503 busy to its first request, then close. Returns false
+ * (fd closed) when out of memory. */
+bool conn_accept(struct conn_context *ctx, int fd, const struct sockaddr *peer, socklen_t peer_len,
 		 bool busy);
 /* Graceful stop: finish the message in flight, answer what is owed, close. */
 void conn_stop(struct conn *c);
 /* Close now, whatever is in flight (shutdown deadline, exit). */
 void conn_abort(struct conn *c);
-void conn_log(const struct conn *c, enum config_log_level level, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-/* The tenant named by the latest classified request (log prefix). */
-void conn_set_tenant(struct conn *c, const char *tenant);
-double conn_now(const struct conn *c);
-
-/* ---- exchange.c ---- */
-
-struct exchange *exchange_new(struct conn *c);
-void exchange_push(struct conn *c, struct exchange *ex);
-/* Remove the head of the queue, settle it (policy, counters, access log). */
-void exchange_finish_head(struct conn *c);
-/* Remove and settle every exchange after ex (all of them when ex is NULL):
- * they will get no answer. */
-void exchange_drop_after(struct conn *c, struct exchange *ex);
-/* Make ex a local answer of the one error shape (respond.h); undoes a
- * policy record it held. extra may be NULL; extra->close ends the connection
- * after the answer. */
-void exchange_answer(struct conn *c, struct exchange *ex, unsigned status, const char *code,
-		     const char *message, const struct respond_extra *extra);
-/* The policy's verdict for a classified request: forward it, or answer it
- * (with Connection: close when refusal_closes). */
-void exchange_decide(struct conn *c, struct exchange *ex, bool refusal_closes);
-/* The first forwarded exchange still waiting for its response, or NULL. */
-struct exchange *exchange_awaiting(const struct conn *c);
-
-/* ---- request.c ---- */
-
-/* Frame what `in` holds: classify heads, decide, forward or drop. */
-bool request_pump(struct conn *c);
-/* The request being read fails (bad framing, timeouts): answer status and
- * stop reading requests. */
-void request_fail(struct conn *c, unsigned status, const char *code, const char *reason);
-/* Bytes of `in` that the framer has not seen yet. */
-size_t request_unframed(const struct conn *c);
-/* Assign n framed bytes to the request being read (forward or drop). */
-void request_take(struct conn *c, size_t n);
-
-/* No further request byte is read: an OPEN connection becomes CLOSING.
- * Remembers whether the tenant may still be sending, to linger at the close. */
-void conn_stop_reading(struct conn *c);
-/* The last answer is out: shut our side, drop what the tenant still sends
- * for a moment, then close. Exchanges left in the queue get no answer. */
-void conn_linger(struct conn *c);
-/* The repository connection's watcher callback. */
-void conn_upstream_event(struct ev_loop *loop, ev_io *w, int revents);
-
-/* ---- response.c ---- */
-
-/* Connect, write the forward bytes, read the repository's bytes. */
-bool response_upstream_io(struct conn *c, bool had_event);
-/* Frame the repository's bytes and settle answers in queue order. */
-bool response_pump(struct conn *c);
-/* The repository connection failed or ended (status 502 upstream-unavailable
- * or 504 upstream-timeout; reason for the log): the first request still
- * waiting for an answer gets status if nothing of its answer went out, later
- * ones get none, and the tenant connection ends after the answers owed. */
-void response_upstream_lost(struct conn *c, unsigned status, const char *code, const char *reason);
-/* The request awaiting its answer got interim (1xx) answers and no final one
- * for [timeouts] upstream_response since its interim clock started: 502. */
-void response_interim_expired(struct conn *c);
-
-/* A contiguous span of b's readable bytes starting offset bytes in. */
-const char *conn_span_at(const struct buffer *b, size_t offset, size_t *len);
+/* One line for the debug log: state, queue, buffer fill, repository
+ * connection, what blocks. Returns buf. */
+const char *conn_describe(const struct conn *c, char *buf, size_t size);
+/* The host's bookkeeping of c. */
+struct conn_host_slot *conn_host_slot(struct conn *c);
 
 #endif

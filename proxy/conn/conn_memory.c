@@ -10,9 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "conn/conn.h"
+#include "conn/conn_internal.h"
 #include "conn/conn_memory.h"
-#include "server.h"
 
 static void destroy_ring(void *storage)
 {
@@ -67,7 +66,7 @@ void conn_spares_free(struct conn_spares *sp)
 /* The server's spares when they fit c's configuration, else NULL. */
 static struct conn_spares *fitting(const struct conn *c)
 {
-	struct conn_spares *sp = &c->server->spares;
+	struct conn_spares *sp = c->ctx->spares;
 
 	return sp->serial == c->rc->serial ? sp : NULL;
 }

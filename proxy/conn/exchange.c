@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "conn/conn.h"
+#include "conf/notice.h"
+#include "conn/conn_internal.h"
 #include "net/log.h"
-#include "server.h"
 
 struct exchange *exchange_new(struct conn *c)
 {
@@ -65,20 +65,44 @@ static void access_line(const struct conn *c, const struct exchange *ex)
 
 static void log_session_end(struct conn *c, const struct policy_session_end *end)
 {
-	struct server *s = c->server;
+	struct server_counters *counters = c->ctx->counters;
 
 	if (end->untracked) {
-		s->counters.sessions_untracked++;
+		counters->sessions_untracked++;
 		conn_log(c, CONFIG_LOG_WARNING, "lock created but the job table has no room to track "
 			 "it ([limits] job_table_size, job_tasks)");
 	}
 	if (!end->ended)
 		return;
-	s->counters.sessions_ended[end->verdict]++;
+	counters->sessions_ended[end->verdict]++;
 	conn_log(c, CONFIG_LOG_INFO, "session %s ended: %s (%llu writes, %llu bytes%s)",
 		 end->session.repository, policy_session_verdict_name(end->verdict),
 		 (unsigned long long)end->session.writes, (unsigned long long)end->session.bytes,
 		 end->draining ? ", was draining" : "");
+}
+
+static const char *const decision_words[SERVER_DECISION_COUNT] = {
+	[SERVER_FORWARDED] = "forwarded",
+	[SERVER_REFUSED_MAINTENANCE] = "refused maintenance",
+	[SERVER_REFUSED_DISABLED] = "refused disabled",
+	[SERVER_REFUSED_BUSY] = "refused busy",
+	[SERVER_HELLO_NOTICE] = "hello notice",
+	[SERVER_ANSWERED_ERROR] = "error",
+};
+
+/* Count a settled message under its category and the decision string it
+ * carries ("forwarded", "refused maintenance", ...; NULL: an error answer). */
+static enum server_decision count_message(struct server_counters *counters,
+					  enum tsp_category category, const char *decision)
+{
+	enum server_decision d = SERVER_ANSWERED_ERROR;
+
+	for (int i = 0; decision != NULL && i < SERVER_DECISION_COUNT; i++)
+		if (strcmp(decision, decision_words[i]) == 0)
+			d = (enum server_decision)i;
+	if ((unsigned)category < TSP_CAT_COUNT)
+		counters->messages[category][d]++;
+	return d;
 }
 
 static enum request_stats_refusal refusal_of(enum server_decision d)
@@ -95,29 +119,29 @@ static enum request_stats_refusal refusal_of(enum server_decision d)
  * own series (given once the repository accepted one of its requests). */
 static void count_request(struct conn *c, const struct exchange *ex)
 {
-	struct server *s = c->server;
-	enum server_decision d = server_count_message(s, ex->req.category, ex->decision);
+	struct request_stats *stats = c->ctx->request_stats;
+	enum server_decision d = count_message(c->ctx->counters, ex->req.category, ex->decision);
 
-	request_stats_observe(&s->request_stats, conn_now(c) - ex->started);
+	request_stats_observe(stats, conn_now(c) - ex->started);
 	if (d == SERVER_FORWARDED && ex->status >= 200 && ex->status <= 299)
-		request_stats_admit(&s->request_stats, ex->req.tenant);
-	request_stats_count(&s->request_stats, ex->req.tenant, refusal_of(d), ex->bytes_in, ex->bytes_out);
+		request_stats_admit(stats, ex->req.tenant);
+	request_stats_count(stats, ex->req.tenant, refusal_of(d), ex->bytes_in, ex->bytes_out);
 }
 
 /* Tell the job table how a recorded request ended; 0 = no answer came. */
 static void settle_record(struct conn *c, struct exchange *ex, unsigned status)
 {
-	struct server *s = c->server;
+	struct conn_context *ctx = c->ctx;
 	struct policy_session_end end;
 
 	if (!ex->recorded)
 		return;
 	ex->recorded = false;
-	policy_settle(s->jobs, &ex->req, &ex->record, status, server_clock(), &end);
+	policy_settle(ctx->jobs, &ex->req, &ex->record, status, ctx->now(ctx), &end);
 	if (status >= 200 && status <= 299)
-		server_tenant_count(s, c, ex->req.tenant);
+		ctx->tenant_accepted(ctx, c, ex->req.tenant);
 	log_session_end(c, &end);
-	server_policy_tick(s);
+	ctx->after_settle(ctx);
 }
 
 static void settle(struct conn *c, struct exchange *ex)
@@ -194,7 +218,7 @@ void exchange_answer(struct conn *c, struct exchange *ex, unsigned status, const
 
 	if (extra != NULL)
 		shaped = *extra;
-	shaped.reason_is_message = c->server->profile->refusal == PROFILE_REFUSAL_REASON;
+	shaped.reason_is_message = c->ctx->profile->refusal == PROFILE_REFUSAL_REASON;
 	len = respond_error(text, sizeof text, status, code, message, &shaped);
 	if (ex->head_method) {
 		/* The answer to HEAD has no body (RFC 9110 9.3.2); its Content-Length
@@ -207,28 +231,87 @@ void exchange_answer(struct conn *c, struct exchange *ex, unsigned status, const
 	set_answer(c, ex, status, text, len, shaped.close);
 }
 
+/* The scheduled window's end (wall time) while maintenance is on by a
+ * window; 0 = none known, as when maintenance is on by enabled = on. */
+static int64_t window_end(const struct conn *c)
+{
+	const struct conn_context *ctx = c->ctx;
+	int64_t start, end;
+
+	if (ctx->planned == NULL || ctx->conf->cfg->maintenance.enabled || !ctx->planned(ctx, &start, &end))
+		return 0;
+	return start <= (int64_t)ctx->wall_time(ctx, ctx->now(ctx)) ? end : 0;
+}
+
+/* Tsp-Maintenance-Planned on the proxy's own maintenance answers: the
+ * scheduled window running or announced (PROTOCOL.md 10.7). */
+static void planned_window(const struct conn *c, struct respond_extra *extra)
+{
+	const struct conn_context *ctx = c->ctx;
+
+	if (ctx->planned != NULL && !ctx->planned(ctx, &extra->planned_start, &extra->planned_end))
+		extra->planned_start = extra->planned_end = 0;
+}
+
+/* What an answer for maintenance says (conf/notice.h): [maintenance]
+ * message rendered for this tenant, and the Retry-After it carries. */
+struct maintenance_notice {
+	char message[NOTICE_MAX + 1];
+	unsigned retry_after; /* 0 = none */
+};
+
+static void maintenance_notice(struct conn *c, const struct exchange *ex, double since,
+			       struct maintenance_notice *out)
+{
+	struct conn_context *ctx = c->ctx;
+	int64_t end = window_end(c);
+	struct notice_vars vars;
+
+	out->retry_after = notice_retry_after(ctx->conf->cfg->maintenance.retry_after_ms, end,
+					      (int64_t)ctx->wall_time(ctx, ctx->now(ctx)));
+	vars.start = (int64_t)ctx->wall_time(ctx, since);
+	vars.end = end;
+	vars.tenant = ex->req.tenant;
+	vars.retry_after = out->retry_after;
+	notice_render(ctx->conf->cfg->maintenance.message, &vars, out->message);
+}
+
 static void answer_hello_notice(struct conn *c, struct exchange *ex,
 				const struct policy_decision *d, bool close)
 {
-	const struct runconf *now_rc = c->server->conf;
-	struct respond_extra extra = { .maintenance = policy_mode_name(d->mode),
-				       .retry_after = now_rc->retry_after, .close = close };
+	struct maintenance_notice notice;
+	struct respond_extra extra = { .maintenance = policy_mode_name(d->mode), .close = close };
 	char text[RESPOND_MAX];
-	size_t len = respond_hello_notice(text, sizeof text, ex->req.tenant, policy_mode_name(d->mode),
-					  server_wall_time(d->since), now_rc->cfg->maintenance.message,
-					  &extra);
+	size_t len;
 
+	maintenance_notice(c, ex, d->since, &notice);
+	extra.retry_after = notice.retry_after;
+	planned_window(c, &extra);
+	len = respond_hello_notice(text, sizeof text, ex->req.tenant, policy_mode_name(d->mode),
+				   c->ctx->wall_time(c->ctx, d->since), notice.message, &extra);
 	set_answer(c, ex, 200, text, len, close);
+}
+
+static void answer_maintenance(struct conn *c, struct exchange *ex, const struct policy_decision *d,
+			       struct respond_extra *extra)
+{
+	struct maintenance_notice notice;
+
+	maintenance_notice(c, ex, policy_since(c->ctx->policy), &notice);
+	extra->maintenance = policy_mode_name(d->mode);
+	extra->retry_after = notice.retry_after;
+	planned_window(c, extra);
+	exchange_answer(c, ex, 503, "maintenance", notice.message, extra);
 }
 
 /* Forward: the job table records it first (a failed record is a 503 busy). */
 static void forward(struct conn *c, struct exchange *ex, double now, bool refusal_closes)
 {
-	struct server *s = c->server;
-	struct respond_extra busy = { .retry_after = s->conf->retry_after, .close = refusal_closes };
+	struct conn_context *ctx = c->ctx;
+	struct respond_extra busy = { .retry_after = ctx->conf->retry_after, .close = refusal_closes };
 
-	if (!policy_record(s->jobs, &ex->req, now, &ex->record)) {
-		s->counters.refused_busy++;
+	if (!policy_record(ctx->jobs, &ex->req, now, &ex->record)) {
+		ctx->counters->refused_busy++;
 		ex->decision = "refused busy";
 		conn_log(c, CONFIG_LOG_WARNING, "%s %s: the job table cannot record it; answered 503 busy",
 			 tsp_role_name(ex->req.role), ex->req.job);
@@ -241,41 +324,41 @@ static void forward(struct conn *c, struct exchange *ex, double now, bool refusa
 	ex->recorded = true;
 	ex->kind = EXCHANGE_FORWARD;
 	ex->decision = "forwarded";
-	s->counters.forwarded++;
+	ctx->counters->forwarded++;
 }
 
 void exchange_decide(struct conn *c, struct exchange *ex, bool refusal_closes)
 {
-	struct server *s = c->server;
-	double now = server_clock();
-	struct policy_decision d = policy_decide(s->policy, s->jobs, &ex->req, now);
-	struct respond_extra extra = { .retry_after = s->conf->retry_after, .close = refusal_closes };
+	struct conn_context *ctx = c->ctx;
+	struct server_counters *counters = ctx->counters;
+	double now = ctx->now(ctx);
+	struct policy_decision d = policy_decide(ctx->policy, ctx->jobs, &ex->req, now);
+	struct respond_extra extra = { .retry_after = ctx->conf->retry_after, .close = refusal_closes };
 
 	switch (d.verdict) {
 	case POLICY_FORWARD:
 		forward(c, ex, now, refusal_closes);
 		return;
 	case POLICY_HELLO_NOTICE:
-		s->counters.hello_notices++;
+		counters->hello_notices++;
 		ex->decision = "hello notice";
 		answer_hello_notice(c, ex, &d, refusal_closes);
 		return;
 	case POLICY_REFUSE_MAINTENANCE:
-		s->counters.refused_maintenance++;
+		counters->refused_maintenance++;
 		ex->decision = "refused maintenance";
-		extra.maintenance = policy_mode_name(d.mode);
-		policy_note_refusal(s->jobs, &ex->req, &d, now);
-		exchange_answer(c, ex, 503, "maintenance", s->conf->cfg->maintenance.message, &extra);
+		policy_note_refusal(ctx->jobs, &ex->req, &d, now);
+		answer_maintenance(c, ex, &d, &extra);
 		break;
 	case POLICY_REFUSE_DISABLED:
-		s->counters.refused_disabled++;
+		counters->refused_disabled++;
 		ex->decision = "refused disabled";
 		extra.retry_after = 0;
 		exchange_answer(c, ex, 403, "tenant-disabled",
 				"the service provider has disabled this tenant", &extra);
 		break;
 	case POLICY_REFUSE_BUSY:
-		s->counters.refused_busy++;
+		counters->refused_busy++;
 		ex->decision = "refused busy";
 		exchange_answer(c, ex, 503, "busy", "too many open jobs or tasks; try again later", &extra);
 		break;

@@ -10,10 +10,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "conn/conn.h"
+#include "conn/conn_internal.h"
 #include "conn/conn_memory.h"
 #include "net/log.h"
-#include "server.h"
 
 size_t request_unframed(const struct conn *c)
 {
@@ -21,7 +20,7 @@ size_t request_unframed(const struct conn *c)
 }
 
 /* The n bytes held (and just framed) belong to the request being read. */
-void request_take(struct conn *c, size_t n)
+static void request_take(struct conn *c, size_t n)
 {
 	if (n == 0)
 		return;
@@ -44,7 +43,7 @@ void request_fail(struct conn *c, unsigned status, const char *code, const char 
 	struct exchange *ex = c->reading;
 
 	conn_log(c, CONFIG_LOG_INFO, "request failed: %u %s: %s", status, code, reason);
-	c->server->counters.errors++;
+	c->ctx->counters->errors++;
 	conn_stop_reading(c);
 	c->head_started = 0;
 	if (ex != NULL && ex->kind == EXCHANGE_LOCAL && ex->answer_sent > 0) {
@@ -103,9 +102,9 @@ static bool profile_classify(struct conn *c, const struct http_head *head, struc
 					   restic->backup_copy_repositories_count };
 	char client[TSP_CLIENT_MAX + 1] = "";
 
-	if (c->server->profile->sessions)
+	if (c->ctx->profile->sessions)
 		client_address(c, client);
-	return c->server->profile->classify(&options, head, client, req, err);
+	return c->ctx->profile->classify(&options, head, client, req, err);
 }
 
 static void classify(struct conn *c, struct exchange *ex, const struct http_head *head)
@@ -114,11 +113,11 @@ static void classify(struct conn *c, struct exchange *ex, const struct http_head
 	struct respond_extra extra = { .close = closes };
 	struct tsp_error err;
 
-	if (c->busy) {
+	if (c->host.busy) {
 		extra.close = true;
-		extra.retry_after = c->server->conf->retry_after;
+		extra.retry_after = c->ctx->conf->retry_after;
 		ex->decision = "refused busy";
-		c->server->counters.refused_busy++;
+		c->ctx->counters->refused_busy++;
 		conn_log(c, CONFIG_LOG_INFO, "over [proxy] max_connections or [limits] "
 			 "connections_per_address: answered 503 busy");
 		exchange_answer(c, ex, 503, "busy", "too many connections; try again later", &extra);
@@ -128,7 +127,7 @@ static void classify(struct conn *c, struct exchange *ex, const struct http_head
 		extra.allow = err.allow;
 		extra.www_authenticate = err.status == 401;
 		extra.close = closes || err.status == 400 || err.status == 413 || err.status == 431;
-		c->server->counters.errors++;
+		c->ctx->counters->errors++;
 		conn_log(c, CONFIG_LOG_INFO, "%.*s %.*s: %u %s: %s", (int)head->method_name.len,
 			 head->method_name.ptr, (int)head->target.len, head->target.ptr, err.status,
 			 err.code, err.reason);
@@ -137,11 +136,11 @@ static void classify(struct conn *c, struct exchange *ex, const struct http_head
 	}
 	ex->classified = true;
 	conn_set_tenant(c, ex->req.tenant);
-	if (!server_tenant_admit(c->server, c, ex->req.tenant)) {
+	if (!c->ctx->tenant_admit(c->ctx, c, ex->req.tenant, c->rc->cfg->limits.tenant_connections)) {
 		extra.close = true;
-		extra.retry_after = c->server->conf->retry_after;
+		extra.retry_after = c->ctx->conf->retry_after;
 		ex->decision = "refused busy";
-		c->server->counters.refused_busy++;
+		c->ctx->counters->refused_busy++;
 		conn_log(c, CONFIG_LOG_INFO, "over [limits] tenant_connections: answered 503 busy");
 		exchange_answer(c, ex, 503, "busy", "too many connections of this tenant; try again later",
 				&extra);
@@ -160,7 +159,7 @@ static void on_head(struct conn *c)
 		conn_doom(c, "out of memory");
 		return;
 	}
-	c->server->counters.requests++;
+	c->ctx->counters->requests++;
 	c->head_started = 0;
 	ex->head_method = head->method == HTTP_METHOD_HEAD;
 	exchange_push(c, ex);

@@ -61,6 +61,29 @@ static void put_reason(struct text *t, const char *s)
 	}
 }
 
+size_t respond_planned_header(char *out, size_t size, int64_t start, int64_t end)
+{
+	char a[32], b[32];
+	time_t ta = (time_t)start, tb = (time_t)end;
+	struct tm tm;
+	int n;
+
+	gmtime_r(&ta, &tm);
+	strftime(a, sizeof a, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	gmtime_r(&tb, &tm);
+	strftime(b, sizeof b, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	n = snprintf(out, size, "Tsp-Maintenance-Planned: %s/%s\r\n", a, b);
+	return n > 0 && (size_t)n < size ? (size_t)n : 0;
+}
+
+static void put_planned(struct text *t, int64_t start, int64_t end)
+{
+	char line[96];
+
+	if (respond_planned_header(line, sizeof line, start, end) > 0)
+		put(t, "%s", line);
+}
+
 static void put_head(struct text *t, unsigned status, size_t body_len,
 		     const struct respond_extra *extra, const char *message)
 {
@@ -79,6 +102,8 @@ static void put_head(struct text *t, unsigned status, size_t body_len,
 		put(t, "Retry-After: %u\r\n", extra->retry_after);
 	if (extra->maintenance != NULL)
 		put(t, "Tsp-Maintenance: %s\r\n", extra->maintenance);
+	if (extra->planned_end > 0)
+		put_planned(t, extra->planned_start, extra->planned_end);
 	if (extra->allow != NULL)
 		put(t, "Allow: %s\r\n", extra->allow);
 	if (extra->www_authenticate)

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 /* Large enough for any answer: a 512-byte notification escaped, a tenant
@@ -25,7 +26,13 @@ struct respond_extra {
 	bool close;              /* Connection: close */
 	bool reason_is_message;  /* the restic shape: the message is the reason phrase
 				  * (control bytes made spaces) and the text/plain body */
+	int64_t planned_start;   /* a [schedule] window announced or running: */
+	int64_t planned_end;     /* Tsp-Maintenance-Planned: START/END (wall time); 0 = none */
 };
+
+/* "Tsp-Maintenance-Planned: START/END\r\n" (ISO 8601 UTC, PROTOCOL.md 10.7)
+ * for a [schedule] window. Returns its length, or 0 when it does not fit. */
+size_t respond_planned_header(char *out, size_t size, int64_t start, int64_t end);
 
 /* An error answer. Returns its length (<= size), or 0 when it does not fit. */
 size_t respond_error(char *out, size_t size, unsigned status, const char *code,

@@ -10,10 +10,10 @@
 
 #include <string.h>
 
-#include "conn/conn.h"
+#include "conn/conn_internal.h"
 #include "conn/conn_memory.h"
+#include "conn/respond.h"
 #include "net/log.h"
-#include "server.h"
 
 static const char *public_message(const char *code)
 {
@@ -27,7 +27,7 @@ static const char *public_message(const char *code)
 static void abandon_upstream(struct conn *c)
 {
 	if (c->up.state != UPSTREAM_GONE)
-		upstream_close(&c->up, c->server->loop);
+		upstream_close(&c->up, c->ctx->loop);
 	c->up_eof = c->up_eof_framed = true;
 	conn_stop_reading(c);
 	buffer_clear(&c->in); /* forward bytes have nowhere to go, and nothing more is framed */
@@ -47,11 +47,11 @@ void response_upstream_lost(struct conn *c, unsigned status, const char *code, c
 		return;
 	}
 	exchange_drop_after(c, aw);
-	c->server->counters.errors++;
+	c->ctx->counters->errors++;
 	if (status == 504)
-		c->server->counters.upstream_errors_504++;
+		c->ctx->counters->upstream_errors_504++;
 	else
-		c->server->counters.upstream_errors_502++;
+		c->ctx->counters->upstream_errors_502++;
 	if (aw->status != 0) {
 		/* The final answer's head went out (interim answers before it
 		 * do not count: an error answer may still follow them). */
@@ -71,12 +71,12 @@ static bool open_or_continue(struct conn *c, bool had_event)
 {
 	char why[UPSTREAM_WHY_MAX];
 	enum upstream_step step;
-	struct ev_loop *loop = c->server->loop;
+	struct ev_loop *loop = c->ctx->loop;
 
 	if (c->up.state == UPSTREAM_NONE) {
 		if (c->in_forward == 0)
 			return false; /* opened on the first forwarded request */
-		step = upstream_pool_open(&c->server->upool, &c->up, c->rc, conn_upstream_event, c, why,
+		step = upstream_pool_open(c->ctx->upool, &c->up, c->rc, conn_upstream_event, c, why,
 					  sizeof why);
 	} else if (upstream_connecting(&c->up) && had_event) {
 		step = upstream_continue(&c->up, c->rc, loop, conn_upstream_event, c, why, sizeof why);
@@ -102,7 +102,7 @@ static void upstream_write_failed(struct conn *c)
 {
 	conn_log(c, CONFIG_LOG_INFO, "writing to the repository at %s failed: %s", c->up.address,
 		 c->up.ep.last_errno != 0 ? strerror(c->up.ep.last_errno) : "TLS error");
-	upstream_close(&c->up, c->server->loop);
+	upstream_close(&c->up, c->ctx->loop);
 	c->up_eof = true; /* but not framed yet: what it sent before still counts */
 	conn_stop_reading(c);
 	buffer_clear(&c->in);
@@ -250,6 +250,30 @@ void response_interim_expired(struct conn *c)
 	response_upstream_lost(c, 502, "upstream-unavailable", reason);
 }
 
+/* The repository's answer to a hello, while a [schedule] window is
+ * announced or running, gets Tsp-Maintenance-Planned (PROTOCOL.md 10.7):
+ * the line goes in before the blank line that ends the held head, the bytes
+ * after it move up (nothing before that point moves, so a pending write is
+ * untouched). Only a full ring, which a hello answer does not fill, lets
+ * the answer go out as it came, and that is logged. */
+static void announce_window(struct conn *c, struct exchange *ex)
+{
+	const struct conn_context *ctx = c->ctx;
+	struct respond_extra planned = { 0 };
+	char line[96];
+	size_t n;
+
+	if (ctx->profile->sessions || ex->req.role != TSP_ROLE_SESSION_HELLO || ctx->planned == NULL ||
+	    !ctx->planned(ctx, &planned.planned_start, &planned.planned_end) || c->out_held < 4)
+		return;
+	n = respond_planned_header(line, sizeof line, planned.planned_start, planned.planned_end);
+	/* Before the head's final CRLF; the body bytes behind it move along. */
+	if (n > 0 && buffer_insert(&c->out, c->out_ready + c->out_held - 2, line, n))
+		c->out_held += n;
+	else if (n > 0)
+		conn_log(c, CONFIG_LOG_INFO, "hello answer: no room for Tsp-Maintenance-Planned; relayed without it");
+}
+
 static bool on_event(struct conn *c, struct exchange *ex, const struct http_event *ev, size_t fed)
 {
 	const struct http_head *head = http_framer_head(c->responses);
@@ -263,6 +287,8 @@ static bool on_event(struct conn *c, struct exchange *ex, const struct http_even
 	case HTTP_EV_HEAD:
 		if (head->status < 200 && !interim_allowed(c, ex))
 			return true; /* answered 502; this head is not relayed */
+		if (head->status >= 200)
+			announce_window(c, ex);
 		release(c, ex);
 		c->response_in_body = true;
 		if (head->status >= 200)

@@ -252,3 +252,18 @@ buffer_linearize(struct buffer *b)
 	}
 	b->start = 0;
 }
+
+bool buffer_insert(struct buffer *b, size_t offset, const void *src, size_t len)
+{
+	const unsigned char *in = src;
+
+	if (offset > b->length || len > b->capacity - b->length)
+		return false;
+	/* From the last byte back, so nothing is overwritten before it moved. */
+	for (size_t i = b->length; i > offset; i--)
+		b->data[(b->start + i - 1 + len) % b->capacity] = b->data[(b->start + i - 1) % b->capacity];
+	for (size_t i = 0; i < len; i++)
+		b->data[(b->start + offset + i) % b->capacity] = in[i];
+	b->length += len;
+	return true;
+}

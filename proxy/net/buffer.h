@@ -76,6 +76,13 @@ int buffer_read_iov(const struct buffer *b, struct iovec iov[2]);
 size_t buffer_append(struct buffer *b, const void *src, size_t len);
 size_t buffer_take(struct buffer *b, void *dst, size_t len);
 
+/* Insert len bytes at offset (0..buffer_length) of the readable bytes: the
+ * bytes before offset stay where they are, the ones from offset on move
+ * len further, wrapping as the ring does. False, nothing changed, when the
+ * room is short or offset is past the data. O(bytes moved); for the rare
+ * header the proxy adds to an answer. */
+bool buffer_insert(struct buffer *b, size_t offset, const void *src, size_t len);
+
 /* Move the readable bytes to offset 0 so that both they and the room are each
  * one contiguous span. O(capacity) when the data wraps; rarely needed. */
 void buffer_linearize(struct buffer *b);

@@ -15,6 +15,7 @@
 
 #include <openssl/crypto.h>
 
+#include "conf/notice.h"
 #include "net/log.h"
 #include "net/runconf.h"
 #include "tls_files.h"
@@ -155,7 +156,8 @@ struct runconf *runconf_new(struct sluice_config *cfg, bool terminate_tls,
 	http_limits_default(&rc->limits);
 	rc->limits.header_bytes = cfg->limits.header_bytes;
 	rc->limits.max_headers = (unsigned)cfg->limits.max_headers;
-	rc->retry_after = (unsigned)((cfg->maintenance.retry_after_ms + 999) / 1000); /* rounded up */
+	/* auto: no window end is known here (the maintenance answers compute it) */
+	rc->retry_after = notice_retry_after(cfg->maintenance.retry_after_ms, 0, 0);
 	rc->refs = 1;
 	return rc;
 }

@@ -45,7 +45,8 @@ struct runconf {
 	struct runconf_address upstream[RUNCONF_UPSTREAM_ADDRESSES_MAX];
 	size_t upstream_count;
 	struct http_limits limits;      /* for both directions' framers */
-	unsigned retry_after;           /* seconds, for Retry-After; 0 = none */
+	unsigned retry_after;           /* seconds, for Retry-After; 0 = none (and auto:
+					 * the maintenance answers compute their own) */
 	/* [admin] token_file's token, read when this configuration was built,
 	 * zero-padded to its full size (compared in constant time). */
 	unsigned char admin_token[CONFIG_TOKEN_MAX];

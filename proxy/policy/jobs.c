@@ -485,8 +485,21 @@ jobs_count_bytes(struct jobs *jobs, const char *tenant, enum tsp_category catego
 	if (task == NULL)
 		return false;
 	task->bytes += bytes;
+	task->writes++;
+	task->last_write = now;
 	jobs_touch(jobs, job, task, now);
 	return true;
+}
+
+void
+jobs_task_done(struct job_task *task)
+{
+	struct job *job = task->job;
+
+	if (task->writes == 0 || job->done_tasks == UINT32_MAX)
+		return;
+	job->done_tasks++;
+	job->done_bytes += task->bytes;
 }
 
 /* ---- expiry ---- */

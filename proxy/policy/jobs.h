@@ -70,6 +70,8 @@ struct job_task {
 	double opened_at;
 	double last_activity;
 	uint64_t bytes;              /* body bytes forwarded (jobs_count_bytes) */
+	uint64_t writes;             /* block writes accepted (jobs_count_bytes) */
+	double last_write;           /* when the latest of them was accepted; 0 = none */
 	bool learned;                /* registered from a message other than its open */
 	bool draining;               /* policy: open when maintenance began (R1) */
 	uint64_t serial;             /* unique in the table's life: who created it (policy) */
@@ -113,6 +115,10 @@ struct job {
 	struct job_session *session; /* sessions only (restic); NULL for TSP/1 jobs */
 	double opened_at;
 	double last_activity;        /* the latest activity of the job or any task */
+	/* Tasks of this job closed with success after block writes
+	 * (jobs_task_done): what a plan expects of the job's open tasks. */
+	uint32_t done_tasks;
+	uint64_t done_bytes;
 	struct job_task *tasks;      /* open tasks, by id */
 	size_t task_count;
 	size_t draining_tasks;       /* tasks with draining set */
@@ -192,10 +198,15 @@ void jobs_touch(struct jobs *jobs, struct job *job, struct job_task *task, doubl
 /* The job and every one of its open tasks (a session and its locks: a lock
  * lives as long as its session is active). O(open tasks). */
 void jobs_touch_all(struct jobs *jobs, struct job *job, double now);
-/* Body bytes forwarded for a task, found by key; also touches it. False when
- * the task is not in the table. */
+/* An accepted block write of a task, found by key: its body bytes, one
+ * more write, the time of the write; also touches it. False when the task
+ * is not in the table. */
 bool jobs_count_bytes(struct jobs *jobs, const char *tenant, enum tsp_category category,
 		      const char *job_id, const char *task_id, uint64_t bytes, double now);
+
+/* A task the repository closed with success: its bytes join the job's
+ * history (done_tasks, done_bytes) when it wrote any. Closes nothing. */
+void jobs_task_done(struct job_task *task);
 
 /* Drain flags (policy.c only): keep the counts exact. */
 void jobs_set_task_draining(struct jobs *jobs, struct job_task *task, bool draining);

@@ -12,6 +12,7 @@
 
 #include "policy/policy.h"
 #include "policy/policy_session.h"
+#include "policy/tenant_list.h"
 
 typedef char tenant_name[TSP_TENANT_MAX + 1];
 
@@ -19,6 +20,8 @@ struct policy {
 	struct policy_settings settings; /* as applied, less disabled_tenants: */
 	tenant_name *disabled;           /* sorted copy of the disabled tenants */
 	size_t disabled_count;
+	struct tenant_list scope;        /* [maintenance] tenants; empty = all */
+	struct tenant_list exempt;       /* [maintenance] exempt */
 	enum policy_state state;
 	double since;                    /* T while on; when it went off while off */
 	double drained_at;
@@ -107,6 +110,8 @@ policy_free(struct policy *policy)
 	if (policy == NULL)
 		return;
 	free(policy->disabled);
+	tenant_list_free(&policy->scope);
+	tenant_list_free(&policy->exempt);
 	free(policy);
 }
 
@@ -131,6 +136,10 @@ settings_invalid(const struct policy_settings *s)
 		if (len == 0 || len > TSP_TENANT_MAX)
 			return "tenants disabled: a tenant name is empty or longer than 64 characters";
 	}
+	if (tenant_list_invalid(s->scope_tenants, s->scope_count) != NULL)
+		return "maintenance tenants: a tenant name is empty or longer than 64 characters";
+	if (tenant_list_invalid(s->exempt_tenants, s->exempt_count) != NULL)
+		return "maintenance exempt: a tenant name is empty or longer than 64 characters";
 	return NULL;
 }
 
@@ -188,12 +197,74 @@ policy_covers(const struct policy *policy, enum tsp_category category)
 	return category_in(policy->settings.categories, category);
 }
 
+/* ---- the tenant scope ---- */
+
+/* What maintenance applies to: categories, and tenants (the lists). */
+struct scope {
+	unsigned categories;
+	const struct tenant_list *tenants; /* empty = all */
+	const struct tenant_list *exempt;
+};
+
+static enum policy_scope
+scope_of_tenant(const struct scope *scope, const char *tenant)
+{
+	if (tenant_list_has(scope->exempt, tenant))
+		return POLICY_EXEMPT;
+	if (scope->tenants->count > 0 && !tenant_list_has(scope->tenants, tenant))
+		return POLICY_OUT_OF_SCOPE;
+	return POLICY_IN_SCOPE;
+}
+
+static struct scope
+applied_scope(const struct policy *policy)
+{
+	struct scope scope = { policy->settings.categories, &policy->scope, &policy->exempt };
+
+	return scope;
+}
+
+enum policy_scope
+policy_tenant_scope(const struct policy *policy, const char *tenant)
+{
+	struct scope scope = applied_scope(policy);
+
+	return scope_of_tenant(&scope, tenant);
+}
+
+void
+policy_foreach_scope_tenant(const struct policy *policy, bool exempt, policy_name_fn *fn, void *ctx)
+{
+	const struct tenant_list *list = exempt ? &policy->exempt : &policy->scope;
+	size_t i;
+
+	for (i = 0; i < list->count; i++)
+		fn(ctx, list->names[i]);
+}
+
+/* Two scopes differ in the tenants they cover. */
+static bool
+same_tenant_scope(const struct tenant_list *tenants_a, const struct tenant_list *exempt_a,
+		  const struct tenant_list *tenants_b, const struct tenant_list *exempt_b)
+{
+	return tenant_list_same(tenants_a, tenants_b) && tenant_list_same(exempt_a, exempt_b);
+}
+
 /* ---- the draining set ---- */
 
+/* A job was in scope (old) and is in scope (new); NULL = nothing is. A job
+ * that enters the scope joins the draining set, one that leaves it leaves. */
 struct marking {
-	unsigned categories; /* the jobs of these categories ... */
-	bool draining;       /* ... join (true) or leave (false) the draining set */
+	const struct scope *old;
+	const struct scope *new;
 };
+
+static bool
+job_in_scope(const struct scope *scope, const struct job *job)
+{
+	return scope != NULL && category_in(scope->categories, (enum tsp_category)job->key.category) &&
+	       scope_of_tenant(scope, job->tenant->name) == POLICY_IN_SCOPE;
+}
 
 /* R2 drains a standalone agent's backup job as a whole, R1 the tasks of
  * every other job (a learned job has no origin: server-managed). */
@@ -209,10 +280,11 @@ static void
 mark_job(void *ctx, struct jobs *jobs, struct job *job)
 {
 	const struct marking *marking = ctx;
+	bool was = job_in_scope(marking->old, job), is = job_in_scope(marking->new, job);
 
-	if (!category_in(marking->categories, (enum tsp_category)job->key.category))
+	if (was == is)
 		return;
-	if (!marking->draining) {
+	if (!is) {
 		jobs_set_job_draining(jobs, job, false);
 		jobs_set_tasks_draining(jobs, job, false);
 	} else if (drains_as_whole(job)) {
@@ -223,12 +295,21 @@ mark_job(void *ctx, struct jobs *jobs, struct job *job)
 }
 
 static void
-mark_categories(struct jobs *jobs, unsigned categories, bool draining)
+mark_scope(struct jobs *jobs, const struct scope *old, const struct scope *new)
 {
-	struct marking marking = { categories, draining };
+	struct marking marking = { old, new };
 
-	if (categories != 0)
-		jobs_foreach_job_mut(jobs, mark_job, &marking);
+	jobs_foreach_job_mut(jobs, mark_job, &marking);
+}
+
+/* Nothing drains any more. */
+static void
+clear_draining(struct jobs *jobs)
+{
+	struct tenant_list none = { NULL, 0 };
+	struct scope everything = { POLICY_CATEGORIES_ALLOWED, &none, &none };
+
+	mark_scope(jobs, &everything, NULL);
 }
 
 /* ---- apply ---- */
@@ -249,14 +330,48 @@ fill_change(const struct policy *policy, const struct jobs *jobs, enum policy_ev
 	change->tenants_changed = tenants_changed;
 }
 
-/* off -> on: T = now, the draining set is what is open now. */
-static void
-turn_on(struct policy *policy, const struct policy_settings *s, struct jobs *jobs, double now)
+/* Copies of the settings' tenant scope; false with *error when a tenant is
+ * both in scope and exempt, or memory is short. */
+static bool
+copy_scope(const struct policy_settings *s, struct tenant_list *scope, struct tenant_list *exempt,
+	   const char **error)
 {
-	policy->since = now;
+	if (!tenant_list_copy(scope, s->scope_tenants, s->scope_count) ||
+	    !tenant_list_copy(exempt, s->exempt_tenants, s->exempt_count)) {
+		tenant_list_free(scope);
+		*error = "out of memory copying the maintenance tenant lists";
+		return false;
+	}
+	if (tenant_list_common(scope, exempt) != NULL) {
+		tenant_list_free(scope);
+		tenant_list_free(exempt);
+		*error = "maintenance: a tenant is listed in both tenants and exempt";
+		return false;
+	}
+	return true;
+}
+
+/* The copies replace the applied lists (the settings keep no pointers). */
+static void
+adopt_scope(struct policy *policy, struct tenant_list *scope, struct tenant_list *exempt)
+{
+	tenant_list_free(&policy->scope);
+	tenant_list_free(&policy->exempt);
+	policy->scope = *scope;
+	policy->exempt = *exempt;
+	policy->settings.scope_tenants = policy->settings.exempt_tenants = NULL;
+	policy->settings.scope_count = policy->settings.exempt_count = 0;
+}
+
+/* off -> on: T = now (or the settings' since), the draining set is what is open now. */
+static void
+turn_on(struct policy *policy, const struct policy_settings *s, const struct scope *scope,
+	struct jobs *jobs, double now)
+{
+	policy->since = s->since_set && s->since < now ? s->since : now;
 	policy->drained_at = 0;
 	policy->cut_tasks = policy->cut_jobs = 0;
-	mark_categories(jobs, s->categories, true);
+	mark_scope(jobs, NULL, scope);
 	set_state(policy, s->mode == POLICY_MODE_BLOCK ? POLICY_BLOCKING : POLICY_DRAINING);
 }
 
@@ -264,27 +379,30 @@ turn_on(struct policy *policy, const struct policy_settings *s, struct jobs *job
 static void
 turn_off(struct policy *policy, struct jobs *jobs, double now)
 {
-	mark_categories(jobs, POLICY_CATEGORIES_ALLOWED, false);
+	clear_draining(jobs);
 	policy->since = now;
 	policy->drained_at = 0;
 	set_state(policy, POLICY_OFF);
 }
 
-/* on -> on: mode and categories; T stays. Newly covered entries join the
- * draining set (and can undo "drained"); no longer covered ones leave it (an
- * emptied set is left for policy_tick() to report). */
+/* on -> on: mode, categories and tenant scope; T stays. Newly covered
+ * entries join the draining set (and can undo "drained"); no longer covered
+ * ones leave it (an emptied set is left for policy_tick() to report). */
 static enum policy_event
-apply_while_on(struct policy *policy, const struct policy_settings *s, struct jobs *jobs)
+apply_while_on(struct policy *policy, const struct policy_settings *s, const struct scope *scope,
+	       struct jobs *jobs)
 {
 	const struct policy_settings *old = &policy->settings;
+	struct scope old_scope = applied_scope(policy);
 	bool categories_changed = s->categories != old->categories;
+	bool scope_changed = !same_tenant_scope(old_scope.tenants, old_scope.exempt, scope->tenants,
+						scope->exempt);
 	bool drained = policy->state == POLICY_DRAINED || policy->state == POLICY_BLOCKED;
 	bool block = state_is_block(policy->state);
 	enum policy_state state;
 
-	if (categories_changed) {
-		mark_categories(jobs, old->categories & ~s->categories, false);
-		mark_categories(jobs, s->categories & ~old->categories, true);
+	if (categories_changed || scope_changed) {
+		mark_scope(jobs, &old_scope, scope);
 		drained = drained && draining_total(jobs) == 0;
 	}
 	if (s->mode != old->mode)
@@ -296,14 +414,15 @@ apply_while_on(struct policy *policy, const struct policy_settings *s, struct jo
 
 	if (state != policy->state) {
 		enum policy_event event = state_is_block(state) != state_is_block(policy->state)
-						  ? POLICY_EVENT_MODE : POLICY_EVENT_CATEGORIES;
+						  ? POLICY_EVENT_MODE
+					  : categories_changed ? POLICY_EVENT_CATEGORIES : POLICY_EVENT_SCOPE;
 
 		set_state(policy, state);
 		return event;
 	}
-	if (categories_changed) {
+	if (categories_changed || scope_changed) {
 		policy->generation++; /* what is refused changed, the state did not */
-		return POLICY_EVENT_CATEGORIES;
+		return categories_changed ? POLICY_EVENT_CATEGORIES : POLICY_EVENT_SCOPE;
 	}
 	return POLICY_EVENT_NONE;
 }
@@ -313,16 +432,22 @@ policy_apply(struct policy *policy, const struct policy_settings *settings, stru
 	     double now, struct policy_change *change, const char **error)
 {
 	tenant_name *disabled;
+	struct tenant_list scope, exempt;
+	struct scope new_scope = { settings->categories, &scope, &exempt };
 	enum policy_event event = POLICY_EVENT_NONE;
 	double elapsed = 0;
-	bool tenants_changed;
+	bool tenants_changed, scope_changed;
 	const char *invalid = settings_invalid(settings);
 
 	if (invalid != NULL) {
 		*error = invalid;
 		return false;
 	}
+	if (!copy_scope(settings, &scope, &exempt, error))
+		return false;
 	if (!copy_disabled(settings, &disabled)) {
+		tenant_list_free(&scope);
+		tenant_list_free(&exempt);
 		*error = "out of memory copying the disabled tenant list";
 		return false;
 	}
@@ -333,20 +458,23 @@ policy_apply(struct policy *policy, const struct policy_settings *settings, stru
 	policy->disabled_count = settings->disabled_count;
 
 	if (settings->enabled && !state_is_on(policy->state)) {
-		turn_on(policy, settings, jobs, now);
+		turn_on(policy, settings, &new_scope, jobs, now);
 		event = POLICY_EVENT_ON;
 	} else if (!settings->enabled && state_is_on(policy->state)) {
 		elapsed = now - policy->since;
 		turn_off(policy, jobs, now);
 		event = POLICY_EVENT_OFF;
 	} else if (settings->enabled) {
-		event = apply_while_on(policy, settings, jobs);
+		event = apply_while_on(policy, settings, &new_scope, jobs);
 	}
+	scope_changed = !same_tenant_scope(&policy->scope, &policy->exempt, &scope, &exempt);
 	policy->settings = *settings;
 	policy->settings.disabled_tenants = NULL; /* the sorted copy above is what counts */
 	policy->settings.disabled_count = 0;
+	adopt_scope(policy, &scope, &exempt);
 
 	fill_change(policy, jobs, event, now, elapsed, tenants_changed, change);
+	change->scope_changed = scope_changed;
 	*error = NULL;
 	return true;
 }
@@ -371,7 +499,7 @@ policy_tick(struct policy *policy, struct jobs *jobs, double now, struct policy_
 		 * the barrier is honest to report "safe to work" now. */
 		cut_tasks = jobs_draining_tasks(jobs);
 		cut_jobs = jobs_draining_jobs(jobs);
-		mark_categories(jobs, POLICY_CATEGORIES_ALLOWED, false);
+		clear_draining(jobs);
 		policy->cut_tasks = cut_tasks;
 		policy->cut_jobs = cut_jobs;
 		policy->drained_at = now;
@@ -468,9 +596,16 @@ policy_decide(const struct policy *policy, const struct jobs *jobs,
 {
 	struct policy_decision d;
 	bool on = state_is_on(policy->state);
+	enum policy_reason off_why = POLICY_WHY_OFF;
 
 	if (policy_tenant_disabled(policy, req->tenant))
 		return verdict(POLICY_REFUSE_DISABLED, POLICY_WHY_TENANT_DISABLED, POLICY_MODE_DRAIN);
+	if (on && policy_tenant_scope(policy, req->tenant) != POLICY_IN_SCOPE) {
+		/* maintenance does not apply to this tenant: as if off */
+		off_why = policy_tenant_scope(policy, req->tenant) == POLICY_EXEMPT
+				  ? POLICY_WHY_EXEMPT : POLICY_WHY_OUT_OF_SCOPE;
+		on = false;
+	}
 	if (req->category == TSP_CAT_CONTROL) {
 		if (!on)
 			return verdict(POLICY_FORWARD, POLICY_WHY_HELLO, POLICY_MODE_DRAIN);
@@ -483,12 +618,15 @@ policy_decide(const struct policy *policy, const struct jobs *jobs,
 					       effective_mode(policy, now),
 					       policy->settings.refuse_session_refresh };
 
-		return policy_session_decide(jobs, req, &rules);
+		d = policy_session_decide(jobs, req, &rules);
+		if (d.reason == POLICY_WHY_OFF)
+			d.reason = off_why;
+		return d;
 	}
 	if (!category_in(TRACKED_CATEGORIES, req->category))
 		return verdict(POLICY_FORWARD, POLICY_WHY_NOT_COVERED, POLICY_MODE_DRAIN);
 	if (!on)
-		return decide_forward(jobs, req, POLICY_WHY_OFF);
+		return decide_forward(jobs, req, off_why);
 	if (!policy_covers(policy, req->category))
 		return decide_forward(jobs, req, POLICY_WHY_NOT_COVERED);
 	return decide_covered(policy, jobs, req, now);
@@ -523,6 +661,12 @@ uint64_t
 policy_generation(const struct policy *policy)
 {
 	return policy->generation;
+}
+
+double
+policy_since(const struct policy *policy)
+{
+	return policy->since;
 }
 
 struct drain_walk {
@@ -605,6 +749,8 @@ policy_reason_text(enum policy_reason why)
 	case POLICY_WHY_LATER_SESSION: return "session opened after maintenance began (R3)";
 	case POLICY_WHY_REFRESH_REFUSED:
 		return "lock refresh of a session whose write was refused for maintenance";
+	case POLICY_WHY_OUT_OF_SCOPE: return "tenant not in [maintenance] tenants";
+	case POLICY_WHY_EXEMPT: return "tenant in [maintenance] exempt";
 	}
 	return "?";
 }
@@ -620,6 +766,7 @@ policy_event_name(enum policy_event event)
 	case POLICY_EVENT_CATEGORIES: return "categories";
 	case POLICY_EVENT_DRAINED: return "drained";
 	case POLICY_EVENT_DRAIN_TIMEOUT: return "drain timeout";
+	case POLICY_EVENT_SCOPE: return "scope";
 	}
 	return "?";
 }

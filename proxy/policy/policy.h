@@ -59,6 +59,15 @@
  * entries close (2xx) or expire; when it is empty, policy_tick() reports
  * "drained" once.
  *
+ * The tenant scope ([maintenance] tenants and exempt). Maintenance applies
+ * to a tenant in tenants (or every tenant when it is empty) and not in
+ * exempt. For any other tenant policy_decide() answers as if maintenance
+ * were off (reasons OUT_OF_SCOPE, EXEMPT; its hello is forwarded), and its
+ * tasks and jobs are never marked draining, so the barrier does not wait
+ * for them. A reload that changes the scope while on moves entries in and
+ * out of the draining set like a change of categories (event SCOPE); T
+ * stays. R10 (disabled tenants) is not maintenance and ignores the scope.
+ *
  * Sessions (the restic profile: roles READ, WRITE, LOCK_CREATE, LOCK_DELETE;
  * protocol/restic.h). A session is a job keyed (tenant, source_category,
  * job) whose tasks are its locks, drained as a whole like a standalone-agent
@@ -118,7 +127,17 @@ struct policy_settings {
 	double drain_timeout;               /* [maintenance] drain_timeout, seconds; 0 = none */
 	char *const *disabled_tenants;      /* [tenants] disabled (copied by policy_apply) */
 	size_t disabled_count;
+	char *const *scope_tenants;         /* [maintenance] tenants: maintenance applies to
+					     * these only; none = every tenant (copied) */
+	size_t scope_count;
+	char *const *exempt_tenants;        /* [maintenance] exempt: never refused for
+					     * maintenance (copied; none in scope_tenants) */
+	size_t exempt_count;
 	bool refuse_session_refresh;        /* [restic] refuse_refresh_after_refusal */
+	bool since_set;                     /* off -> on takes T = since, not now: a scheduled
+					     * window's start ([schedule]), so that instances
+					     * sharing a file agree on T */
+	double since;                       /* since_set: T on the caller's clock, at or before now */
 };
 
 enum policy_verdict {
@@ -150,7 +169,9 @@ enum policy_reason {
 	POLICY_WHY_UNKNOWN_SESSION,  /* write of a session never seen open: fail closed */
 	POLICY_WHY_SESSION_AT_T,     /* write of a session open at T: finishes (R1, R2) */
 	POLICY_WHY_LATER_SESSION,    /* write of a session opened after T (R3) */
-	POLICY_WHY_REFRESH_REFUSED   /* lock refresh of a session whose write was refused */
+	POLICY_WHY_REFRESH_REFUSED,  /* lock refresh of a session whose write was refused */
+	POLICY_WHY_OUT_OF_SCOPE,     /* tenant not in [maintenance] tenants: as if off */
+	POLICY_WHY_EXEMPT            /* tenant in [maintenance] exempt: as if off */
 };
 
 struct policy_decision {
@@ -179,7 +200,8 @@ enum policy_event {
 	POLICY_EVENT_MODE,          /* apply: on -> on with the other mode (at once) */
 	POLICY_EVENT_CATEGORIES,    /* apply: on -> on, other covered categories */
 	POLICY_EVENT_DRAINED,       /* tick: the draining set became empty */
-	POLICY_EVENT_DRAIN_TIMEOUT  /* tick: drain_timeout passed; what remains is blocked */
+	POLICY_EVENT_DRAIN_TIMEOUT, /* tick: drain_timeout passed; what remains is blocked */
+	POLICY_EVENT_SCOPE          /* apply: on -> on, other tenants or exempt lists */
 };
 
 /* What a state change was, for the log line. */
@@ -195,6 +217,7 @@ struct policy_change {
 	size_t cut_tasks;            /* DRAIN_TIMEOUT: what still drained, now blocked */
 	size_t cut_jobs;
 	bool tenants_changed;        /* apply: the disabled list changed (no new generation) */
+	bool scope_changed;          /* apply: [maintenance] tenants or exempt changed */
 };
 
 struct policy_status {
@@ -203,8 +226,8 @@ struct policy_status {
 	uint64_t generation;
 	double since;                   /* T while on; the moment it went off while off */
 	double drained_at;              /* DRAINED, BLOCKED: when it drained */
-	struct policy_settings settings;/* as applied; disabled_tenants not set (use
-					 * policy_tenant_disabled) */
+	struct policy_settings settings;/* as applied; the tenant lists not set (use
+					 * policy_tenant_disabled, policy_foreach_scope_tenant) */
 	size_t draining_tasks;
 	size_t draining_jobs;
 	size_t cut_tasks;               /* cut when drain_timeout passed (this maintenance) */
@@ -220,12 +243,13 @@ void policy_settings_default(struct policy_settings *settings);
 
 /* Apply settings (start-up and every reload). off -> on sets T = now and marks
  * the draining set; on -> on keeps T (a repeated HUP changes nothing), switches
- * mode at once, and follows a change of categories (newly covered entries
- * join the draining set, no longer covered ones leave it); on -> off clears
- * it (R6). Fills *change (event NONE when the state did not change).
- * False, with *error set to a static message and nothing changed, when the
- * settings are invalid (restore covered, bad drain_timeout, a bad tenant name)
- * or memory is short. Call policy_tick() afterwards: an empty draining set
+ * mode at once, and follows a change of categories or of the tenant scope
+ * (newly covered entries join the draining set, no longer covered ones leave
+ * it); on -> off clears it (R6). Fills *change (event NONE when the state
+ * did not change). False, with *error set to a static message and nothing
+ * changed, when the settings are invalid (restore covered, bad
+ * drain_timeout, a bad tenant name, a tenant both in scope and exempt) or
+ * memory is short. Call policy_tick() afterwards: an empty draining set
  * is reported as drained there. */
 bool policy_apply(struct policy *policy, const struct policy_settings *settings,
 		  struct jobs *jobs, double now, struct policy_change *change,
@@ -309,8 +333,27 @@ void policy_status(const struct policy *policy, const struct jobs *jobs, double 
 		   struct policy_status *out);
 enum policy_state policy_state(const struct policy *policy);
 uint64_t policy_generation(const struct policy *policy);
+/* T while maintenance is on (the moment it went off while off). */
+double policy_since(const struct policy *policy);
 bool policy_tenant_disabled(const struct policy *policy, const char *tenant);
 bool policy_covers(const struct policy *policy, enum tsp_category category);
+
+/* Whether maintenance applies to tenant ([maintenance] tenants and exempt):
+ * a tenant out of scope or exempt is treated as if maintenance were off for
+ * it: never refused for maintenance, never in the draining set, so the
+ * barrier does not wait for it. R10 (disabled) applies all the same. */
+enum policy_scope {
+	POLICY_IN_SCOPE = 0,
+	POLICY_OUT_OF_SCOPE, /* [maintenance] tenants lists others */
+	POLICY_EXEMPT        /* [maintenance] exempt lists it */
+};
+enum policy_scope policy_tenant_scope(const struct policy *policy, const char *tenant);
+
+/* The applied [maintenance] tenants (exempt false) or exempt (true) list,
+ * sorted: fn once per name. */
+typedef void policy_name_fn(void *ctx, const char *name);
+void policy_foreach_scope_tenant(const struct policy *policy, bool exempt, policy_name_fn *fn,
+				 void *ctx);
 
 /* Draining counts per tenant (status endpoint, R9): fn is called once for each
  * tenant that still has draining tasks or standalone-agent jobs. */

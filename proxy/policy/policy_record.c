@@ -213,6 +213,8 @@ static void accepted(struct jobs *jobs, const struct tsp_request *req,
 	if (req->role == TSP_ROLE_JOB_OPEN && !rec->job_added)
 		jobs_describe(job, desc_of(req, &desc)); /* a repeated open */
 	if (req->role == TSP_ROLE_TASK_CLOSE && task != NULL) {
+		if (req->result == TSP_RESULT_SUCCESS)
+			jobs_task_done(task); /* what a plan expects of the job's other tasks */
 		jobs_close_task(jobs, task);
 		task = NULL;
 	} else if (req->role == TSP_ROLE_JOB_CLOSE) {

@@ -9,7 +9,7 @@ set -u -o pipefail
 completion=$SLUICE_SRCDIR/contrib/bash-completion/sluicectl
 ctl=$SLUICE_BUILDDIR/sluicectl
 [[ -x $ctl ]] || hard_error "no sluicectl at $ctl (run make first)"
-tap_plan 9
+tap_plan 10
 
 # complete WORDS...: what the completion offers for the last word.
 complete_words() {
@@ -22,7 +22,9 @@ tap_check "it loads and registers for sluicectl" \
 tap_check "the commands" same commands "$(complete_words sluicectl '')" \
 	"status maintenance wait-drained reload check -c --config -V --version -h --help"
 tap_check "a prefix" same prefix "$(complete_words sluicectl wa)" "wait-drained"
-tap_check "maintenance: on or off first" same maintenance "$(complete_words sluicectl -c x.ini maintenance '')" "on off"
+tap_check "maintenance: on, off or plan first" same maintenance "$(complete_words sluicectl -c x.ini maintenance '')" "on off plan"
+tap_check "maintenance plan: its options" same plan "$(complete_words sluicectl maintenance plan --)" \
+	"--mode --tenants --json"
 tap_check "maintenance on: its options" same options "$(complete_words sluicectl maintenance on --)" \
 	"--mode --message --retry-after --timeout"
 tap_check "--mode: drain or block" same mode "$(complete_words sluicectl maintenance on --mode '')" "drain block"
@@ -32,7 +34,7 @@ tap_check "status --json, wait-drained --timeout" same others \
 help=$("$ctl" --help)
 missing=""
 for word in status maintenance wait-drained reload check --config --version --help --json --mode --message \
-	--retry-after --timeout; do
+	--retry-after --timeout plan --tenants; do
 	grep -q -e "$word" <<<"$help" || missing="$missing $word"
 done
 tap_check "every word it offers is in sluicectl --help" same missing "$missing" ""

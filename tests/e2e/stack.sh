@@ -113,7 +113,7 @@ stack_ini_write() {
 	local section key tmp=$STACK_INI_FILE.tmp
 	{
 		echo "; written by tests/e2e/stack.sh"
-		for section in proxy tls maintenance tenants limits timeouts log admin; do
+		for section in proxy tls maintenance schedule hooks tenants limits timeouts log admin; do
 			printf '\n[%s]\n' "$section"
 			for key in "${STACK_INI_KEYS[@]}"; do
 				[[ $key == "$section".* && -v "STACK_INI[$key]" ]] || continue

@@ -184,33 +184,11 @@ void check_outcome(const struct restic_vector *v, const struct outcome *o, const
 
 /* ---- heads built by hand (for what the framer refuses itself) ---- */
 
-
-
-enum http_method method_of(const char *name)
-{
-	static const struct {
-		const char *name;
-		enum http_method method;
-	} methods[] = { { "GET", HTTP_METHOD_GET },	  { "HEAD", HTTP_METHOD_HEAD },
-			{ "POST", HTTP_METHOD_POST },	  { "PUT", HTTP_METHOD_PUT },
-			{ "DELETE", HTTP_METHOD_DELETE }, { "OPTIONS", HTTP_METHOD_OPTIONS } };
-
-	for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++)
-		if (strcmp(methods[i].name, name) == 0)
-			return methods[i].method;
-	return HTTP_METHOD_OTHER;
-}
-
-struct http_str str_of(const char *s)
-{
-	return (struct http_str){ s, strlen(s) };
-}
-
 /* A row's head ("METHOD target HTTP/1.x\nName: value\n..."), framed as the
  * framer would: Content-Length or Transfer-Encoding: chunked give the body. */
 void build_head(struct test_head *t, const char *text)
 {
-	char *line = t->text, *method, *target, *version, *next;
+	char *line = t->text, *next;
 
 	memset(t, 0, sizeof *t);
 	assert_true(strlen(text) < sizeof t->text);
@@ -218,18 +196,7 @@ void build_head(struct test_head *t, const char *text)
 	next = strchr(line, '\n');
 	assert_non_null(next);
 	*next++ = '\0';
-	method = line;
-	target = strchr(method, ' ');
-	assert_non_null(target);
-	*target++ = '\0';
-	version = strrchr(target, ' ');
-	assert_non_null(version);
-	*version++ = '\0';
-	t->head.kind = HTTP_KIND_REQUEST;
-	t->head.method = method_of(method);
-	t->head.method_name = str_of(method);
-	t->head.target = str_of(target);
-	assert_int_equal(sscanf(version, "HTTP/%u.%u", &t->head.version_major, &t->head.version_minor), 2);
+	split_request_line(&t->head, line);
 	while (*next != '\0') {
 		char *eol = strchr(next, '\n'), *colon = strchr(next, ':'), *value;
 		struct http_header *h = &t->headers[t->head.header_count++];

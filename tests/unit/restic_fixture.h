@@ -1,12 +1,13 @@
 /* tests/unit/restic_fixture.h: what the restic classifier's test drivers
  * share: the option sets of the vector table, an outcome of one
  * classification and its checks, and heads built by hand (for what the
- * framer refuses itself). */
+ * framer refuses itself; head_fixture.h). */
 #ifndef SLUICE_RESTIC_FIXTURE_H
 #define SLUICE_RESTIC_FIXTURE_H
 
 #include <stdbool.h>
 
+#include "head_fixture.h"
 #include "http.h"
 #include "profile.h"
 #include "restic.h"
@@ -21,14 +22,6 @@ struct outcome {
 	struct tsp_error err;
 };
 
-#define MAX_TEST_HEADERS 32
-
-struct test_head {
-	struct http_head head;
-	struct http_header headers[MAX_TEST_HEADERS];
-	char text[8192];
-};
-
 const struct profile_options *options_of(enum rv_options o);
 void classify_into(const struct http_head *head, const struct profile_options *options,
 	const char *client, struct outcome *o);
@@ -40,8 +33,6 @@ const char *code_of(unsigned status);
 void assert_no_tsp_fields(const struct tsp_request *req);
 void assert_job(const struct tsp_request *req, const char *repository, const char *client);
 void check_outcome(const struct restic_vector *v, const struct outcome *o, const char *client);
-enum http_method method_of(const char *name);
-struct http_str str_of(const char *s);
 void build_head(struct test_head *t, const char *text);
 void classify_text(const char *text, const struct profile_options *options, struct outcome *o);
 

@@ -435,6 +435,38 @@ test_adopt_release(void **state)
 	buffer_fini(&b);
 }
 
+/* buffer_insert in a wrapped ring: the bytes before the offset stay, the
+ * rest move, the result reads back in order; no room or a bad offset
+ * changes nothing. */
+static void test_insert_wrapped(void **state)
+{
+	struct buffer b;
+	char out[32];
+
+	(void)state;
+	assert_true(buffer_init(&b, 32));
+	/* Wrap the ring: the data starts 4 bytes before the end of the storage. */
+	for (size_t i = 0; i < 28; i++)
+		assert_int_equal(buffer_append(&b, "x", 1), 1);
+	buffer_consume(&b, 24); /* (an emptied ring starts over at 0) */
+	assert_int_equal(buffer_append(&b, "HEAD\r\n\r\nbody", 12), 12);
+	buffer_consume(&b, 4);
+	assert_true(b.start + b.length > b.capacity); /* wrapped */
+	assert_true(buffer_insert(&b, 6, "X-A: 1\r\n", 8));
+	assert_int_equal(buffer_length(&b), 20);
+	assert_int_equal(buffer_take(&b, out, sizeof out), 20);
+	assert_memory_equal(out, "HEAD\r\nX-A: 1\r\n\r\nbody", 20);
+	assert_false(buffer_insert(&b, 1, "y", 1)); /* offset past the (empty) data */
+	assert_true(buffer_insert(&b, 0, "yz", 2));
+	assert_int_equal(buffer_take(&b, out, sizeof out), 2);
+	assert_memory_equal(out, "yz", 2);
+	while (buffer_room(&b) > 0)
+		buffer_append(&b, "f", 1);
+	assert_false(buffer_insert(&b, 0, "y", 1)); /* full */
+	assert_int_equal(buffer_length(&b), 32);
+	buffer_fini(&b);
+}
+
 int
 main(void)
 {
@@ -452,6 +484,7 @@ main(void)
 		cmocka_unit_test(test_random_against_model),
 		cmocka_unit_test(test_random_iov_against_model),
 		cmocka_unit_test(test_adopt_release),
+		cmocka_unit_test(test_insert_wrapped),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

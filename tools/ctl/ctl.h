@@ -5,6 +5,7 @@
  *   sluicectl [-c FILE] status [--json]
  *   sluicectl [-c FILE] maintenance on|off [--mode drain|block] [--message TEXT]
  *                                          [--retry-after DURATION] [--timeout DURATION]
+ *   sluicectl [-c FILE] maintenance plan [--mode drain|block] [--tenants LIST] [--json]
  *   sluicectl [-c FILE] wait-drained [--timeout DURATION]
  *   sluicectl [-c FILE] reload [--timeout DURATION]
  *   sluicectl [-c FILE] check
@@ -29,14 +30,15 @@ enum ctl_exit {
  * --timeout says otherwise. */
 #define CTL_REPLY_TIMEOUT_MS (10 * CONFIG_MS_SECOND)
 
-enum ctl_command { CTL_STATUS, CTL_MAINTENANCE, CTL_WAIT_DRAINED, CTL_RELOAD, CTL_CHECK };
+enum ctl_command { CTL_STATUS, CTL_MAINTENANCE, CTL_PLAN, CTL_WAIT_DRAINED, CTL_RELOAD, CTL_CHECK };
 
 struct ctl_args {
 	const char *config_path;  /* -c, default SYSCONFDIR "/sluice/sluice.ini" */
 	enum ctl_command command;
 	bool maintenance_on;      /* maintenance: on (true) or off */
-	bool json;                /* status --json */
+	bool json;                /* status, maintenance plan: --json */
 	const char *mode;         /* maintenance --mode, NULL = leave the file's */
+	const char *tenants;      /* maintenance plan --tenants: NAME,NAME,... */
 	const char *message;      /* maintenance --message */
 	const char *retry_after;  /* maintenance --retry-after, as given (the loader parses it) */
 	bool timeout_set;         /* --timeout given */
@@ -67,5 +69,6 @@ int ctl_status(const struct ctl_args *args);
 int ctl_wait_drained(const struct ctl_args *args);
 int ctl_reload(const struct ctl_args *args);
 int ctl_maintenance(const struct ctl_args *args);
+int ctl_plan(const struct ctl_args *args);
 
 #endif

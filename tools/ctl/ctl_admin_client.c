@@ -247,3 +247,10 @@ void admin_reply_free(struct admin_reply *reply)
 	free(reply->body);
 	memset(reply, 0, sizeof *reply);
 }
+
+void admin_reply_print(FILE *out, const struct admin_reply *reply)
+{
+	fwrite(reply->body, 1, reply->body_len, out);
+	if (reply->body_len > 0 && reply->body[reply->body_len - 1] != '\n')
+		fputc('\n', out);
+}

@@ -11,6 +11,7 @@
 #define SLUICE_CTL_ADMIN_CLIENT_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "ctl.h"
@@ -36,5 +37,8 @@ enum admin_result admin_request(const char *socket_path, const char *method, con
 				uint64_t timeout_ms, struct admin_reply *reply, struct ctl_error *err);
 
 void admin_reply_free(struct admin_reply *reply);
+
+/* The reply's body as it came (--json), ending with a newline. */
+void admin_reply_print(FILE *out, const struct admin_reply *reply);
 
 #endif

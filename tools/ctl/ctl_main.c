@@ -23,7 +23,7 @@
 #define CTL_REPLY_TIMEOUT_MIN_MS CONFIG_MS_SECOND
 
 enum {
-	OPT_JSON = 256, OPT_MODE, OPT_MESSAGE, OPT_RETRY_AFTER, OPT_TIMEOUT
+	OPT_JSON = 256, OPT_MODE, OPT_MESSAGE, OPT_RETRY_AFTER, OPT_TIMEOUT, OPT_TENANTS
 };
 
 /* Bits of the options a command allows. */
@@ -38,6 +38,7 @@ static const struct option long_options[] = {
 	{ "message", required_argument, NULL, OPT_MESSAGE },
 	{ "retry-after", required_argument, NULL, OPT_RETRY_AFTER },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "tenants", required_argument, NULL, OPT_TENANTS },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -54,12 +55,19 @@ static const struct command {
 	{ "check", CTL_CHECK, 0 },
 };
 
+/* `maintenance plan`: the dry run, with options of its own. */
+static const struct command plan_command = {
+	"maintenance plan", CTL_PLAN, ALLOW(OPT_MODE) | ALLOW(OPT_TENANTS) | ALLOW(OPT_JSON)
+};
+
 static void usage(FILE *out)
 {
 	fputs("usage: sluicectl [-c FILE] COMMAND [OPTIONS]\n"
 	      "  status [--json]              what sluice is doing, from its admin endpoint\n"
 	      "  maintenance on|off [--mode drain|block] [--message TEXT] [--retry-after DURATION]\n"
 	      "                               set [maintenance] in FILE (checked first), reload, report\n"
+	      "  maintenance plan [--mode drain|block] [--tenants LIST] [--json]\n"
+	      "                               what maintenance on now would do; changes nothing\n"
 	      "  wait-drained [--timeout DURATION]\n"
 	      "                               wait until nothing from before maintenance still runs\n"
 	      "  reload [--timeout DURATION]  reload FILE and report the result\n"
@@ -109,6 +117,9 @@ static bool take_option(int c, struct ctl_args *args, unsigned *given)
 		return true;
 	case OPT_TIMEOUT:
 		return parse_timeout(optarg, args);
+	case OPT_TENANTS:
+		args->tenants = optarg;
+		return true;
 	default: /* getopt_long said what was wrong */
 		return false;
 	}
@@ -132,6 +143,9 @@ static bool take_command(int argc, char **argv, struct ctl_args *args, unsigned 
 		fprintf(stderr, "sluicectl: unknown command '%s'\n", argv[optind]);
 		return false;
 	}
+	operands = argc - optind - 1;
+	if (found->command == CTL_MAINTENANCE && operands == 1 && strcmp(argv[optind + 1], "plan") == 0)
+		found = &plan_command;
 	args->command = found->command;
 	for (const struct option *o = long_options; o->name != NULL; o++) {
 		if (o->val >= OPT_JSON && (given & ~found->allowed & ALLOW(o->val)) != 0) {
@@ -139,10 +153,11 @@ static bool take_command(int argc, char **argv, struct ctl_args *args, unsigned 
 			return false;
 		}
 	}
-	operands = argc - optind - 1;
+	if (found->command == CTL_PLAN)
+		return true; /* its one operand, plan, was read above */
 	if (found->command == CTL_MAINTENANCE) {
 		if (operands != 1 || (strcmp(argv[optind + 1], "on") != 0 && strcmp(argv[optind + 1], "off") != 0)) {
-			fputs("sluicectl: maintenance takes one word: on or off\n", stderr);
+			fputs("sluicectl: maintenance takes one word: on, off or plan\n", stderr);
 			return false;
 		}
 		args->maintenance_on = strcmp(argv[optind + 1], "on") == 0;
@@ -222,6 +237,8 @@ int main(int argc, char **argv)
 		return ctl_status(&args);
 	case CTL_MAINTENANCE:
 		return ctl_maintenance(&args);
+	case CTL_PLAN:
+		return ctl_plan(&args);
 	case CTL_WAIT_DRAINED:
 		return ctl_wait_drained(&args);
 	case CTL_RELOAD:

@@ -324,9 +324,7 @@ int ctl_status(const struct ctl_args *args)
 		return CTL_EXIT_FAILED;
 	}
 	if (args->json) {
-		fwrite(reply.body, 1, reply.body_len, stdout);
-		if (reply.body_len > 0 && reply.body[reply.body_len - 1] != '\n')
-			putchar('\n');
+		admin_reply_print(stdout, &reply);
 	} else {
 		status_print(stdout, doc);
 	}

@@ -1,0 +1,71 @@
+/*
+ * proxy/conn/conn_context.h: what a tenant connection needs from the process
+ * that runs it, and nothing more. Types only.
+ *
+ * The connection engine (conn.c, request.c, response.c, exchange.c) reaches
+ * the rest of the daemon only through one struct conn_context: the event
+ * loop, the counters it moves, the memory and repository connections it
+ * borrows, the policy and job table it asks, the current configuration, and
+ * a few callbacks for what only the host knows (its clock, its per-address
+ * and per-tenant accounting, the policy's tick). The server fills one in
+ * (server.c) and keeps it current on reload; a unit test fills one with a
+ * fake clock and socket pairs (tests/unit/conn_fixture.c). Nothing under
+ * proxy/conn/ includes a header of the process layer or of admin/
+ * (tests/check-layers.sh).
+ */
+#ifndef SLUICE_CONN_CONTEXT_H
+#define SLUICE_CONN_CONTEXT_H
+
+#include <stdbool.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <ev.h>
+
+#include "conn/conn_counters.h"
+#include "conn/conn_memory.h"
+#include "net/runconf.h"
+#include "net/upstream_pool.h"
+#include "policy/jobs.h"
+#include "policy/policy.h"
+#include "policy/request_stats.h"
+#include "profile.h"
+
+struct conn;
+
+struct conn_context {
+	struct ev_loop *loop;
+	struct server_counters *counters; /* moved by every connection */
+	struct conn_spares *spares;       /* rings and framers between requests */
+	struct upstream_pool *upool;      /* idle repository connections (taken and parked) */
+	struct policy *policy;
+	struct jobs *jobs;
+	struct request_stats *request_stats;
+	const struct profile *profile; /* [proxy] profile, fixed at start */
+	struct runconf *conf;          /* the current configuration (the host holds the
+					       * reference; new connections take their own) */
+	void *host;                    /* for the callbacks */
+
+	/* Seconds on the monotonic clock of the policy and the job table. */
+	double (*now)(const struct conn_context *ctx);
+	/* The wall-clock time of a now() moment (the hello notice's "since"). */
+	time_t (*wall_time)(const struct conn_context *ctx, double mono);
+	/* A connection begins (busy: accepted over a limit) and ends: the host's
+	 * list and per-address count (conn_host_slot() is the host's to use). */
+	void (*conn_added)(struct conn_context *ctx, struct conn *c, const struct sockaddr *peer);
+	void (*conn_removed)(struct conn_context *ctx, struct conn *c);
+	/* [limits] tenant_connections (limit, of the connection's configuration;
+	 * 0 = none): may a request of tenant go on on c? */
+	bool (*tenant_admit)(const struct conn_context *ctx, struct conn *c, const char *tenant, int limit);
+	/* The repository accepted (2xx) a request of tenant on c: count c
+	 * toward that tenant from now on (later calls do nothing). */
+	void (*tenant_accepted)(struct conn_context *ctx, struct conn *c, const char *tenant);
+	/* A forwarded request settled in the job table: the policy may move
+	 * (a drain completes); the host ticks it and logs what changed. */
+	void (*after_settle)(struct conn_context *ctx);
+	/* A [schedule] window running now, or announced ([schedule] notice):
+	 * its wall-clock start and end. NULL or false = none. */
+	bool (*planned)(const struct conn_context *ctx, int64_t *start, int64_t *end);
+};
+
+#endif
