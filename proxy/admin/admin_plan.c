@@ -12,6 +12,7 @@
 #include "admin/admin_answer.h"
 #include "admin/admin_plan.h"
 #include "policy/plan.h"
+#include "schedule_timer.h"
 
 /* The categories a plan may cover, in the order they are listed. */
 static const enum tsp_category plan_categories[] = {
@@ -239,6 +240,23 @@ static void put_tenant(const struct admin_view *v, const struct plan *plan,
 	textbuf_printf(t, "]}");
 }
 
+/* The next [schedule] window that maintenance on would meet: the one running
+ * now, else the next one; null without windows. */
+static void put_next_window(const struct admin_view *v, struct textbuf *t)
+{
+	const struct schedule_state *st = v->schedule != NULL ? &v->schedule->state : NULL;
+
+	if (st == NULL || (!st->in_window && !st->has_next)) {
+		textbuf_printf(t, "null");
+		return;
+	}
+	textbuf_printf(t, "{\"start\":");
+	textbuf_json_time(t, (time_t)(st->in_window ? st->current_start : st->next_start));
+	textbuf_printf(t, ",\"end\":");
+	textbuf_json_time(t, (time_t)(st->in_window ? st->current_end : st->next_end));
+	textbuf_printf(t, ",\"running\":%s}", st->in_window ? "true" : "false");
+}
+
 static void put_settings(const struct admin_view *v, const struct plan *plan,
 			 const struct plan_query *q, struct textbuf *t)
 {
@@ -264,9 +282,10 @@ static void put_settings(const struct admin_view *v, const struct plan *plan,
 	textbuf_printf(t, ",\"sessions\":%s,\"at\":", v->sessions ? "true" : "false");
 	textbuf_json_time(t, admin_view_wall(v, plan->now));
 	textbuf_printf(t, ",\"maintenance\":{\"state\":\"%s\",\"generation\":%llu},"
-		       "\"drain_timeout_seconds\":%llu,\"next_window\":null",
+		       "\"drain_timeout_seconds\":%llu,\"next_window\":",
 		       admin_state_word(st.state), (unsigned long long)st.generation,
 		       whole_seconds(config_seconds(v->cfg->maintenance.drain_timeout_ms)));
+	put_next_window(v, t);
 }
 
 static void put_plan(const struct admin_view *v, const struct plan *plan,

@@ -89,7 +89,7 @@ tap_check "--json: acme's tasks t1 and t2 with their writes and bytes" \
 task_keys='["action","bytes","category","estimate","estimated_seconds_left","expected_bytes","job","last_write_seconds_ago","open_seconds","opened_at","rate_bytes_per_second","task","writes"]'
 tap_check "--json: every task has the progress fields" \
 	json_is "$work/plan.json" "[.tenants[].tasks[] | keys == $task_keys] | all" true
-tap_check "--json: the top level has mode, totals, skipped and next_window (null)" \
+tap_check "--json: the top level has mode, totals, skipped and next_window (null: no [schedule])" \
 	json_is "$work/plan.json" '"\(.mode) \(.totals.counts.tasks) \(.totals.counts.agent_jobs) \(.totals.counts.refused_jobs) \(.skipped.disabled) \(.next_window) \(.truncated)"' \
 	"drain 2 1 1 0 null false"
 tap_check "--json: t1 is estimated from its rate and the size of t0, the job's completed task" \
@@ -122,5 +122,19 @@ tap_check "a new job open is still forwarded: 201" test "$code" = 201
 code=$(stack_curl "$work/more" acme PUT "$acme/tasks/t2/blocks/1" -H "Tsp-Digest: sha256=$digest" \
 	-H 'Content-Type: application/octet-stream' --data-binary "@$work/block")
 tap_check "a block of an open task is still forwarded: 201" test "$code" = 201
+
+# A [schedule] window a day ahead: the plan names it as the next window.
+start=$(( $(date +%s) + 86400 ))
+window="$(date -u -d "@$start" +%Y-%m-%dT%H:%M:%SZ)/$(date -u -d "@$(( start + 3600 ))" +%Y-%m-%dT%H:%M:%SZ)"
+stack_ini_set schedule.window "$window"
+stack_ini_write
+e2e_reload || stack_fail "the reload with [schedule] window failed"
+admin "$work/plan-window.json" /plan > /dev/null
+tap_check "with a [schedule] window ahead: next_window has its start and end, not running" \
+	json_is "$work/plan-window.json" '"\(.next_window.start)/\(.next_window.end) \(.next_window.running)"' \
+	"$window false"
+"$ctl" -c "$STACK_INI_FILE" maintenance plan > "$work/plan-window.txt" 2>&1
+tap_check "sluicectl maintenance plan names the next window" \
+	grep -q "next window: ${window%/*} to ${window#*/};" "$work/plan-window.txt"
 tap_plan "$TAP_N"
 e2e_finish

@@ -279,8 +279,16 @@ static void print_summary(FILE *out, struct json_span doc)
 	if (json_get_bool(doc, "truncated", &truncated) && truncated)
 		fprintf(out, "the lists were cut at the daemon's bound; the counts cover everything\n");
 	strcpy(window, "none");
-	if (json_get(doc, "next_window", &next) && !json_is_null(next))
+	if (json_get(doc, "next_window", &next) && !json_is_null(next)) {
+		char end[40] = "";
+		bool running = false;
+
 		json_get_string(next, "start", window, sizeof window);
+		json_get_string(next, "end", end, sizeof end);
+		json_get_bool(next, "running", &running);
+		snprintf(window + strlen(window), sizeof window - strlen(window), " to %s%s", end,
+			 running ? " (running now)" : "");
+	}
 	clean(window);
 	clean(state);
 	fprintf(out, "now: %s; next window: %s; nothing was changed\n", state, window);
