@@ -34,7 +34,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
-#define ANSWER_MAX 16384     /* the small request's whole answer fits */
+#define ANSWER_MAX 16384 /* the small request's whole answer fits */
 #define REQUEST_MAX 4096
 #define HEADERS_MAX 16
 
@@ -83,8 +83,10 @@ static void fail(const char *what)
 
 static int usage(const char *why)
 {
-	fprintf(stderr, "idle: %s\nusage: idle --connect HOST:PORT --count N [--path TARGET] "
-		"[--header LINE]... [--parallel N] [--timeout SECONDS]\n", why);
+	fprintf(stderr,
+		"idle: %s\nusage: idle --connect HOST:PORT --count N [--path TARGET] "
+		"[--header LINE]... [--parallel N] [--timeout SECONDS]\n",
+		why);
 	return 2;
 }
 
@@ -131,8 +133,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		else
 			return usage("unknown option, bad address or too many headers");
 	}
-	if (i != argc || o->addr.sin_family != AF_INET || o->count < 1 || o->parallel < 1 ||
-	    o->timeout <= 0)
+	if (i != argc || o->addr.sin_family != AF_INET || o->count < 1 || o->parallel < 1 || o->timeout <= 0)
 		return usage("--connect (IPv4 host:port) and --count (at least 1) are required");
 	return 0;
 }
@@ -162,8 +163,7 @@ static int start_setup(struct setup *s, SSL_CTX *ctx, const struct options *o)
 		fail(strerror(errno));
 		return -1;
 	}
-	if (connect(fd, (const struct sockaddr *)&o->addr, sizeof o->addr) < 0 &&
-	    errno != EINPROGRESS) {
+	if (connect(fd, (const struct sockaddr *)&o->addr, sizeof o->addr) < 0 && errno != EINPROGRESS) {
 		fail(strerror(errno));
 		close(fd);
 		return -1;

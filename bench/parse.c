@@ -85,9 +85,9 @@ static void build_stream(struct stream *s, bool blocks)
 	if (s->buf == NULL)
 		die("out of memory");
 	for (unsigned i = 0; i < PIPELINE; i++) {
-		const char *head = blocks ? block_write
-					  : control_messages[i % (sizeof control_messages /
-								  sizeof control_messages[0])];
+		const char *head =
+			blocks ? block_write
+			       : control_messages[i % (sizeof control_messages / sizeof control_messages[0])];
 		size_t head_len = strlen(head);
 
 		append(s, head, head_len, cap);

@@ -35,8 +35,8 @@ static bool read_small_file(const char *path, unsigned char *buf, size_t size, s
 	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 
 	if (fd < 0)
-		return config_fail(err, "cannot read %s: %s; name a readable file holding the token",
-				   path, strerror(errno));
+		return config_fail(err, "cannot read %s: %s; name a readable file holding the token", path,
+				   strerror(errno));
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
 		return config_fail(err, "%s is not a regular file; name a file holding the token", path);
@@ -74,18 +74,25 @@ static bool token_valid(const char *path, const unsigned char *buf, size_t *n, s
 	}
 	for (size_t i = 0; i < *n; i++)
 		if (buf[i] == '\n' || buf[i] == '\r')
-			return config_fail(err, "%s holds more than one line; the token must be its only line",
+			return config_fail(err,
+					   "%s holds more than one line; the token must be its only line",
 					   path);
 	if (*n > CONFIG_TOKEN_MAX)
-		return config_fail(err, "%s: the token is longer than %d bytes; use %d to %d visible ASCII "
-				   "bytes", path, CONFIG_TOKEN_MAX, CONFIG_TOKEN_MIN, CONFIG_TOKEN_MAX);
+		return config_fail(err,
+				   "%s: the token is longer than %d bytes; use %d to %d visible ASCII "
+				   "bytes",
+				   path, CONFIG_TOKEN_MAX, CONFIG_TOKEN_MIN, CONFIG_TOKEN_MAX);
 	if (*n < CONFIG_TOKEN_MIN)
-		return config_fail(err, "%s: the token is %zu bytes; use %d to %d visible ASCII bytes "
-				   "(e.g. openssl rand -hex 32)", path, *n, CONFIG_TOKEN_MIN, CONFIG_TOKEN_MAX);
+		return config_fail(err,
+				   "%s: the token is %zu bytes; use %d to %d visible ASCII bytes "
+				   "(e.g. openssl rand -hex 32)",
+				   path, *n, CONFIG_TOKEN_MIN, CONFIG_TOKEN_MAX);
 	for (size_t i = 0; i < *n; i++)
 		if (buf[i] < 0x21 || buf[i] > 0x7e)
-			return config_fail(err, "%s: byte %zu of the token is a space, a control character or "
-					   "not ASCII; use only visible ASCII ('!' to '~')", path, i + 1);
+			return config_fail(err,
+					   "%s: byte %zu of the token is a space, a control character or "
+					   "not ASCII; use only visible ASCII ('!' to '~')",
+					   path, i + 1);
 	return true;
 }
 

@@ -16,11 +16,15 @@
 /* ---- the words of the ENUM and ENUM_SET keys ---- */
 
 static const struct config_enum_value config_tls_version_values[] = {
-	{ "TLSv1.2", CONFIG_TLS_VERSION_1_2 }, { "TLSv1.3", CONFIG_TLS_VERSION_1_3 }, { NULL, 0 },
+	{ "TLSv1.2", CONFIG_TLS_VERSION_1_2 },
+	{ "TLSv1.3", CONFIG_TLS_VERSION_1_3 },
+	{ NULL, 0 },
 };
 
 static const struct config_enum_value config_maintenance_mode_values[] = {
-	{ "drain", CONFIG_MAINTENANCE_DRAIN }, { "block", CONFIG_MAINTENANCE_BLOCK }, { NULL, 0 },
+	{ "drain", CONFIG_MAINTENANCE_DRAIN },
+	{ "block", CONFIG_MAINTENANCE_BLOCK },
+	{ NULL, 0 },
 };
 
 static const struct config_enum_value config_category_values[] = {
@@ -31,7 +35,9 @@ static const struct config_enum_value config_category_values[] = {
 };
 
 static const struct config_enum_value config_profile_values[] = {
-	{ "tsp", CONFIG_PROFILE_TSP }, { "restic", CONFIG_PROFILE_RESTIC }, { NULL, 0 },
+	{ "tsp", CONFIG_PROFILE_TSP },
+	{ "restic", CONFIG_PROFILE_RESTIC },
+	{ NULL, 0 },
 };
 
 static const struct config_enum_value config_log_level_values[] = {
@@ -40,16 +46,23 @@ static const struct config_enum_value config_log_level_values[] = {
 };
 
 static const struct config_enum_value config_log_target_values[] = {
-	{ "stderr", CONFIG_LOG_TO_STDERR }, { "syslog", CONFIG_LOG_TO_SYSLOG },
-	{ "file", CONFIG_LOG_TO_FILE },     { NULL, 0 },
+	{ "stderr", CONFIG_LOG_TO_STDERR },
+	{ "syslog", CONFIG_LOG_TO_SYSLOG },
+	{ "file", CONFIG_LOG_TO_FILE },
+	{ NULL, 0 },
 };
 
 static const struct config_enum_value config_syslog_facility_values[] = {
-	{ "daemon", CONFIG_FACILITY_DAEMON }, { "user", CONFIG_FACILITY_USER },
-	{ "local0", CONFIG_FACILITY_LOCAL0 }, { "local1", CONFIG_FACILITY_LOCAL1 },
-	{ "local2", CONFIG_FACILITY_LOCAL2 }, { "local3", CONFIG_FACILITY_LOCAL3 },
-	{ "local4", CONFIG_FACILITY_LOCAL4 }, { "local5", CONFIG_FACILITY_LOCAL5 },
-	{ "local6", CONFIG_FACILITY_LOCAL6 }, { "local7", CONFIG_FACILITY_LOCAL7 },
+	{ "daemon", CONFIG_FACILITY_DAEMON },
+	{ "user", CONFIG_FACILITY_USER },
+	{ "local0", CONFIG_FACILITY_LOCAL0 },
+	{ "local1", CONFIG_FACILITY_LOCAL1 },
+	{ "local2", CONFIG_FACILITY_LOCAL2 },
+	{ "local3", CONFIG_FACILITY_LOCAL3 },
+	{ "local4", CONFIG_FACILITY_LOCAL4 },
+	{ "local5", CONFIG_FACILITY_LOCAL5 },
+	{ "local6", CONFIG_FACILITY_LOCAL6 },
+	{ "local7", CONFIG_FACILITY_LOCAL7 },
 	{ NULL, 0 },
 };
 
@@ -111,6 +124,7 @@ static const struct config_enum_value config_syslog_facility_values[] = {
 #define RELOAD_RESTART false
 
 static const struct config_key config_key_table[] = {
+/* clang-format off */
 #define CONFIG_SECTION(section)
 #define CONFIG_SECTION_END(section)
 #define CONFIG_KEY(section, name, type, min, max, flavor, def, reload, description)               \
@@ -118,15 +132,18 @@ static const struct config_key config_key_table[] = {
 	  VALUES_OF_##type(flavor), def, RELOAD_##reload, description,                             \
 	  offsetof(struct sluice_config, section.MEMBER_##type(name)), COUNT_OF_##type(section, name) },
 #include "conf/keys.def"
+	/* clang-format on */
 };
 
 #define KEY_COUNT (sizeof config_key_table / sizeof config_key_table[0])
 
 static const char *const config_section_names[] = {
+/* clang-format off */
 #define CONFIG_SECTION(section) #section,
 #define CONFIG_SECTION_END(section)
 #define CONFIG_KEY(section, name, type, min, max, flavor, def, reload, description)
 #include "conf/keys.def"
+	/* clang-format on */
 };
 
 #define SECTION_COUNT (sizeof config_section_names / sizeof config_section_names[0])
@@ -159,12 +176,12 @@ const struct config_key *config_key_find(const char *section, const char *name)
 const char *config_type_name(const struct config_key *key)
 {
 	static const char *const names[] = {
-		[CONFIG_STRING] = "string",     [CONFIG_PATH] = "path",
-		[CONFIG_BOOL] = "boolean",      [CONFIG_INT] = "integer",
-		[CONFIG_DURATION] = "duration", [CONFIG_SIZE] = "size",
-		[CONFIG_ADDRESS] = "address",   [CONFIG_ADDRESSES] = "list of addresses",
-		[CONFIG_ENUM] = "enumeration",  [CONFIG_ENUM_SET] = "list of words",
-		[CONFIG_NAMES] = "list of names",   [CONFIG_WINDOWS] = "list of windows",
+		[CONFIG_STRING] = "string",       [CONFIG_PATH] = "path",
+		[CONFIG_BOOL] = "boolean",        [CONFIG_INT] = "integer",
+		[CONFIG_DURATION] = "duration",   [CONFIG_SIZE] = "size",
+		[CONFIG_ADDRESS] = "address",     [CONFIG_ADDRESSES] = "list of addresses",
+		[CONFIG_ENUM] = "enumeration",    [CONFIG_ENUM_SET] = "list of words",
+		[CONFIG_NAMES] = "list of names", [CONFIG_WINDOWS] = "list of windows",
 	};
 	return names[key->type];
 }
@@ -252,8 +269,10 @@ static bool parse_list(const char *text, const struct config_key *key,
 
 	while (next_entry(&cursor, entry, sizeof entry, &too_long)) {
 		if (entry[0] == '\0')
-			return config_fail(err, "empty entry %zu; separate entries with one comma, and end "
-					   "without one", n + 1);
+			return config_fail(err,
+					   "empty entry %zu; separate entries with one comma, and end "
+					   "without one",
+					   n + 1);
 		if (too_long)
 			return config_fail(err, "entry %zu is too long", n + 1);
 		if (n == key->max)
@@ -263,7 +282,8 @@ static bool parse_list(const char *text, const struct config_key *key,
 		n++;
 	}
 	if (n < key->min)
-		return config_fail(err, "needs at least %llu %s", key->min, key->min == 1 ? "entry" : "entries");
+		return config_fail(err, "needs at least %llu %s", key->min,
+				   key->min == 1 ? "entry" : "entries");
 	*count = n;
 	return true;
 }
@@ -333,8 +353,7 @@ static bool parse_names(struct sluice_config *cfg, const struct config_key *key,
 {
 	/* Entries are bounded by the text: at most one per two bytes. */
 	size_t bound = strlen(text) / 2 + 1, count = 0;
-	struct name_list list = { calloc(bound < key->max ? bound : key->max, sizeof(char *)),
-				  key->flavor };
+	struct name_list list = { calloc(bound < key->max ? bound : key->max, sizeof(char *)), key->flavor };
 	bool ok;
 
 	if (list.items == NULL)
@@ -379,7 +398,8 @@ static bool parse_windows(struct sluice_config *cfg, const struct config_key *ke
 	if (list.items == NULL)
 		return config_fail(err, "out of memory");
 	if (list.count > 0)
-		memcpy(list.items, *(struct config_window **)field(cfg, key), list.count * sizeof *list.items);
+		memcpy(list.items, *(struct config_window **)field(cfg, key),
+		       list.count * sizeof *list.items);
 	rest.max = key->max - list.count;
 	if (!parse_list(text, &rest, add_window, &list, &count, err)) {
 		free(list.items);
@@ -403,7 +423,7 @@ static bool add_word(const char *entry, size_t index, void *state, struct config
 
 	if (set->key->values == config_category_values && strcmp(entry, "restore") == 0)
 		return config_fail(err, "restore is never refused for maintenance (rule R5: tenants can "
-				   "always restore); use backup, backup-copy or replication");
+					"always restore); use backup, backup-copy or replication");
 	if (!config_parse_enum(entry, set->key->values, &value, err))
 		return false;
 	if (set->bits & (1u << value))
@@ -524,7 +544,8 @@ struct sluice_config *config_new(void)
 	for (size_t i = 0; i < KEY_COUNT; i++) {
 		/* Defaults are absolute or empty: no directory needed. They
 		 * parse (the unit tests load each one); only memory can fail. */
-		if (!config_set_value(cfg, &config_key_table[i], config_key_table[i].default_text, NULL, &err)) {
+		if (!config_set_value(cfg, &config_key_table[i], config_key_table[i].default_text, NULL,
+				      &err)) {
 			config_free(cfg);
 			return NULL;
 		}

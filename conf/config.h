@@ -56,10 +56,11 @@ enum config_address_kind {
 
 struct config_address {
 	enum config_address_kind kind;
-	char host[CONFIG_HOST_MAX + 1]; /* INET: name or IP literal without brackets; "" = any (listen "*:port") */
-	char port[6];                   /* INET: decimal, for getaddrinfo's service argument */
-	uint16_t port_number;           /* INET: the same as a number; 0 = the kernel chooses (listeners only) */
-	char path[CONFIG_UNIX_PATH_MAX];/* UNIX: absolute path */
+	char host[CONFIG_HOST_MAX +
+		  1];         /* INET: name or IP literal without brackets; "" = any (listen "*:port") */
+	char port[6];         /* INET: decimal, for getaddrinfo's service argument */
+	uint16_t port_number; /* INET: the same as a number; 0 = the kernel chooses (listeners only) */
+	char path[CONFIG_UNIX_PATH_MAX]; /* UNIX: absolute path */
 };
 
 enum config_tls_version { CONFIG_TLS_VERSION_1_2, CONFIG_TLS_VERSION_1_3 };
@@ -79,7 +80,13 @@ enum config_category {
 /* [proxy] profile: the wire protocol tenants speak (protocol/profile.h). */
 enum config_profile { CONFIG_PROFILE_TSP, CONFIG_PROFILE_RESTIC };
 
-enum config_log_level { CONFIG_LOG_ERROR, CONFIG_LOG_WARNING, CONFIG_LOG_NOTICE, CONFIG_LOG_INFO, CONFIG_LOG_DEBUG };
+enum config_log_level {
+	CONFIG_LOG_ERROR,
+	CONFIG_LOG_WARNING,
+	CONFIG_LOG_NOTICE,
+	CONFIG_LOG_INFO,
+	CONFIG_LOG_DEBUG
+};
 
 enum config_log_target { CONFIG_LOG_TO_STDERR, CONFIG_LOG_TO_SYSLOG, CONFIG_LOG_TO_FILE };
 
@@ -106,14 +113,15 @@ enum config_window_kind {
 
 struct config_window {
 	enum config_window_kind kind;
-	int64_t start, end;        /* ABSOLUTE: seconds since the epoch, start < end, [start, end) */
-	int day;                   /* WEEKLY: 0 = Sunday .. 6 = Saturday (struct tm's tm_wday) */
-	int start_minute;          /* WEEKLY: minutes after local midnight, 0..1439 */
-	int end_minute;            /* WEEKLY: the same; at or before start_minute = the next day */
+	int64_t start, end; /* ABSOLUTE: seconds since the epoch, start < end, [start, end) */
+	int day;            /* WEEKLY: 0 = Sunday .. 6 = Saturday (struct tm's tm_wday) */
+	int start_minute;   /* WEEKLY: minutes after local midnight, 0..1439 */
+	int end_minute;     /* WEEKLY: the same; at or before start_minute = the next day */
 };
 
 /* ---- the struct, generated from keys.def ---- */
 
+/* clang-format off */
 #define CONFIG_FIELD_STRING(name, e) char *name;
 #define CONFIG_FIELD_PATH(name, e) char *name;
 #define CONFIG_FIELD_BOOL(name, e) bool name;
@@ -133,6 +141,7 @@ struct sluice_config {
 #define CONFIG_KEY(section, name, type, min, max, flavor, def, reload, description) \
 	CONFIG_FIELD_##type(name, flavor)
 #include "conf/keys.def"
+	/* clang-format on */
 	char *path;       /* the INI file, as given to config_load() */
 	char *directory;  /* its directory, absolute: relative paths in the file are resolved against it */
 	time_t loaded_at; /* wall-clock time of the load */
@@ -141,8 +150,17 @@ struct sluice_config {
 /* ---- the key table, for the formatter, docs and tools ---- */
 
 enum config_type {
-	CONFIG_STRING, CONFIG_PATH, CONFIG_BOOL, CONFIG_INT, CONFIG_DURATION, CONFIG_SIZE,
-	CONFIG_ADDRESS, CONFIG_ADDRESSES, CONFIG_ENUM, CONFIG_ENUM_SET, CONFIG_NAMES,
+	CONFIG_STRING,
+	CONFIG_PATH,
+	CONFIG_BOOL,
+	CONFIG_INT,
+	CONFIG_DURATION,
+	CONFIG_SIZE,
+	CONFIG_ADDRESS,
+	CONFIG_ADDRESSES,
+	CONFIG_ENUM,
+	CONFIG_ENUM_SET,
+	CONFIG_NAMES,
 	CONFIG_WINDOWS /* repeatable: each line (and each comma-separated entry) adds windows */
 };
 
@@ -233,7 +251,7 @@ struct config_change {
 	const struct config_key *key;
 	const char *old_text; /* as config_value_text() */
 	const char *new_text;
-	bool reloadable;      /* false: the running process keeps the old value until a restart */
+	bool reloadable; /* false: the running process keeps the old value until a restart */
 };
 
 typedef void config_change_fn(const struct config_change *change, void *user);
@@ -241,8 +259,8 @@ typedef void config_change_fn(const struct config_change *change, void *user);
 /* Call fn (unless NULL) once per key whose value differs between old and
  * new, in table order. Returns the number of changed keys, or -1 when out of
  * memory. */
-int config_diff(const struct sluice_config *old, const struct sluice_config *new_cfg,
-		config_change_fn *fn, void *user);
+int config_diff(const struct sluice_config *old, const struct sluice_config *new_cfg, config_change_fn *fn,
+		void *user);
 
 /* ---- helpers for users of the struct ---- */
 

@@ -65,10 +65,12 @@ static void append_list(struct text *t, const struct sluice_config *cfg, const s
 		if (key->type == CONFIG_NAMES) {
 			append(t, (*CONFIG_CONST_FIELD(cfg, key, char **))[i]);
 		} else if (key->type == CONFIG_WINDOWS) {
-			config_format_window(&(*CONFIG_CONST_FIELD(cfg, key, struct config_window *))[i], window);
+			config_format_window(&(*CONFIG_CONST_FIELD(cfg, key, struct config_window *))[i],
+					     window);
 			append(t, window);
 		} else {
-			config_format_address(&(*CONFIG_CONST_FIELD(cfg, key, struct config_address *))[i], address);
+			config_format_address(&(*CONFIG_CONST_FIELD(cfg, key, struct config_address *))[i],
+					      address);
 			append(t, address);
 		}
 	}
@@ -91,7 +93,8 @@ static void format_scalar(const struct sluice_config *cfg, const struct config_k
 
 	switch (key->type) {
 	case CONFIG_BOOL:
-		snprintf(out, CONFIG_ADDRESS_TEXT_MAX, "%s", *CONFIG_CONST_FIELD(cfg, key, bool) ? "on" : "off");
+		snprintf(out, CONFIG_ADDRESS_TEXT_MAX, "%s",
+			 *CONFIG_CONST_FIELD(cfg, key, bool) ? "on" : "off");
 		break;
 	case CONFIG_INT:
 		snprintf(out, CONFIG_ADDRESS_TEXT_MAX, key->flavor == CONFIG_FLAVOR_OCTAL ? "%04o" : "%d",
@@ -196,8 +199,8 @@ bool config_dump(const struct sluice_config *cfg, FILE *out)
 	return fflush(out) == 0 && !ferror(out);
 }
 
-int config_diff(const struct sluice_config *old, const struct sluice_config *new_cfg,
-		config_change_fn *fn, void *user)
+int config_diff(const struct sluice_config *old, const struct sluice_config *new_cfg, config_change_fn *fn,
+		void *user)
 {
 	size_t count;
 	const struct config_key *keys = config_keys(&count);

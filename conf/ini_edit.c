@@ -28,13 +28,13 @@ enum line_kind {
 
 /* One line, as offsets into the text. */
 struct ini_line {
-	size_t start;         /* first byte of the line */
-	size_t body_end;      /* end of the line without its newline ("\n" or "\r\n") */
-	size_t end;           /* first byte of the next line */
-	size_t content;       /* first byte after the byte order mark and the indentation */
+	size_t start;    /* first byte of the line */
+	size_t body_end; /* end of the line without its newline ("\n" or "\r\n") */
+	size_t end;      /* first byte of the next line */
+	size_t content;  /* first byte after the byte order mark and the indentation */
 	enum line_kind kind;
-	size_t name, name_len; /* SECTION: between the brackets; KEY: the key, white space removed */
-	size_t sep;           /* KEY: the '=' or ':' */
+	size_t name, name_len;   /* SECTION: between the brackets; KEY: the key, white space removed */
+	size_t sep;              /* KEY: the '=' or ':' */
 	size_t value, value_end; /* KEY: the value as the loader reads it */
 };
 
@@ -132,13 +132,13 @@ static const char *line_eol(const char *text, const struct ini_line *line)
 
 /* Where the scan found the key, or where it must go. */
 struct edit_site {
-	bool key_found;         /* line is the first line setting [section] key */
+	bool key_found; /* line is the first line setting [section] key */
 	struct ini_line line;
-	bool section_found;     /* anchor is the last key line (or the header) of its first occurrence */
+	bool section_found; /* anchor is the last key line (or the header) of its first occurrence */
 	struct ini_line anchor;
 	bool anchor_is_header;
-	const char *file_eol;   /* ending of the first line that has one; "\n" when none does */
-	bool ends_blank;        /* the last line is blank (or the text is empty) */
+	const char *file_eol; /* ending of the first line that has one; "\n" when none does */
+	bool ends_blank;      /* the last line is blank (or the text is empty) */
 };
 
 static void find_site(const char *text, size_t len, const char *section, const char *key,
@@ -219,8 +219,8 @@ static void put_str(struct text_out *out, const char *s)
 /* The new value into the line that sets the key: only the value's bytes
  * change, plus one space where the value would otherwise touch the
  * separator's style or an inline comment. */
-static void put_edited_value(struct text_out *out, const char *text, size_t len,
-			     const struct ini_line *line, const char *value)
+static void put_edited_value(struct text_out *out, const char *text, size_t len, const struct ini_line *line,
+			     const char *value)
 {
 	size_t from = line->value, to = line->value_end;
 	const char *before = "", *after = "";
@@ -295,13 +295,13 @@ bool ini_edit_check_value(const char *value, struct config_error *err)
 				   CONFIG_LINE_MAX);
 	if (len > 0 && (is_space(value[0]) || is_space(value[len - 1])))
 		return config_fail(err, "white space at the start or end of a value is dropped when the file "
-				   "is read; remove it");
+					"is read; remove it");
 	if (value[0] == ';')
 		return config_fail(err, "a value cannot start with ';': it would be read as a comment");
 	for (size_t i = 1; i < len; i++) {
 		if (value[i] == ';' && is_space(value[i - 1]))
 			return config_fail(err, "a ';' after white space starts a comment; remove the space "
-					   "before the ';'");
+						"before the ';'");
 	}
 	return true;
 }
@@ -317,8 +317,8 @@ static bool check_name(const char *name, const char *what, struct config_error *
 	return true;
 }
 
-bool ini_edit_set(const char *text, size_t len, const char *section, const char *key,
-		  const char *value, char **out, size_t *out_len, struct config_error *err)
+bool ini_edit_set(const char *text, size_t len, const char *section, const char *key, const char *value,
+		  char **out, size_t *out_len, struct config_error *err)
 {
 	struct text_out result = { 0 };
 	struct edit_site site;
@@ -346,8 +346,8 @@ bool ini_edit_set(const char *text, size_t len, const char *section, const char 
 	return true;
 }
 
-bool ini_edit_find(const char *text, size_t len, const char *section, const char *key,
-		   const char **value, size_t *value_len)
+bool ini_edit_find(const char *text, size_t len, const char *section, const char *key, const char **value,
+		   size_t *value_len)
 {
 	struct edit_site site;
 

@@ -43,14 +43,14 @@
  * value. On success *out is the new text (malloc'd, NUL-terminated, *out_len
  * bytes before the NUL). On failure *out is NULL and err->message says why:
  * a value or name that cannot be written, or out of memory. */
-bool ini_edit_set(const char *text, size_t len, const char *section, const char *key,
-		  const char *value, char **out, size_t *out_len, struct config_error *err);
+bool ini_edit_set(const char *text, size_t len, const char *section, const char *key, const char *value,
+		  char **out, size_t *out_len, struct config_error *err);
 
 /* The value of [section] key as the loader reads it, without white space or
  * inline comment: *value points into text, *value_len bytes. The first line
  * setting the key wins. False when the key is not set. */
-bool ini_edit_find(const char *text, size_t len, const char *section, const char *key,
-		   const char **value, size_t *value_len);
+bool ini_edit_find(const char *text, size_t len, const char *section, const char *key, const char **value,
+		   size_t *value_len);
 
 /* Whether value can be written by ini_edit_set(); err->message says why
  * not (without naming the key). */

@@ -32,7 +32,8 @@ static bool read_all(struct ini_lines *lines, FILE *file, const char *path, stru
 			if (grown > CONFIG_FILE_MAX + 1)
 				grown = CONFIG_FILE_MAX + 1;
 			if (grown == capacity)
-				return config_fail(err, "%s: larger than %u bytes, the limit of a configuration file",
+				return config_fail(err,
+						   "%s: larger than %u bytes, the limit of a configuration file",
 						   path, CONFIG_FILE_MAX);
 			data = realloc(lines->data, grown);
 			if (data == NULL)
@@ -42,7 +43,8 @@ static bool read_all(struct ini_lines *lines, FILE *file, const char *path, stru
 		}
 		lines->size += fread(lines->data + lines->size, 1, capacity - lines->size, file);
 		if (ferror(file))
-			return config_fail(err, "%s: cannot read the configuration: %s", path, strerror(errno));
+			return config_fail(err, "%s: cannot read the configuration: %s", path,
+					   strerror(errno));
 		if (feof(file))
 			return true;
 	}
@@ -74,8 +76,7 @@ void ini_lines_close(struct ini_lines *lines)
 	lines->long_value = NULL;
 }
 
-static char *fail(struct ini_lines *lines, const char *format, ...)
-	__attribute__((format(printf, 2, 3)));
+static char *fail(struct ini_lines *lines, const char *format, ...) __attribute__((format(printf, 2, 3)));
 
 static char *fail(struct ini_lines *lines, const char *format, ...)
 {
@@ -115,8 +116,7 @@ static bool check_section_line(struct ini_lines *lines, const char *start, size_
 
 /* A key line too long for inih's buffer: split it here with inih's rules,
  * keep the value in long_value and hand inih "key=". */
-static char *long_line(struct ini_lines *lines, const char *start, size_t len, char *buffer,
-		       size_t size)
+static char *long_line(struct ini_lines *lines, const char *start, size_t len, char *buffer, size_t size)
 {
 	const char *end = start + len, *sep, *value, *cut;
 	size_t name_len;

@@ -31,12 +31,12 @@
 typedef bool ini_section_check_fn(const char *name, size_t name_len, struct config_error *err);
 
 struct ini_lines {
-	char *data;          /* the whole file */
+	char *data; /* the whole file */
 	size_t size;
-	size_t pos;          /* start of the next line */
-	unsigned line;       /* 1-based number of the line last handed to inih */
-	char *long_value;    /* value of that line when it was too long for inih, else NULL */
-	bool failed;         /* stop: err holds the first problem (set by the reader or the handler) */
+	size_t pos;       /* start of the next line */
+	unsigned line;    /* 1-based number of the line last handed to inih */
+	char *long_value; /* value of that line when it was too long for inih, else NULL */
+	bool failed;      /* stop: err holds the first problem (set by the reader or the handler) */
 	struct config_error err;
 	ini_section_check_fn *check_section;
 };

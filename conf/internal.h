@@ -20,13 +20,11 @@ bool config_set_value(struct sluice_config *cfg, const struct config_key *key, c
  * key i of config_keys(), 0 for a default. On a broken rule: false, err->line
  * = the line of the key named in the message, err->message = "[section] key:
  * what is wrong, and what is allowed". */
-bool config_check_rules(const struct sluice_config *cfg, const unsigned *set_at,
-			struct config_error *err);
+bool config_check_rules(const struct sluice_config *cfg, const unsigned *set_at, struct config_error *err);
 
 /* Field access through the table's offsets. */
 #define CONFIG_FIELD(cfg, key, type) ((type *)(void *)((char *)(cfg) + (key)->offset))
-#define CONFIG_CONST_FIELD(cfg, key, type) \
-	((const type *)(const void *)((const char *)(cfg) + (key)->offset))
+#define CONFIG_CONST_FIELD(cfg, key, type) ((const type *)(const void *)((const char *)(cfg) + (key)->offset))
 #define CONFIG_COUNT(cfg, key) (*(const size_t *)(const void *)((const char *)(cfg) + (key)->count_offset))
 
 #endif

@@ -31,15 +31,15 @@ unsigned config_key_line(const char *path, const char *section, const char *key)
 }
 
 /* "[section] key:" at the start of message into section and key. */
-static bool key_of(const char *message, char *section, size_t section_size, char *key,
-		   size_t key_size)
+static bool key_of(const char *message, char *section, size_t section_size, char *key, size_t key_size)
 {
 	const char *close, *colon;
 
 	if (message[0] != '[' || (close = strchr(message, ']')) == NULL || close[1] != ' ')
 		return false;
 	colon = strchr(close + 2, ':');
-	if (colon == NULL || colon == close + 2 || memchr(close + 2, ' ', (size_t)(colon - close - 2)) != NULL)
+	if (colon == NULL || colon == close + 2 ||
+	    memchr(close + 2, ' ', (size_t)(colon - close - 2)) != NULL)
 		return false;
 	if ((size_t)(close - message - 1) >= section_size || (size_t)(colon - close - 2) >= key_size)
 		return false;

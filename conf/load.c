@@ -34,7 +34,10 @@ static bool check_section(const char *name, size_t len, struct config_error *err
 		if (strlen(sections[i]) == len && memcmp(sections[i], name, len) == 0)
 			return true;
 		used += (size_t)snprintf(known + used, sizeof known - used, "%s[%s]",
-					 i == 0 ? "" : i + 1 == count ? " and " : ", ", sections[i]);
+					 i == 0           ? ""
+					 : i + 1 == count ? " and "
+							  : ", ",
+					 sections[i]);
 		if (used >= sizeof known)
 			break;
 	}
@@ -62,8 +65,8 @@ static int unknown_key(struct load *load, const char *section, const char *name)
 
 	for (size_t i = 0; i < load->key_count && used < sizeof known; i++) {
 		if (strcmp(load->keys[i].section, section) == 0)
-			used += (size_t)snprintf(known + used, sizeof known - used, "%s%s", used == 0 ? "" : ", ",
-						 load->keys[i].name);
+			used += (size_t)snprintf(known + used, sizeof known - used, "%s%s",
+						 used == 0 ? "" : ", ", load->keys[i].name);
 	}
 	config_fail(&reason, "unknown key; [%s] has %s (see sluice.ini(5))", section, known);
 	return key_error(load, section, name, reason.message);
@@ -113,8 +116,7 @@ static bool fail_at(struct config_error *err, const char *path, unsigned line, c
 }
 
 /* inih refused line `line` on its own: not key = value, [section] or comment. */
-static bool syntax_error(const struct load *load, const char *path, unsigned line,
-			 struct config_error *err)
+static bool syntax_error(const struct load *load, const char *path, unsigned line, struct config_error *err)
 {
 	char text[CONFIG_QUOTE_MAX], q[CONFIG_QUOTE_MAX];
 	struct config_error message;

@@ -42,21 +42,27 @@ bool notice_check(const char *template, char why[NOTICE_WHY_MAX])
 			continue;
 		}
 		if (s[0] == '}') {
-			snprintf(why, NOTICE_WHY_MAX, "a '}' at byte %zu closes nothing; write }} for a "
-				 "literal brace", (size_t)(s - template) + 1);
+			snprintf(why, NOTICE_WHY_MAX,
+				 "a '}' at byte %zu closes nothing; write }} for a "
+				 "literal brace",
+				 (size_t)(s - template) + 1);
 			return false;
 		}
 		if (s[0] != '{')
 			continue;
 		n = braced_length(s);
 		if (n == 0) {
-			snprintf(why, NOTICE_WHY_MAX, "the '{' at byte %zu is not closed; write {{ for a "
-				 "literal brace", (size_t)(s - template) + 1);
+			snprintf(why, NOTICE_WHY_MAX,
+				 "the '{' at byte %zu is not closed; write {{ for a "
+				 "literal brace",
+				 (size_t)(s - template) + 1);
 			return false;
 		}
 		if (placeholder_named(s + 1, n - 2) == PH_NONE) {
-			snprintf(why, NOTICE_WHY_MAX, "unknown placeholder %.*s; use {start}, {end}, "
-				 "{tenant} or {retry_after}", (int)(n > 40 ? 40 : n), s);
+			snprintf(why, NOTICE_WHY_MAX,
+				 "unknown placeholder %.*s; use {start}, {end}, "
+				 "{tenant} or {retry_after}",
+				 (int)(n > 40 ? 40 : n), s);
 			return false;
 		}
 		s += n - 1;

@@ -21,7 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define NOTICE_MAX 1024   /* a rendered message, in bytes (NUL not included) */
+#define NOTICE_MAX 1024 /* a rendered message, in bytes (NUL not included) */
 #define NOTICE_WHY_MAX 160
 
 struct notice_vars {

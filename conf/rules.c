@@ -58,18 +58,22 @@ static bool check_proxy(struct rules *r)
 	const struct config_proxy *proxy = &r->cfg->proxy;
 
 	if (proxy->upstream.kind == CONFIG_ADDRESS_NONE)
-		return broken(r, "proxy", "upstream", "missing; name the backup repository: host:port, "
+		return broken(r, "proxy", "upstream",
+			      "missing; name the backup repository: host:port, "
 			      "[v6]:port or unix:/path");
 	for (size_t i = 0; i < proxy->listen_count; i++) {
 		if (same_address(&proxy->listen[i], &proxy->upstream))
-			return broken(r, "proxy", "upstream", "is also a listen address, so sluice would "
+			return broken(r, "proxy", "upstream",
+				      "is also a listen address, so sluice would "
 				      "connect to itself; name the repository's address");
 	}
 	if (!proxy->upstream_tls && proxy->upstream_ca[0] != '\0')
-		return broken(r, "proxy", "upstream_ca", "set while upstream_tls = off; set upstream_tls "
+		return broken(r, "proxy", "upstream_ca",
+			      "set while upstream_tls = off; set upstream_tls "
 			      "= on or leave upstream_ca empty");
 	if (!proxy->upstream_tls && proxy->upstream_name[0] != '\0')
-		return broken(r, "proxy", "upstream_name", "set while upstream_tls = off; set upstream_tls "
+		return broken(r, "proxy", "upstream_name",
+			      "set while upstream_tls = off; set upstream_tls "
 			      "= on or leave upstream_name empty");
 	return true;
 }
@@ -79,13 +83,16 @@ static bool check_tls(struct rules *r)
 	const struct config_tls *tls = &r->cfg->tls;
 
 	if (tls->enabled && tls->certificate[0] == '\0')
-		return broken(r, "tls", "certificate", "required while [tls] enabled = on; name the PEM "
+		return broken(r, "tls", "certificate",
+			      "required while [tls] enabled = on; name the PEM "
 			      "certificate chain tenants see (enabled = off only behind another TLS terminator)");
 	if (tls->enabled && tls->private_key[0] == '\0')
-		return broken(r, "tls", "private_key", "required while [tls] enabled = on; name the PEM "
+		return broken(r, "tls", "private_key",
+			      "required while [tls] enabled = on; name the PEM "
 			      "private key of the certificate");
 	if (!tls->enabled && tls->client_ca[0] != '\0')
-		return broken(r, "tls", "client_ca", "set while [tls] enabled = off; client certificates "
+		return broken(r, "tls", "client_ca",
+			      "set while [tls] enabled = off; client certificates "
 			      "need TLS: set enabled = on or leave client_ca empty");
 	return true;
 }
@@ -98,8 +105,10 @@ static bool check_limits(struct rules *r)
 	if (limits->buffer_bytes < limits->header_bytes) {
 		config_format_size(limits->buffer_bytes, buffer);
 		config_format_size(limits->header_bytes, header);
-		return broken(r, "limits", "buffer_bytes", "%s is smaller than header_bytes = %s; a buffer "
-			      "must hold a whole head: raise buffer_bytes or lower header_bytes", buffer, header);
+		return broken(r, "limits", "buffer_bytes",
+			      "%s is smaller than header_bytes = %s; a buffer "
+			      "must hold a whole head: raise buffer_bytes or lower header_bytes",
+			      buffer, header);
 	}
 	return true;
 }
@@ -107,7 +116,8 @@ static bool check_limits(struct rules *r)
 static bool check_log(struct rules *r)
 {
 	if (r->cfg->log.target == CONFIG_LOG_TO_FILE && r->cfg->log.file[0] == '\0')
-		return broken(r, "log", "file", "required while target = file; name the log file (or use "
+		return broken(r, "log", "file",
+			      "required while target = file; name the log file (or use "
 			      "target = stderr or syslog)");
 	return true;
 }
@@ -157,14 +167,15 @@ static bool check_maintenance(struct rules *r)
 	for (size_t i = 0; i < m->exempt_count; i++)
 		for (size_t j = 0; j < m->tenants_count; j++)
 			if (strcmp(m->exempt[i], m->tenants[j]) == 0)
-				return broken(r, "maintenance", "exempt", "%s is also in tenants; a tenant "
+				return broken(r, "maintenance", "exempt",
+					      "%s is also in tenants; a tenant "
 					      "is either in maintenance's scope or exempt from it, "
-					      "remove it from one list", m->exempt[i]);
+					      "remove it from one list",
+					      m->exempt[i]);
 	return true;
 }
 
-bool config_check_rules(const struct sluice_config *cfg, const unsigned *set_at,
-			struct config_error *err)
+bool config_check_rules(const struct sluice_config *cfg, const unsigned *set_at, struct config_error *err)
 {
 	struct rules r = { cfg, set_at, err };
 

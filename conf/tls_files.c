@@ -21,8 +21,7 @@
 
 /* ---- pure: validity and its words ---- */
 
-enum tls_validity tls_validity_at(int64_t not_before, int64_t not_after, int64_t now,
-				  uint64_t warning_ms)
+enum tls_validity tls_validity_at(int64_t not_before, int64_t not_after, int64_t now, uint64_t warning_ms)
 {
 	if (now < not_before)
 		return TLS_VALIDITY_NOT_YET_VALID;
@@ -58,7 +57,8 @@ void tls_format_span(int64_t seconds, char out[TLS_SPAN_TEXT_MAX])
 	while (i < last && magnitude < units[i].seconds)
 		i++;
 	count = magnitude / units[i].seconds;
-	used = snprintf(out, TLS_SPAN_TEXT_MAX, "%" PRIu64 " %s%s", count, units[i].name, count == 1 ? "" : "s");
+	used = snprintf(out, TLS_SPAN_TEXT_MAX, "%" PRIu64 " %s%s", count, units[i].name,
+			count == 1 ? "" : "s");
 	if (i == last || used < 0 || used >= TLS_SPAN_TEXT_MAX)
 		return;
 	rest = magnitude % units[i].seconds / units[i + 1].seconds;
@@ -76,20 +76,24 @@ bool tls_validity_message(const char *path, int64_t not_before, int64_t not_afte
 	case TLS_VALIDITY_NOT_YET_VALID:
 		tls_format_time(not_before, when);
 		tls_format_span(not_before - now, span);
-		snprintf(out, size, "%s is not valid before %s (in %s); use a certificate that is valid "
-			 "now, or check this host's clock", path, when, span);
+		snprintf(out, size,
+			 "%s is not valid before %s (in %s); use a certificate that is valid "
+			 "now, or check this host's clock",
+			 path, when, span);
 		return true;
 	case TLS_VALIDITY_EXPIRED:
 		tls_format_time(not_after, when);
 		tls_format_span(now - not_after, span);
-		snprintf(out, size, "%s expired on %s (%s ago); renew it: tenants refuse an expired "
-			 "certificate", path, when, span);
+		snprintf(out, size,
+			 "%s expired on %s (%s ago); renew it: tenants refuse an expired "
+			 "certificate",
+			 path, when, span);
 		return true;
 	case TLS_VALIDITY_EXPIRING:
 		tls_format_time(not_after, when);
 		tls_format_span(not_after - now, span);
-		snprintf(out, size, "%s expires on %s (in %s); renew it and reload before then", path,
-			 when, span);
+		snprintf(out, size, "%s expires on %s (in %s); renew it and reload before then", path, when,
+			 span);
 		return true;
 	case TLS_VALIDITY_GOOD:
 		break;
@@ -167,12 +171,16 @@ static bool read_chain(const char *path, struct tls_files *out, struct config_er
 		BIO_free(bio);
 		if (no_further_block()) {
 			ERR_clear_error();
-			return config_fail(err, "%s holds no PEM certificate (no \"-----BEGIN CERTIFICATE-----\" "
+			return config_fail(err,
+					   "%s holds no PEM certificate (no \"-----BEGIN CERTIFICATE-----\" "
 					   "line); give the PEM certificate chain, leaf first (a DER file converts "
-					   "with openssl x509 -inform DER)", path);
+					   "with openssl x509 -inform DER)",
+					   path);
 		}
-		return config_fail(err, "%s: the first certificate does not parse (%s); give the PEM "
-				   "certificate chain, leaf first", path, openssl_reason(why, sizeof why));
+		return config_fail(err,
+				   "%s: the first certificate does not parse (%s); give the PEM "
+				   "certificate chain, leaf first",
+				   path, openssl_reason(why, sizeof why));
 	}
 	out->chain = sk_X509_new_null();
 	while (out->chain != NULL && (cert = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
@@ -187,8 +195,10 @@ static bool read_chain(const char *path, struct tls_files *out, struct config_er
 	if (out->chain == NULL)
 		return config_fail(err, "out of memory reading %s", path);
 	if (!no_further_block())
-		return config_fail(err, "%s: certificate %u of the chain does not parse (%s); give the PEM "
-				   "certificate chain, leaf first", path, n, openssl_reason(why, sizeof why));
+		return config_fail(err,
+				   "%s: certificate %u of the chain does not parse (%s); give the PEM "
+				   "certificate chain, leaf first",
+				   path, n, openssl_reason(why, sizeof why));
 	ERR_clear_error();
 	return true;
 }
@@ -213,9 +223,10 @@ static bool read_key(const char *path, struct tls_files *out, struct config_erro
 	out->key = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL);
 	BIO_free(bio);
 	if (out->key == NULL)
-		return config_fail(err, "%s holds no usable PEM private key (%s); give the certificate's "
-				   "private key in PEM, unencrypted (sluice cannot ask for a passphrase)", path,
-				   openssl_reason(why, sizeof why));
+		return config_fail(err,
+				   "%s holds no usable PEM private key (%s); give the certificate's "
+				   "private key in PEM, unencrypted (sluice cannot ask for a passphrase)",
+				   path, openssl_reason(why, sizeof why));
 	ERR_clear_error();
 	return true;
 }
@@ -225,14 +236,16 @@ static bool read_dates(const char *path, struct tls_files *out, struct config_er
 	if (!tls_asn1_time_seconds(X509_get0_notBefore(out->leaf), &out->not_before) ||
 	    !tls_asn1_time_seconds(X509_get0_notAfter(out->leaf), &out->not_after)) {
 		ERR_clear_error();
-		return config_fail(err, "%s: the validity dates of the first certificate cannot be read; "
-				   "give a well-formed certificate", path);
+		return config_fail(err,
+				   "%s: the validity dates of the first certificate cannot be read; "
+				   "give a well-formed certificate",
+				   path);
 	}
 	return true;
 }
 
-bool tls_files_read(const char *certificate, const char *private_key, int64_t now,
-		    struct tls_files *out, const char **key, struct config_error *err)
+bool tls_files_read(const char *certificate, const char *private_key, int64_t now, struct tls_files *out,
+		    const char **key, struct config_error *err)
 {
 	char why[128], message[CONFIG_ERROR_MAX];
 
@@ -250,9 +263,10 @@ bool tls_files_read(const char *certificate, const char *private_key, int64_t no
 	if (!read_key(private_key, out, err))
 		goto refused;
 	if (X509_check_private_key(out->leaf, out->key) != 1) {
-		config_fail(err, "%s is not the key of the certificate %s (%s); give that certificate's "
-			    "private key, or the certificate of this key", private_key, certificate,
-			    openssl_reason(why, sizeof why));
+		config_fail(err,
+			    "%s is not the key of the certificate %s (%s); give that certificate's "
+			    "private key, or the certificate of this key",
+			    private_key, certificate, openssl_reason(why, sizeof why));
 		goto refused;
 	}
 	return true;

@@ -34,26 +34,25 @@
 
 /* Where the leaf stands at a moment. */
 enum tls_validity {
-	TLS_VALIDITY_GOOD,          /* valid, and not expiring within the warning window */
-	TLS_VALIDITY_EXPIRING,      /* valid, but notAfter is within the warning window */
-	TLS_VALIDITY_EXPIRED,       /* the moment is after notAfter */
-	TLS_VALIDITY_NOT_YET_VALID  /* the moment is before notBefore */
+	TLS_VALIDITY_GOOD,         /* valid, and not expiring within the warning window */
+	TLS_VALIDITY_EXPIRING,     /* valid, but notAfter is within the warning window */
+	TLS_VALIDITY_EXPIRED,      /* the moment is after notAfter */
+	TLS_VALIDITY_NOT_YET_VALID /* the moment is before notBefore */
 };
 
 /* The certificate and key of [tls], as read from their files. */
 struct tls_files {
 	X509 *leaf;
-	STACK_OF(X509) *chain;  /* the certificates after the leaf (possibly none) */
+	STACK_OF(X509) *chain; /* the certificates after the leaf (possibly none) */
 	EVP_PKEY *key;
-	int64_t not_before;     /* of the leaf */
+	int64_t not_before; /* of the leaf */
 	int64_t not_after;
 };
 
 /* The leaf's state at now, as OpenSSL's verification sees it (a leaf is
  * valid from notBefore to notAfter, both included). warning_ms = 0: never
  * EXPIRING. */
-enum tls_validity tls_validity_at(int64_t not_before, int64_t not_after, int64_t now,
-				  uint64_t warning_ms);
+enum tls_validity tls_validity_at(int64_t not_before, int64_t not_after, int64_t now, uint64_t warning_ms);
 
 /* t as "2026-12-04 00:00:00 UTC". */
 void tls_format_time(int64_t t, char out[TLS_TIME_TEXT_MAX]);
@@ -76,8 +75,8 @@ bool tls_asn1_time_seconds(const ASN1_TIME *t, int64_t *out);
  * with tls_files_clear()). On failure *out is empty, *key names the key at
  * fault ("certificate" or "private_key") and err->message says what is wrong
  * with which file and how to fix it (without the INI file or the key). */
-bool tls_files_read(const char *certificate, const char *private_key, int64_t now,
-		    struct tls_files *out, const char **key, struct config_error *err);
+bool tls_files_read(const char *certificate, const char *private_key, int64_t now, struct tls_files *out,
+		    const char **key, struct config_error *err);
 
 void tls_files_clear(struct tls_files *files);
 

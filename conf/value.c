@@ -104,7 +104,8 @@ bool config_parse_int(const char *text, enum config_flavor flavor, unsigned long
 
 	if (!parse_digits(text, octal ? 8 : 10, &value, &end) || *end != '\0') {
 		if (octal)
-			return config_fail(err, "%s is not an octal file mode; use octal digits from %04llo to %04llo",
+			return config_fail(err,
+					   "%s is not an octal file mode; use octal digits from %04llo to %04llo",
 					   config_quote(text, q), min, max);
 		return config_fail(err, "%s is not a whole number; use a decimal number from %llu to %llu",
 				   config_quote(text, q), min, max);
@@ -125,8 +126,12 @@ struct unit {
 
 /* Largest first: the formatters pick the first unit that divides exactly. */
 static const struct unit duration_units[] = {
-	{ "d", CONFIG_MS_DAY }, { "h", CONFIG_MS_HOUR }, { "m", CONFIG_MS_MINUTE },
-	{ "s", CONFIG_MS_SECOND }, { "ms", 1 }, { NULL, 0 },
+	{ "d", CONFIG_MS_DAY },
+	{ "h", CONFIG_MS_HOUR },
+	{ "m", CONFIG_MS_MINUTE },
+	{ "s", CONFIG_MS_SECOND },
+	{ "ms", 1 },
+	{ NULL, 0 },
 };
 
 static const struct unit size_units[] = {
@@ -181,16 +186,17 @@ bool config_parse_duration(const char *text, uint64_t min_ms, uint64_t max_ms, u
 	config_format_duration(min_ms, low);
 	config_format_duration(max_ms, high);
 	if (!parse_with_unit(text, duration_units, CONFIG_MS_SECOND, strcmp, &ms))
-		return config_fail(err, "%s is not a duration; use a whole number with ms, s, m, h or d "
-				   "(none = seconds) from %s to %s", config_quote(text, q), low, high);
+		return config_fail(err,
+				   "%s is not a duration; use a whole number with ms, s, m, h or d "
+				   "(none = seconds) from %s to %s",
+				   config_quote(text, q), low, high);
 	if (ms < min_ms || ms > max_ms)
 		return config_fail(err, "%s is out of range; use %s to %s", text, low, high);
 	*out_ms = ms;
 	return true;
 }
 
-bool config_parse_size(const char *text, uint64_t min, uint64_t max, uint64_t *out,
-		       struct config_error *err)
+bool config_parse_size(const char *text, uint64_t min, uint64_t max, uint64_t *out, struct config_error *err)
 {
 	char q[CONFIG_QUOTE_MAX], low[CONFIG_FORMAT_MAX], high[CONFIG_FORMAT_MAX];
 	uint64_t bytes;
@@ -198,8 +204,10 @@ bool config_parse_size(const char *text, uint64_t min, uint64_t max, uint64_t *o
 	config_format_size(min, low);
 	config_format_size(max, high);
 	if (!parse_with_unit(text, size_units, 1, strcasecmp, &bytes))
-		return config_fail(err, "%s is not a size; use a whole number of bytes with k, m or g "
-				   "(powers of 1024) or none, from %s to %s", config_quote(text, q), low, high);
+		return config_fail(err,
+				   "%s is not a size; use a whole number of bytes with k, m or g "
+				   "(powers of 1024) or none, from %s to %s",
+				   config_quote(text, q), low, high);
 	if (bytes < min || bytes > max)
 		return config_fail(err, "%s is out of range; use %s to %s", text, low, high);
 	*out = bytes;
@@ -289,12 +297,16 @@ static bool check_text(const char *text, struct config_error *err)
 	for (size_t i = 0; s[i] != '\0';) {
 		size_t len;
 		if (s[i] < 0x20 || s[i] == 0x7f)
-			return config_fail(err, "control character 0x%02x at byte %zu; use printable text "
-					   "(UTF-8) on one line", s[i], i + 1);
+			return config_fail(err,
+					   "control character 0x%02x at byte %zu; use printable text "
+					   "(UTF-8) on one line",
+					   s[i], i + 1);
 		len = utf8_char(s + i);
 		if (len == 0)
-			return config_fail(err, "invalid UTF-8 or a control character at byte %zu; use "
-					   "printable UTF-8 text", i + 1);
+			return config_fail(err,
+					   "invalid UTF-8 or a control character at byte %zu; use "
+					   "printable UTF-8 text",
+					   i + 1);
 		i += len;
 	}
 	return true;
@@ -325,8 +337,10 @@ bool config_check_string(const char *text, enum config_flavor flavor, size_t min
 	case CONFIG_FLAVOR_HOSTNAME:
 		if (only_chars(text, ".-:") && text[0] != '-' && text[0] != '.')
 			return true;
-		return config_fail(err, "%s is not a host name; use letters, digits, '.' and '-' "
-				   "(or an IP address)", config_quote(text, q));
+		return config_fail(err,
+				   "%s is not a host name; use letters, digits, '.' and '-' "
+				   "(or an IP address)",
+				   config_quote(text, q));
 	case CONFIG_FLAVOR_USER:
 		if (only_chars(text, "._-") && text[0] != '-')
 			return true;
@@ -335,8 +349,10 @@ bool config_check_string(const char *text, enum config_flavor flavor, size_t min
 	case CONFIG_FLAVOR_CIPHERS:
 		if (only_chars(text, ":+!@=_.,-"))
 			return true;
-		return config_fail(err, "%s is not an OpenSSL cipher list; use names separated by ':' "
-				   "(letters, digits and + ! @ = _ . , -)", config_quote(text, q));
+		return config_fail(err,
+				   "%s is not an OpenSSL cipher list; use names separated by ':' "
+				   "(letters, digits and + ! @ = _ . , -)",
+				   config_quote(text, q));
 	default:
 		return check_text(text, err);
 	}
@@ -349,8 +365,10 @@ bool config_check_tenant(const char *text, struct config_error *err)
 
 	if (len == 0 || len > TSP_TENANT_MAX || !only_chars(text, "._-") || strcmp(text, ".") == 0 ||
 	    strcmp(text, "..") == 0)
-		return config_fail(err, "%s is not a tenant name; use 1 to %d letters, digits, '.', '_' "
-				   "or '-' (not \".\" or \"..\")", config_quote(text, q), TSP_TENANT_MAX);
+		return config_fail(err,
+				   "%s is not a tenant name; use 1 to %d letters, digits, '.', '_' "
+				   "or '-' (not \".\" or \"..\")",
+				   config_quote(text, q), TSP_TENANT_MAX);
 	return true;
 }
 
@@ -363,9 +381,10 @@ bool config_check_glob(const char *text, struct config_error *err)
 		if ((unsigned char)text[i] < 0x21 || (unsigned char)text[i] > 0x7e)
 			len = 0;
 	if (len == 0 || len > TSP_REPOSITORY_MAX)
-		return config_fail(err, "%s is not a repository pattern; use 1 to %d visible ASCII "
-				   "characters, such as /*/offsite*", config_quote(text, q),
-				   TSP_REPOSITORY_MAX);
+		return config_fail(err,
+				   "%s is not a repository pattern; use 1 to %d visible ASCII "
+				   "characters, such as /*/offsite*",
+				   config_quote(text, q), TSP_REPOSITORY_MAX);
 	return true;
 }
 
@@ -398,8 +417,8 @@ static bool parse_port(const char *text, enum config_flavor flavor, struct confi
 }
 
 /* host is what stands before the port: "*", "[v6]", a name or IPv4. */
-static bool parse_host(const char *host, size_t len, enum config_flavor flavor,
-		       struct config_address *out, struct config_error *err)
+static bool parse_host(const char *host, size_t len, enum config_flavor flavor, struct config_address *out,
+		       struct config_error *err)
 {
 	struct in_addr v4;
 	struct in6_addr v6;
@@ -427,16 +446,21 @@ static bool parse_host(const char *host, size_t len, enum config_flavor flavor,
 		memcpy(out->host, host, len);
 		out->host[len] = '\0';
 		if (!only_chars(out->host, ".-") || out->host[0] == '-' || out->host[0] == '.')
-			return config_fail(err, "%s is not a host name or IPv4 address; IPv6 addresses go in "
-					   "brackets ([::1]:443)%s", config_quote(out->host, q),
+			return config_fail(err,
+					   "%s is not a host name or IPv4 address; IPv6 addresses go in "
+					   "brackets ([::1]:443)%s",
+					   config_quote(out->host, q),
 					   flavor == CONFIG_FLAVOR_LISTEN ? ", any address is *:port" : "");
 		/* All digits and dots: no DNS name looks like that, so it must be IPv4. */
 		if (strspn(out->host, "0123456789.") == len && inet_pton(AF_INET, out->host, &v4) != 1)
-			return config_fail(err, "%s is not an IPv4 address; use four numbers 0-255, e.g. "
-					   "127.0.0.1", config_quote(out->host, q));
+			return config_fail(err,
+					   "%s is not an IPv4 address; use four numbers 0-255, e.g. "
+					   "127.0.0.1",
+					   config_quote(out->host, q));
 	}
 	if (flavor == CONFIG_FLAVOR_LOOPBACK && !is_loopback(out->host))
-		return config_fail(err, "%s is not a loopback address; the admin endpoint serves local "
+		return config_fail(err,
+				   "%s is not a loopback address; the admin endpoint serves local "
 				   "clients only: use 127.0.0.1:port, [::1]:port or localhost:port",
 				   config_quote(out->host, q));
 	return true;
@@ -457,7 +481,8 @@ bool config_parse_address(const char *text, enum config_flavor flavor, const cha
 	if (strncmp(text, "unix:", 5) == 0) {
 		char *path;
 		if (flavor != CONFIG_FLAVOR_CONNECT)
-			return config_fail(err, "a UNIX socket is not allowed here; use host:port or [v6]:port");
+			return config_fail(err,
+					   "a UNIX socket is not allowed here; use host:port or [v6]:port");
 		path = config_resolve_path(text + 5, CONFIG_FLAVOR_SOCKET, directory, err);
 		if (path == NULL)
 			return false;
@@ -474,8 +499,9 @@ bool config_parse_address(const char *text, enum config_flavor flavor, const cha
 	colon = strrchr(text, ':');
 	if (colon == NULL || (strchr(text, ']') != NULL && colon < strchr(text, ']')))
 		return config_fail(err, "%s has no port; use host:port, [v6]:port%s", config_quote(text, q),
-				   flavor == CONFIG_FLAVOR_CONNECT ? " or unix:/path" :
-				   flavor == CONFIG_FLAVOR_LISTEN ? " or *:port" : "");
+				   flavor == CONFIG_FLAVOR_CONNECT  ? " or unix:/path"
+				   : flavor == CONFIG_FLAVOR_LISTEN ? " or *:port"
+								    : "");
 	address.kind = CONFIG_ADDRESS_INET;
 	if (!parse_host(text, (size_t)(colon - text), flavor, &address, err) ||
 	    !parse_port(colon + 1, flavor, &address, err))

@@ -16,10 +16,10 @@
 
 #include "conf/config.h"
 
-#define CONFIG_FORMAT_MAX 32     /* a formatted duration, size or int, NUL included */
+#define CONFIG_FORMAT_MAX 32 /* a formatted duration, size or int, NUL included */
 /* A formatted address: "[host]:65535" is the longest ("unix:" + path is shorter). */
 #define CONFIG_ADDRESS_TEXT_MAX (CONFIG_HOST_MAX + sizeof "[]:65535")
-#define CONFIG_QUOTE_MAX 72      /* a value quoted in an error message */
+#define CONFIG_QUOTE_MAX 72 /* a value quoted in an error message */
 
 /* on/off, yes/no, true/false, 1/0 (any case). */
 bool config_parse_bool(const char *text, bool *out, struct config_error *err);
@@ -33,8 +33,7 @@ bool config_parse_duration(const char *text, uint64_t min_ms, uint64_t max_ms, u
 			   struct config_error *err);
 
 /* A whole number of bytes followed by nothing, k, m or g (powers of 1024, any case). */
-bool config_parse_size(const char *text, uint64_t min, uint64_t max, uint64_t *out,
-		       struct config_error *err);
+bool config_parse_size(const char *text, uint64_t min, uint64_t max, uint64_t *out, struct config_error *err);
 
 /* "" (kind NONE), host:port, [v6]:port, *:port (LISTEN) or unix:/path
  * (CONNECT; relative against directory), as flavor allows. */
@@ -78,7 +77,6 @@ const char *config_quote(const char *text, char out[CONFIG_QUOTE_MAX]);
 
 /* snprintf into err->message (line left as it is). Returns false, for
  * "return config_fail(err, ...);". */
-bool config_fail(struct config_error *err, const char *format, ...)
-	__attribute__((format(printf, 2, 3)));
+bool config_fail(struct config_error *err, const char *format, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -84,7 +84,8 @@ static const char *parse_instant(const char **p, int64_t *out)
 		return "is not a date (year 1970 or later, month 01-12, a day the month has)";
 	if (h > 23 || mi > 59 || sec > 59)
 		return "is not a time of day (00:00:00 to 23:59:59)";
-	*out = config_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - sign * (oh * 3600 + om * 60);
+	*out = config_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec -
+	       sign * (oh * 3600 + om * 60);
 	*p = s;
 	return NULL;
 }
@@ -97,7 +98,8 @@ static bool parse_absolute(const char *text, struct config_window *out, struct c
 	if ((why = parse_instant(&p, &out->start)) != NULL)
 		return config_fail(err, "window %s: the start %s", config_quote(text, q), why);
 	if (!expect(&p, '/'))
-		return config_fail(err, "window %s: put '/' between the start and the end", config_quote(text, q));
+		return config_fail(err, "window %s: put '/' between the start and the end",
+				   config_quote(text, q));
 	if ((why = parse_instant(&p, &out->end)) != NULL)
 		return config_fail(err, "window %s: the end %s", config_quote(text, q), why);
 	if (*p != '\0')
@@ -130,14 +132,19 @@ static bool parse_weekly(const char *text, struct config_window *out, struct con
 			day = i;
 	}
 	if (day < 0 || *p != ' ')
-		return config_fail(err, "window %s: start with a day (mon, tue, wed, thu, fri, sat or sun) "
-				   "and a space", config_quote(text, q));
+		return config_fail(err,
+				   "window %s: start with a day (mon, tue, wed, thu, fri, sat or sun) "
+				   "and a space",
+				   config_quote(text, q));
 	while (*p == ' ')
 		p++;
 	out->start_minute = parse_clock(&p);
-	if (out->start_minute < 0 || !expect(&p, '-') || (out->end_minute = parse_clock(&p)) < 0 || *p != '\0')
-		return config_fail(err, "window %s: write the times as HH:MM-HH:MM (00:00 to 23:59; an end at "
-				   "or before the start is on the next day)", config_quote(text, q));
+	if (out->start_minute < 0 || !expect(&p, '-') || (out->end_minute = parse_clock(&p)) < 0 ||
+	    *p != '\0')
+		return config_fail(err,
+				   "window %s: write the times as HH:MM-HH:MM (00:00 to 23:59; an end at "
+				   "or before the start is on the next day)",
+				   config_quote(text, q));
 	out->kind = CONFIG_WINDOW_WEEKLY;
 	out->day = day;
 	return true;
@@ -185,15 +192,19 @@ bool config_check_timezone(const char *name, struct config_error *err)
 		return true;
 	for (const char *p = name; *p != '\0'; p++) {
 		if (!isalnum((unsigned char)*p) && strchr("/_+-", *p) == NULL)
-			return config_fail(err, "%s is not a time zone name; use an IANA name such as "
-					   "Europe/Berlin (letters, digits, '/', '_', '+', '-')", config_quote(name, q));
+			return config_fail(err,
+					   "%s is not a time zone name; use an IANA name such as "
+					   "Europe/Berlin (letters, digits, '/', '_', '+', '-')",
+					   config_quote(name, q));
 	}
 	if (name[0] == '\0' || name[0] == '/' || strstr(name, "..") != NULL || strlen(name) > 255)
 		return config_fail(err, "%s is not a time zone name; use an IANA name such as Europe/Berlin",
 				   config_quote(name, q));
 	snprintf(path, sizeof path, "%s/%s", CONFIG_ZONEINFO_DIR, name);
 	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
-		return config_fail(err, "%s is not a time zone of this system (no file %s; Debian's tzdata "
-				   "package provides them)", config_quote(name, q), path);
+		return config_fail(err,
+				   "%s is not a time zone of this system (no file %s; Debian's tzdata "
+				   "package provides them)",
+				   config_quote(name, q), path);
 	return true;
 }

@@ -32,12 +32,12 @@
 #include "protocol/http_internal.h"
 
 enum framer_state {
-	ST_HEAD,          /* reading a head; `stored` bytes of it so far */
-	ST_BODY_LENGTH,   /* body_left bytes of a Content-Length body to go */
-	ST_BODY_CHUNKED,  /* in a chunked body: see `chunked` */
-	ST_BODY_EOF,      /* the body runs until the peer closes */
-	ST_END,           /* the message is complete; HTTP_EV_END not reported yet */
-	ST_DEAD           /* an error was reported; only a reset leaves this */
+	ST_HEAD,         /* reading a head; `stored` bytes of it so far */
+	ST_BODY_LENGTH,  /* body_left bytes of a Content-Length body to go */
+	ST_BODY_CHUNKED, /* in a chunked body: see `chunked` */
+	ST_BODY_EOF,     /* the body runs until the peer closes */
+	ST_END,          /* the message is complete; HTTP_EV_END not reported yet */
+	ST_DEAD          /* an error was reported; only a reset leaves this */
 };
 
 #define NO_OFFSET ((size_t)-1)
@@ -46,21 +46,21 @@ struct http_framer {
 	enum http_kind kind;
 	struct http_limits limits;
 	enum framer_state state;
-	struct http_error error;  /* ST_DEAD: reported again on every call */
-	bool no_body_next;        /* http_framer_expect_no_body() is pending */
-	uint64_t body_left;       /* ST_BODY_LENGTH */
+	struct http_error error;     /* ST_DEAD: reported again on every call */
+	bool no_body_next;           /* http_framer_expect_no_body() is pending */
+	uint64_t body_left;          /* ST_BODY_LENGTH */
 	struct http_chunked chunked; /* ST_BODY_CHUNKED */
 	struct http_head head;
 
 	/* The head being read, and what the parser's callbacks saw of it. */
 	http_parser parser;
-	size_t stored;            /* bytes of the head in head_buf */
-	const char *exec_base;    /* the slice http_parser_execute() is running over */
-	size_t url_start;         /* the target's span in head_buf (NO_OFFSET: none) */
+	size_t stored;         /* bytes of the head in head_buf */
+	const char *exec_base; /* the slice http_parser_execute() is running over */
+	size_t url_start;      /* the target's span in head_buf (NO_OFFSET: none) */
 	size_t url_end;
-	unsigned parser_fields;   /* header names the parser reported */
-	bool in_field;            /* its last callback was a header name piece */
-	char *head_buf;           /* limits.header_bytes, after slots[] */
+	unsigned parser_fields;     /* header names the parser reported */
+	bool in_field;              /* its last callback was a header name piece */
+	char *head_buf;             /* limits.header_bytes, after slots[] */
 	struct http_header slots[]; /* limits.max_headers */
 };
 
@@ -74,8 +74,8 @@ void http_limits_default(struct http_limits *limits)
 static bool limits_valid(const struct http_limits *l)
 {
 	return l->header_bytes >= HTTP_HEADER_BYTES_MIN && l->header_bytes <= HTTP_HEADER_BYTES_MAX &&
-	       l->max_headers >= 1 && l->max_headers <= HTTP_MAX_HEADERS_MAX &&
-	       l->target_bytes >= 1 && l->target_bytes <= l->header_bytes;
+	       l->max_headers >= 1 && l->max_headers <= HTTP_MAX_HEADERS_MAX && l->target_bytes >= 1 &&
+	       l->target_bytes <= l->header_bytes;
 }
 
 struct http_framer *http_framer_new(enum http_kind kind, const struct http_limits *limits)
@@ -526,28 +526,51 @@ void http_framer_eof(struct http_framer *f, struct http_event *ev)
 const char *http_status_text(unsigned status)
 {
 	switch (status) {
-	case 100: return "Continue";
-	case 200: return "OK";
-	case 201: return "Created";
-	case 204: return "No Content";
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 408: return "Request Timeout";
-	case 409: return "Conflict";
-	case 411: return "Length Required";
-	case 413: return "Content Too Large";
-	case 414: return "URI Too Long";
-	case 417: return "Expectation Failed";
-	case 429: return "Too Many Requests";
-	case 431: return "Request Header Fields Too Large";
-	case 500: return "Internal Server Error";
-	case 502: return "Bad Gateway";
-	case 503: return "Service Unavailable";
-	case 504: return "Gateway Timeout";
-	case 507: return "Insufficient Storage";
-	default: return "Unknown";
+	case 100:
+		return "Continue";
+	case 200:
+		return "OK";
+	case 201:
+		return "Created";
+	case 204:
+		return "No Content";
+	case 400:
+		return "Bad Request";
+	case 401:
+		return "Unauthorized";
+	case 403:
+		return "Forbidden";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 408:
+		return "Request Timeout";
+	case 409:
+		return "Conflict";
+	case 411:
+		return "Length Required";
+	case 413:
+		return "Content Too Large";
+	case 414:
+		return "URI Too Long";
+	case 417:
+		return "Expectation Failed";
+	case 429:
+		return "Too Many Requests";
+	case 431:
+		return "Request Header Fields Too Large";
+	case 500:
+		return "Internal Server Error";
+	case 502:
+		return "Bad Gateway";
+	case 503:
+		return "Service Unavailable";
+	case 504:
+		return "Gateway Timeout";
+	case 507:
+		return "Insufficient Storage";
+	default:
+		return "Unknown";
 	}
 }

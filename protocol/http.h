@@ -57,8 +57,8 @@
 #include <stdint.h>
 
 enum http_kind {
-	HTTP_KIND_REQUEST,  /* tenant -> repository */
-	HTTP_KIND_RESPONSE  /* repository -> tenant */
+	HTTP_KIND_REQUEST, /* tenant -> repository */
+	HTTP_KIND_RESPONSE /* repository -> tenant */
 };
 
 enum http_method {
@@ -73,30 +73,24 @@ enum http_method {
 
 /* How the body of the current message is delimited. */
 enum http_body_kind {
-	HTTP_BODY_NONE,      /* no body (GET without length, 204, 304, 1xx, HEAD response) */
-	HTTP_BODY_LENGTH,    /* Content-Length bytes */
-	HTTP_BODY_CHUNKED,   /* Transfer-Encoding: chunked */
-	HTTP_BODY_UNTIL_EOF  /* response without length: ends at connection close */
+	HTTP_BODY_NONE,     /* no body (GET without length, 204, 304, 1xx, HEAD response) */
+	HTTP_BODY_LENGTH,   /* Content-Length bytes */
+	HTTP_BODY_CHUNKED,  /* Transfer-Encoding: chunked */
+	HTTP_BODY_UNTIL_EOF /* response without length: ends at connection close */
 };
 
-enum http_event_type {
-	HTTP_EV_NONE = 0,
-	HTTP_EV_HEAD,
-	HTTP_EV_BODY,
-	HTTP_EV_END,
-	HTTP_EV_ERROR
-};
+enum http_event_type { HTTP_EV_NONE = 0, HTTP_EV_HEAD, HTTP_EV_BODY, HTTP_EV_END, HTTP_EV_ERROR };
 
 struct http_limits {
-	size_t header_bytes;   /* whole head, request/status line included (default 16384) */
-	unsigned max_headers;  /* header lines per message (default 64) */
-	size_t target_bytes;   /* request target (default 1024) */
+	size_t header_bytes;  /* whole head, request/status line included (default 16384) */
+	unsigned max_headers; /* header lines per message (default 64) */
+	size_t target_bytes;  /* request target (default 1024) */
 };
 
 /* Ranges http_framer_new() accepts (the configuration checks against these). */
 #define HTTP_HEADER_BYTES_MIN 64
-#define HTTP_HEADER_BYTES_MAX 65536   /* below http-parser's own 80 KiB bound */
-#define HTTP_MAX_HEADERS_MAX 1024     /* max_headers: 1..this */
+#define HTTP_HEADER_BYTES_MAX 65536 /* below http-parser's own 80 KiB bound */
+#define HTTP_MAX_HEADERS_MAX 1024   /* max_headers: 1..this */
 /* target_bytes: 1..header_bytes */
 
 /* A byte string inside the framer's head storage; not NUL-terminated. */
@@ -113,16 +107,16 @@ struct http_header {
 struct http_head {
 	enum http_kind kind;
 	unsigned version_major, version_minor; /* 1.0 or 1.1 */
-	enum http_method method;     /* requests */
-	struct http_str method_name; /* requests: as received */
-	struct http_str target;      /* requests: origin-form target */
-	unsigned status;             /* responses */
+	enum http_method method;               /* requests */
+	struct http_str method_name;           /* requests: as received */
+	struct http_str target;                /* requests: origin-form target */
+	unsigned status;                       /* responses */
 
 	/* Framing, taken from the parser's own fields, never from header text. */
 	enum http_body_kind body;
-	uint64_t content_length;     /* valid when body == HTTP_BODY_LENGTH */
-	bool keep_alive;             /* connection may carry another message */
-	bool expect_continue;        /* request carried Expect: 100-continue */
+	uint64_t content_length; /* valid when body == HTTP_BODY_LENGTH */
+	bool keep_alive;         /* connection may carry another message */
+	bool expect_continue;    /* request carried Expect: 100-continue */
 
 	/* Convenience copies of the headers the proxy needs (len 0 = absent). */
 	struct http_str host;
@@ -133,12 +127,12 @@ struct http_head {
 	const struct http_header *headers;
 	unsigned header_count;
 
-	size_t head_bytes;           /* raw size of the head on the wire */
+	size_t head_bytes; /* raw size of the head on the wire */
 };
 
 struct http_event {
 	enum http_event_type type;
-	const char *data;   /* HTTP_EV_BODY: payload span inside the fed slice */
+	const char *data; /* HTTP_EV_BODY: payload span inside the fed slice */
 	size_t len;
 	/* HTTP_EV_ERROR: 400 "bad-request" or 431 "header-too-large", and a static
 	 * reason naming the rule. On a response stream they describe the
@@ -190,8 +184,8 @@ bool http_framer_in_body(const struct http_framer *f);
 const struct http_header *http_head_find(const struct http_head *head, const char *name);
 
 /* Helpers shared by the peers and the proxy. */
-bool http_str_eq(struct http_str s, const char *literal);          /* exact */
-bool http_str_ieq(struct http_str s, const char *literal);         /* ASCII case-insensitive */
-const char *http_status_text(unsigned status);                     /* "Service Unavailable" */
+bool http_str_eq(struct http_str s, const char *literal);  /* exact */
+bool http_str_ieq(struct http_str s, const char *literal); /* ASCII case-insensitive */
+const char *http_status_text(unsigned status);             /* "Service Unavailable" */
 
 #endif

@@ -101,8 +101,8 @@ static const char *framing_byte(struct http_chunked *c, char ch)
 	return "internal: chunked decoder fed outside its framing";
 }
 
-size_t http_chunked_feed(struct http_chunked *c, const char *data, size_t len,
-			 struct http_str *payload, const char **reason)
+size_t http_chunked_feed(struct http_chunked *c, const char *data, size_t len, struct http_str *payload,
+			 const char **reason)
 {
 	size_t i = 0;
 

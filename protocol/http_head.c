@@ -24,27 +24,19 @@
 #include "protocol/http_internal.h"
 
 /* Byte classes, RFC 9110 §5.6.2 and §5.5. */
-#define C_TCHAR 1  /* token character */
-#define C_FIELD 2  /* allowed in a field value or reason phrase: HTAB SP VCHAR obs-text */
-#define C_VCHAR 4  /* visible ASCII, 0x21-0x7E: the request target */
+#define C_TCHAR 1 /* token character */
+#define C_FIELD 2 /* allowed in a field value or reason phrase: HTAB SP VCHAR obs-text */
+#define C_VCHAR 4 /* visible ASCII, 0x21-0x7E: the request target */
 
 static const unsigned char byte_class[256] = {
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0,
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	2, 7, 6, 7, 7, 7, 7, 7, 6, 6, 7, 7, 6, 7, 7, 6,
-	7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 6, 6, 6, 6, 6, 6,
-	6, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7,
-	7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 6, 6, 6, 7, 7,
-	7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7,
-	7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 6, 7, 6, 7, 0,
-	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
-	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
-	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
-	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
-	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
-	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
-	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
-	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	2, 7, 6, 7, 7, 7, 7, 7, 6, 6, 7, 7, 6, 7, 7, 6, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 6, 6, 6, 6, 6, 6,
+	6, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 6, 6, 6, 7, 7,
+	7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 6, 7, 6, 7, 0,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
 };
 
 static bool is_class(char c, unsigned char cls)
@@ -99,8 +91,8 @@ static bool scan_version(struct cursor *c, struct http_head *head, struct http_e
 {
 	const char *p = c->p;
 
-	if (c->end - p < 8 || memcmp(p, "HTTP/", 5) != 0 || p[6] != '.' ||
-	    p[5] < '0' || p[5] > '9' || p[7] < '0' || p[7] > '9')
+	if (c->end - p < 8 || memcmp(p, "HTTP/", 5) != 0 || p[6] != '.' || p[5] < '0' || p[5] > '9' ||
+	    p[7] < '0' || p[7] > '9')
 		return fail(err, "malformed HTTP version (HTTP/1.0 or HTTP/1.1 expected)");
 	if (p[5] != '1' || (p[7] != '0' && p[7] != '1'))
 		return fail(err, "HTTP version other than 1.0 or 1.1");
@@ -110,8 +102,8 @@ static bool scan_version(struct cursor *c, struct http_head *head, struct http_e
 	return true;
 }
 
-static bool scan_target(struct cursor *c, const struct http_limits *limits,
-			struct http_head *head, struct http_error *err)
+static bool scan_target(struct cursor *c, const struct http_limits *limits, struct http_head *head,
+			struct http_error *err)
 {
 	const char *start = c->p;
 	size_t len;
@@ -140,13 +132,12 @@ static const struct {
 	const char *name;
 	enum http_method method;
 } method_names[] = {
-	{ "GET", HTTP_METHOD_GET },         { "HEAD", HTTP_METHOD_HEAD },
-	{ "POST", HTTP_METHOD_POST },       { "PUT", HTTP_METHOD_PUT },
-	{ "DELETE", HTTP_METHOD_DELETE },   { "OPTIONS", HTTP_METHOD_OPTIONS },
+	{ "GET", HTTP_METHOD_GET }, { "HEAD", HTTP_METHOD_HEAD },     { "POST", HTTP_METHOD_POST },
+	{ "PUT", HTTP_METHOD_PUT }, { "DELETE", HTTP_METHOD_DELETE }, { "OPTIONS", HTTP_METHOD_OPTIONS },
 };
 
-static bool scan_request_line(struct cursor *c, const struct http_limits *limits,
-			      struct http_head *head, struct http_error *err)
+static bool scan_request_line(struct cursor *c, const struct http_limits *limits, struct http_head *head,
+			      struct http_error *err)
 {
 	const char *start = c->p;
 	size_t len, i;
@@ -223,9 +214,8 @@ static bool scan_header_line(struct cursor *c, struct http_header *h, struct htt
 	return true;
 }
 
-static bool scan_header_lines(struct cursor *c, const struct http_limits *limits,
-			      struct http_header *slots, struct http_head *head,
-			      struct http_error *err)
+static bool scan_header_lines(struct cursor *c, const struct http_limits *limits, struct http_header *slots,
+			      struct http_head *head, struct http_error *err)
 {
 	unsigned count = 0;
 
@@ -234,7 +224,7 @@ static bool scan_header_lines(struct cursor *c, const struct http_limits *limits
 			return fail(err, "head ends inside a header line");
 		if (at(c, ' ') || at(c, '\t'))
 			return fail(err, count == 0 ? "whitespace before the first header line"
-					 : "obs-fold (header line starting with whitespace)");
+						    : "obs-fold (header line starting with whitespace)");
 		if (count == limits->max_headers) {
 			err->status = 431;
 			err->code = HTTP_CODE_TOO_LARGE;
@@ -296,8 +286,7 @@ static bool check_request_header(const struct http_header *h, struct http_head *
 }
 
 /* The headers that decide framing, identity and protocol switches. */
-static bool check_fields(struct http_head *head, struct http_head_facts *facts,
-			 struct http_error *err)
+static bool check_fields(struct http_head *head, struct http_head_facts *facts, struct http_error *err)
 {
 	unsigned i;
 
@@ -323,9 +312,8 @@ static bool check_fields(struct http_head *head, struct http_head_facts *facts,
 	return true;
 }
 
-bool http_head_scan(const char *raw, size_t len, const struct http_limits *limits,
-		    struct http_header *slots, struct http_head *head,
-		    struct http_head_facts *facts, struct http_error *err)
+bool http_head_scan(const char *raw, size_t len, const struct http_limits *limits, struct http_header *slots,
+		    struct http_head *head, struct http_head_facts *facts, struct http_error *err)
 {
 	struct cursor c = { raw, raw + len };
 	bool ok;

@@ -41,9 +41,8 @@ struct http_head_facts {
  * head->kind must be set. Framing fields (body, keep_alive) are left to the
  * caller. Returns false with *err filled on the first violation.
  */
-bool http_head_scan(const char *raw, size_t len, const struct http_limits *limits,
-		    struct http_header *slots, struct http_head *head,
-		    struct http_head_facts *facts, struct http_error *err);
+bool http_head_scan(const char *raw, size_t len, const struct http_limits *limits, struct http_header *slots,
+		    struct http_head *head, struct http_head_facts *facts, struct http_error *err);
 
 /* The strict chunked decoder (http_chunked.c). */
 enum http_chunked_state {
@@ -71,7 +70,7 @@ void http_chunked_init(struct http_chunked *c);
  * the end of the body (state CHUNKED_DONE) or the end of the slice.
  * On a violation returns 0 with *reason set; the decoder is then unusable.
  */
-size_t http_chunked_feed(struct http_chunked *c, const char *data, size_t len,
-			 struct http_str *payload, const char **reason);
+size_t http_chunked_feed(struct http_chunked *c, const char *data, size_t len, struct http_str *payload,
+			 const char **reason);
 
 #endif

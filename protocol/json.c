@@ -410,10 +410,18 @@ size_t json_escape_byte(unsigned char c, char esc[JSON_ESCAPE_MAX])
 	esc[0] = '\\';
 	switch (c) {
 	case '"':
-	case '\\': esc[1] = (char)c; return 2;
-	case '\n': esc[1] = 'n'; return 2;
-	case '\r': esc[1] = 'r'; return 2;
-	case '\t': esc[1] = 't'; return 2;
+	case '\\':
+		esc[1] = (char)c;
+		return 2;
+	case '\n':
+		esc[1] = 'n';
+		return 2;
+	case '\r':
+		esc[1] = 'r';
+		return 2;
+	case '\t':
+		esc[1] = 't';
+		return 2;
 	default:
 		if (c >= 0x20 && c != 0x7f)
 			return 0;

@@ -28,15 +28,15 @@ enum profile_refusal {
 
 /* What a profile reads of the configuration ([restic] keys). */
 struct profile_options {
-	bool private_repos;              /* first path segment must equal the tenant */
-	char *const *backup_copy_globs;  /* fnmatch(3) patterns on the repository path */
+	bool private_repos;             /* first path segment must equal the tenant */
+	char *const *backup_copy_globs; /* fnmatch(3) patterns on the repository path */
 	size_t backup_copy_count;
 };
 
 struct profile {
-	const char *name;              /* "tsp", "restic": the [proxy] profile value */
+	const char *name; /* "tsp", "restic": the [proxy] profile value */
 	enum profile_refusal refusal;
-	bool sessions;                 /* jobs are sessions opened by locks (restic) */
+	bool sessions; /* jobs are sessions opened by locks (restic) */
 	/* Classify a head; client is the tenant's address (no port), used
 	 * only by profiles whose sessions are keyed by it. True and *req
 	 * filled, or false and *err filled. */

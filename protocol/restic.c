@@ -25,17 +25,17 @@
 
 /* The resource a path names, before the method is looked at. */
 enum restic_resource {
-	RES_CONFIG,  /* {repo}/config */
-	RES_LIST,    /* {repo}/{type}/ */
-	RES_FILE,    /* {repo}/{type}/{name} */
-	RES_CREATE   /* {repo}/?create=true */
+	RES_CONFIG, /* {repo}/config */
+	RES_LIST,   /* {repo}/{type}/ */
+	RES_FILE,   /* {repo}/{type}/{name} */
+	RES_CREATE  /* {repo}/?create=true */
 };
 
 struct restic_path {
 	enum restic_resource resource;
 	struct http_str repo[RESTIC_SEGMENTS_MAX]; /* the repository's segments */
 	size_t repo_segments;
-	struct http_str type, name;                /* RES_LIST, RES_FILE */
+	struct http_str type, name; /* RES_LIST, RES_FILE */
 };
 
 static const char *const file_types[] = { "data", "keys", "locks", "snapshots", "index" };
@@ -189,8 +189,7 @@ static bool private_repo_ok(const struct restic_path *path, const char *tenant)
 	       memcmp(path->repo[0].ptr, tenant, path->repo[0].len) == 0;
 }
 
-static enum tsp_category session_category(const struct profile_options *options,
-					  const char *repository)
+static enum tsp_category session_category(const struct profile_options *options, const char *repository)
 {
 	for (size_t i = 0; options != NULL && i < options->backup_copy_count; i++)
 		if (fnmatch(options->backup_copy_globs[i], repository, 0) == 0)
@@ -224,9 +223,9 @@ void restic_session_key(const char *repository, const char *client, char key[TSP
 		client = "";
 	/* SHA-256 of "repository\nclient", whatever their lengths. */
 	if (ctx == NULL || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) ||
-	    !EVP_DigestUpdate(ctx, repository, strlen(repository)) ||
-	    !EVP_DigestUpdate(ctx, "\n", 1) || !EVP_DigestUpdate(ctx, client, strlen(client)) ||
-	    !EVP_DigestFinal_ex(ctx, digest, &digest_len) || digest_len != 32) {
+	    !EVP_DigestUpdate(ctx, repository, strlen(repository)) || !EVP_DigestUpdate(ctx, "\n", 1) ||
+	    !EVP_DigestUpdate(ctx, client, strlen(client)) || !EVP_DigestFinal_ex(ctx, digest, &digest_len) ||
+	    digest_len != 32) {
 		/* Memory short: the all-zero key (sessions keyed by it merge). */
 		memset(digest, 0, sizeof digest);
 		digest_len = 32;
@@ -239,8 +238,8 @@ void restic_session_key(const char *repository, const char *client, char key[TSP
 	key[2 * digest_len] = '\0';
 }
 
-bool restic_classify(const struct profile_options *options, const struct http_head *head,
-		     const char *client, struct tsp_request *req, struct tsp_error *err)
+bool restic_classify(const struct profile_options *options, const struct http_head *head, const char *client,
+		     struct tsp_request *req, struct tsp_error *err)
 {
 	struct restic_path path;
 	enum tsp_category category;
@@ -254,7 +253,7 @@ bool restic_classify(const struct profile_options *options, const struct http_he
 		return false;
 	if (options != NULL && options->private_repos && !private_repo_ok(&path, req->tenant))
 		return tsp_fail(err, 403, CODE_FORBIDDEN,
-			    "private repositories: the path must begin with the user's name");
+				"private repositories: the path must begin with the user's name");
 	if (!check_body(head, req, err))
 		return false;
 

@@ -29,8 +29,8 @@
 
 #define RESTIC_SEGMENTS_MAX 16 /* path segments, repository and file together */
 
-bool restic_classify(const struct profile_options *options, const struct http_head *head,
-		     const char *client, struct tsp_request *req, struct tsp_error *err);
+bool restic_classify(const struct profile_options *options, const struct http_head *head, const char *client,
+		     struct tsp_request *req, struct tsp_error *err);
 
 /* The session key of a repository and a client: 64 lowercase hex digits. */
 void restic_session_key(const char *repository, const char *client, char key[TSP_ID_MAX + 1]);

@@ -18,15 +18,7 @@
 #define MAX_SEGMENTS 7 /* {cat} jobs {job} tasks {task} blocks {n} */
 
 /* The TSP/1 request headers, in the order of PROTOCOL.md §3. */
-enum tsp_header {
-	HDR_ORIGIN,
-	HDR_WORKLOAD,
-	HDR_OPERATION,
-	HDR_SOURCE,
-	HDR_DIGEST,
-	HDR_RESULT,
-	HDR_COUNT
-};
+enum tsp_header { HDR_ORIGIN, HDR_WORKLOAD, HDR_OPERATION, HDR_SOURCE, HDR_DIGEST, HDR_RESULT, HDR_COUNT };
 
 #define BIT(h) (1u << (h))
 
@@ -189,8 +181,7 @@ static bool parse_path(struct http_str target, struct tsp_path *path)
 		path->role = TSP_ROLE_SESSION_HELLO;
 		return true;
 	}
-	if (n < 3 || !tsp_category_parse(seg[0].ptr, seg[0].len, &path->category) ||
-	    !str_eq(seg[1], "jobs"))
+	if (n < 3 || !tsp_category_parse(seg[0].ptr, seg[0].len, &path->category) || !str_eq(seg[1], "jobs"))
 		return false;
 	path->job = seg[2];
 	if (n == 3) {
@@ -232,8 +223,7 @@ static const struct {
 	[TSP_ROLE_JOB_CLOSE] = { HTTP_METHOD_POST, "POST", "a job close takes POST only" },
 };
 
-static bool check_method(const struct http_head *head, const struct tsp_path *path,
-			 struct tsp_error *err)
+static bool check_method(const struct http_head *head, const struct tsp_path *path, struct tsp_error *err)
 {
 	if (head->method == role_method[path->role].method)
 		return true;
@@ -272,8 +262,7 @@ static void copy_str(char *dst, struct http_str src)
 }
 
 /* Step 6 of §9: ids and the block number in the path. */
-static bool check_path_values(const struct tsp_path *path, struct tsp_request *req,
-			      struct tsp_error *err)
+static bool check_path_values(const struct tsp_path *path, struct tsp_request *req, struct tsp_error *err)
 {
 	req->category = path->category;
 	req->role = path->role;
@@ -357,8 +346,8 @@ static bool check_job_kind(struct http_str origin, struct http_str workload, str
 		return bad(err, "Tsp-Origin must be vbr or agent");
 	if (!tsp_workload_parse(workload.ptr, workload.len, &req->workload))
 		return bad(err, "Tsp-Workload must be vsphere, hyperv, vcd, windows, linux or mac");
-	agent_workload = req->workload == TSP_WORKLOAD_WINDOWS ||
-			 req->workload == TSP_WORKLOAD_LINUX || req->workload == TSP_WORKLOAD_MAC;
+	agent_workload = req->workload == TSP_WORKLOAD_WINDOWS || req->workload == TSP_WORKLOAD_LINUX ||
+			 req->workload == TSP_WORKLOAD_MAC;
 	if (req->origin == TSP_ORIGIN_AGENT && req->category == TSP_CAT_BACKUP_COPY)
 		return bad(err, "backup-copy jobs are server-managed: Tsp-Origin must be vbr");
 	if (req->origin == TSP_ORIGIN_AGENT && req->category == TSP_CAT_REPLICATION)
@@ -382,15 +371,16 @@ static bool parse_source(struct http_str value, struct tsp_request *req, struct 
 
 			if (!tsp_category_parse(value.ptr, n, &req->source_category) ||
 			    !tsp_category_is_backup(req->source_category))
-				return bad(err, "Tsp-Source on a restore job is [backup/|backup-copy/]<job id>");
+				return bad(err,
+					   "Tsp-Source on a restore job is [backup/|backup-copy/]<job id>");
 			value.ptr += n + 1;
 			value.len -= n + 1;
 		}
 	}
 	if (!tsp_id_valid(value.ptr, value.len))
 		return bad(err, req->role == TSP_ROLE_JOB_OPEN
-				       ? "Tsp-Source on a restore job is [backup/|backup-copy/]<job id>"
-				       : "Tsp-Source on a restore task is the source task id");
+					? "Tsp-Source on a restore job is [backup/|backup-copy/]<job id>"
+					: "Tsp-Source on a restore task is the source task id");
 	copy_str(req->source, value);
 	return true;
 }
@@ -426,8 +416,7 @@ static bool parse_result(struct http_str value, struct tsp_request *req, struct 
 }
 
 /* Step 7 of §9: the Tsp-* headers of the role, present and well-formed. */
-static bool check_tsp_headers(const struct http_head *head, struct tsp_request *req,
-			      struct tsp_error *err)
+static bool check_tsp_headers(const struct http_head *head, struct tsp_request *req, struct tsp_error *err)
 {
 	struct tsp_values v;
 	const struct http_str *val = v.value;
@@ -435,8 +424,7 @@ static bool check_tsp_headers(const struct http_head *head, struct tsp_request *
 	if (!collect_tsp_headers(head, &v, err) ||
 	    !check_header_set(v.present, expected_headers(req->role, req->category), err))
 		return false;
-	if ((v.present & BIT(HDR_ORIGIN)) &&
-	    !check_job_kind(val[HDR_ORIGIN], val[HDR_WORKLOAD], req, err))
+	if ((v.present & BIT(HDR_ORIGIN)) && !check_job_kind(val[HDR_ORIGIN], val[HDR_WORKLOAD], req, err))
 		return false;
 	if ((v.present & BIT(HDR_OPERATION)) &&
 	    !tsp_operation_parse(val[HDR_OPERATION].ptr, val[HDR_OPERATION].len, &req->operation))

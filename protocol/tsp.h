@@ -10,14 +10,14 @@
 
 #include "protocol/http.h"
 
-#define TSP_ID_MAX 64      /* ids: 1..64 of [A-Za-z0-9._-], never "." or ".." */
-#define TSP_TENANT_MAX 64  /* tenant names follow the id grammar */
-#define TSP_SECRET_MAX 128 /* 1..128 bytes, no control characters */
-#define TSP_DIGEST_HEX 64  /* Tsp-Digest: sha256=<64 lowercase hex> */
+#define TSP_ID_MAX 64                       /* ids: 1..64 of [A-Za-z0-9._-], never "." or ".." */
+#define TSP_TENANT_MAX 64                   /* tenant names follow the id grammar */
+#define TSP_SECRET_MAX 128                  /* 1..128 bytes, no control characters */
+#define TSP_DIGEST_HEX 64                   /* Tsp-Digest: sha256=<64 lowercase hex> */
 #define TSP_BLOCK_MAX (64u * 1024u * 1024u) /* largest block body, bytes */
 #define TSP_BLOCK_DEFAULT (1024u * 1024u)   /* a tenant's default block size */
-#define TSP_REPOSITORY_MAX 255 /* restic: the repository path, "/" and segments */
-#define TSP_CLIENT_MAX 63      /* restic: the client's address (the proxy fills it) */
+#define TSP_REPOSITORY_MAX 255              /* restic: the repository path, "/" and segments */
+#define TSP_CLIENT_MAX 63                   /* restic: the client's address (the proxy fills it) */
 
 enum tsp_category {
 	TSP_CAT_CONTROL = 0, /* the session hello: no category */
@@ -60,13 +60,7 @@ enum tsp_workload {
 	TSP_WORKLOAD_MAC
 };
 
-enum tsp_operation {
-	TSP_OP_NONE = 0,
-	TSP_OP_REPLICATE,
-	TSP_OP_FAILOVER,
-	TSP_OP_FAILBACK,
-	TSP_OP_UNDO
-};
+enum tsp_operation { TSP_OP_NONE = 0, TSP_OP_REPLICATE, TSP_OP_FAILOVER, TSP_OP_FAILBACK, TSP_OP_UNDO };
 
 enum tsp_result { TSP_RESULT_NONE = 0, TSP_RESULT_SUCCESS, TSP_RESULT_WARNING, TSP_RESULT_FAILED };
 
@@ -75,18 +69,18 @@ struct tsp_request {
 	enum tsp_category category;
 	enum tsp_role role;
 	char tenant[TSP_TENANT_MAX + 1];
-	char job[TSP_ID_MAX + 1];    /* empty for the hello */
-	char task[TSP_ID_MAX + 1];   /* empty unless the role names a task */
-	uint32_t block;              /* block roles only */
-	enum tsp_origin origin;      /* job open: Tsp-Origin */
-	enum tsp_workload workload;  /* job open: Tsp-Workload */
-	enum tsp_operation operation;/* replication job open: Tsp-Operation */
-	char source[TSP_ID_MAX + 1]; /* restore job/task open: the id in Tsp-Source */
+	char job[TSP_ID_MAX + 1];          /* empty for the hello */
+	char task[TSP_ID_MAX + 1];         /* empty unless the role names a task */
+	uint32_t block;                    /* block roles only */
+	enum tsp_origin origin;            /* job open: Tsp-Origin */
+	enum tsp_workload workload;        /* job open: Tsp-Workload */
+	enum tsp_operation operation;      /* replication job open: Tsp-Operation */
+	char source[TSP_ID_MAX + 1];       /* restore job/task open: the id in Tsp-Source */
 	enum tsp_category source_category; /* restore job open: backup or backup-copy
 					    * (from an optional prefix); else CONTROL */
-	enum tsp_result result;      /* closes: Tsp-Result */
-	char digest[TSP_DIGEST_HEX + 1]; /* block write: hex of Tsp-Digest: sha256=<hex> */
-	uint32_t body_bytes;         /* block write: Content-Length (1..TSP_BLOCK_MAX); restic
+	enum tsp_result result;            /* closes: Tsp-Result */
+	char digest[TSP_DIGEST_HEX + 1];   /* block write: hex of Tsp-Digest: sha256=<hex> */
+	uint32_t body_bytes;               /* block write: Content-Length (1..TSP_BLOCK_MAX); restic
 				      * write: Content-Length (0..UINT32_MAX); else 0 */
 	/* Sessions (restic profile; empty or false under TSP/1). job is the
 	 * session key the proxy derives from repository and client, task a
@@ -94,8 +88,8 @@ struct tsp_request {
 	 * backup-copy) whatever category the request itself has. */
 	char repository[TSP_REPOSITORY_MAX + 1]; /* "/acme/main", "/" at the root */
 	char client[TSP_CLIENT_MAX + 1];         /* the client's address, no port */
-	bool opens_repository;       /* HEAD/GET config: how every restic command begins */
-	bool saves_snapshot;         /* POST snapshots/{id}: the backup's last write */
+	bool opens_repository;                   /* HEAD/GET config: how every restic command begins */
+	bool saves_snapshot;                     /* POST snapshots/{id}: the backup's last write */
 };
 
 /* A request the proxy answers itself instead of forwarding. */

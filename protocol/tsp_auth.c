@@ -56,8 +56,7 @@ static size_t base64_group(const char *in, bool last, unsigned char out[3])
 
 /* Decodes base64 text into out (room for out_size bytes); returns the
  * decoded length, or false when malformed or too long. */
-static bool base64_decode(const char *in, size_t len, unsigned char *out, size_t out_size,
-			  size_t *out_len)
+static bool base64_decode(const char *in, size_t len, unsigned char *out, size_t out_size, size_t *out_len)
 {
 	size_t n = 0;
 
@@ -111,15 +110,13 @@ bool tsp_parse_basic_auth(struct http_str authorization, char tenant[TSP_TENANT_
 	if (authorization.ptr == NULL || !scheme_is_basic(authorization.ptr, authorization.len))
 		return false;
 	if (authorization.len - skip > BASE64_MAX ||
-	    !base64_decode(authorization.ptr + skip, authorization.len - skip, decoded,
-			   sizeof decoded, &len))
+	    !base64_decode(authorization.ptr + skip, authorization.len - skip, decoded, sizeof decoded, &len))
 		return false;
 	colon = memchr(decoded, ':', len);
 	if (colon == NULL)
 		return false;
 	name_len = (size_t)(colon - decoded);
-	if (!tsp_id_valid((const char *)decoded, name_len) ||
-	    !secret_valid(colon + 1, len - name_len - 1))
+	if (!tsp_id_valid((const char *)decoded, name_len) || !secret_valid(colon + 1, len - name_len - 1))
 		return false;
 	memcpy(tenant, decoded, name_len);
 	tenant[name_len] = '\0';

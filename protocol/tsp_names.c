@@ -10,10 +10,8 @@
 #include "protocol/tsp.h"
 
 static const char *const category_names[TSP_CAT_COUNT] = {
-	[TSP_CAT_CONTROL] = "control",
-	[TSP_CAT_BACKUP] = "backup",
-	[TSP_CAT_BACKUP_COPY] = "backup-copy",
-	[TSP_CAT_REPLICATION] = "replication",
+	[TSP_CAT_CONTROL] = "control",         [TSP_CAT_BACKUP] = "backup",
+	[TSP_CAT_BACKUP_COPY] = "backup-copy", [TSP_CAT_REPLICATION] = "replication",
 	[TSP_CAT_RESTORE] = "restore",
 };
 
@@ -45,8 +43,7 @@ static const char *name_at(const char *const *names, size_t count, unsigned inde
 }
 
 /* Index of name in names[first..count), or -1. */
-static int index_of(const char *const *names, size_t count, size_t first, const char *name,
-		    size_t len)
+static int index_of(const char *const *names, size_t count, size_t first, const char *name, size_t len)
 {
 	for (size_t i = first; i < count; i++) {
 		if (strlen(names[i]) == len && memcmp(names[i], name, len) == 0)
@@ -142,8 +139,8 @@ bool tsp_category_is_backup(enum tsp_category category)
 
 static bool id_char(unsigned char c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	       c == '.' || c == '_' || c == '-';
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+	       c == '_' || c == '-';
 }
 
 bool tsp_id_valid(const char *id, size_t len)

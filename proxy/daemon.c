@@ -101,8 +101,10 @@ bool daemon_write_pidfile(const char *path, char *err, size_t err_size)
 	snprintf(tmp, sizeof tmp, "%s.tmp", path);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0) {
-		snprintf(err, err_size, "[proxy] pidfile: cannot write %s: %s; create its directory or "
-			 "set pidfile to a writable path", path, strerror(errno));
+		snprintf(err, err_size,
+			 "[proxy] pidfile: cannot write %s: %s; create its directory or "
+			 "set pidfile to a writable path",
+			 path, strerror(errno));
 		return false;
 	}
 	len = snprintf(text, sizeof text, "%ld\n", (long)getpid());
@@ -144,7 +146,8 @@ bool daemon_make_runtime_dirs(const char *const *paths, size_t count, const char
 	if (geteuid() != 0)
 		return true;
 	if (user[0] != '\0' && (pw = getpwnam(user)) == NULL) {
-		snprintf(err, err_size, "[proxy] user: no user named %s; create it or leave user empty", user);
+		snprintf(err, err_size, "[proxy] user: no user named %s; create it or leave user empty",
+			 user);
 		return false;
 	}
 	for (size_t i = 0; i < count; i++) {
@@ -152,7 +155,8 @@ bool daemon_make_runtime_dirs(const char *const *paths, size_t count, const char
 			continue;
 		/* Only the last component is made: a missing /run is not ours to create. */
 		if (mkdir(dir, RUNTIME_DIR_MODE) != 0 && errno != EEXIST) {
-			snprintf(err, err_size, "cannot create %s for %s: %s", dir, paths[i], strerror(errno));
+			snprintf(err, err_size, "cannot create %s for %s: %s", dir, paths[i],
+				 strerror(errno));
 			return false;
 		}
 		if (pw != NULL && chown(dir, pw->pw_uid, pw->pw_gid) != 0) {
@@ -186,11 +190,11 @@ bool daemon_drop_privileges(const char *user, char *err, size_t err_size)
 	errno = 0;
 	pw = getpwnam(user);
 	if (pw == NULL) {
-		snprintf(err, err_size, "[proxy] user: no user named %s; create it or leave user empty", user);
+		snprintf(err, err_size, "[proxy] user: no user named %s; create it or leave user empty",
+			 user);
 		return false;
 	}
-	if (initgroups(pw->pw_name, pw->pw_gid) != 0 || setgid(pw->pw_gid) != 0 ||
-	    setuid(pw->pw_uid) != 0) {
+	if (initgroups(pw->pw_name, pw->pw_gid) != 0 || setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0) {
 		snprintf(err, err_size, "[proxy] user: cannot become %s: %s", user, strerror(errno));
 		return false;
 	}

@@ -19,8 +19,7 @@
 #include "net/log.h"
 #include "server.h"
 
-static int bind_one(const struct addrinfo *ai, int backlog, char *err, size_t err_size,
-		    const char *what)
+static int bind_one(const struct addrinfo *ai, int backlog, char *err, size_t err_size, const char *what)
 {
 	int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	int one = 1;
@@ -34,9 +33,10 @@ static int bind_one(const struct addrinfo *ai, int backlog, char *err, size_t er
 	if (ai->ai_family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
 	if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, backlog) != 0) {
-		snprintf(err, err_size, "[proxy] listen: cannot listen on %s: %s; choose a free address "
-			 "(or stop what uses it), or run with the privileges the port needs", what,
-			 strerror(errno));
+		snprintf(err, err_size,
+			 "[proxy] listen: cannot listen on %s: %s; choose a free address "
+			 "(or stop what uses it), or run with the privileges the port needs",
+			 what, strerror(errno));
 		close(fd);
 		return -1;
 	}
@@ -55,8 +55,8 @@ static bool add_listener(struct listener *l, int fd)
 	return true;
 }
 
-static bool open_address(const struct config_address *a, int backlog, struct listener *ls,
-			 size_t *count, char *err, size_t err_size)
+static bool open_address(const struct config_address *a, int backlog, struct listener *ls, size_t *count,
+			 char *err, size_t err_size)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE | AI_NUMERICSERV };
 	struct addrinfo *list, *ai;
@@ -87,8 +87,8 @@ static bool open_address(const struct config_address *a, int backlog, struct lis
 	return true;
 }
 
-bool listeners_open(const struct sluice_config *cfg, struct listener **out, size_t *count,
-		    char *err, size_t err_size)
+bool listeners_open(const struct sluice_config *cfg, struct listener **out, size_t *count, char *err,
+		    size_t err_size)
 {
 	struct listener *ls = calloc(LISTENER_MAX, sizeof *ls);
 	size_t n = 0;
@@ -144,8 +144,8 @@ static void starved(struct server *s, int error)
 		s->starved_failures = 1;
 		d->exhaustions++;
 		log_warn("accept: %s (RLIMIT_NOFILE %lu, %zu tenant connection%s open); pausing new "
-			 "connections, retrying every %.1f s until descriptors free up (%s)", strerror(error),
-			 daemon_nofile_limit(), s->conn_count, s->conn_count == 1 ? "" : "s",
+			 "connections, retrying every %.1f s until descriptors free up (%s)",
+			 strerror(error), daemon_nofile_limit(), s->conn_count, s->conn_count == 1 ? "" : "s",
 			 LISTENER_BACKOFF_SECONDS, exhaustion_fix(error));
 	}
 }

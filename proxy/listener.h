@@ -35,8 +35,8 @@ struct listener {
 
 /* Bind and listen on every address of cfg. On failure nothing stays open
  * and err names the address and the fix. */
-bool listeners_open(const struct sluice_config *cfg, struct listener **out, size_t *count,
-		    char *err, size_t err_size);
+bool listeners_open(const struct sluice_config *cfg, struct listener **out, size_t *count, char *err,
+		    size_t err_size);
 void listeners_start(struct server *s);
 void listeners_close(struct server *s);
 

@@ -55,8 +55,10 @@ static void warn_syslog(const struct sluice_config *cfg)
 	char why[160];
 
 	if (cfg->log.target == CONFIG_LOG_TO_SYSLOG && !log_syslog_reachable(why, sizeof why))
-		fprintf(stderr, "sluice: warning: [log] target = syslog, but no syslog daemon listens (%s); "
-			"the daemon would log to stderr\n", why);
+		fprintf(stderr,
+			"sluice: warning: [log] target = syslog, but no syslog daemon listens (%s); "
+			"the daemon would log to stderr\n",
+			why);
 }
 
 /* -t: build everything a start builds (the TLS contexts of both sides, the

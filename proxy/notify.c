@@ -16,8 +16,8 @@
 
 #define NOTIFY_STATUS_MAX 128
 
-void notify_status_text(enum policy_state state, size_t draining_tasks, size_t draining_jobs,
-			char *out, size_t size)
+void notify_status_text(enum policy_state state, size_t draining_tasks, size_t draining_jobs, char *out,
+			size_t size)
 {
 	switch (state) {
 	case POLICY_OFF:

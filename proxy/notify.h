@@ -24,7 +24,7 @@ void notify_stopping(void);
 void notify_status(struct server *s);
 
 /* The text of the status line (also without systemd: the tests read it). */
-void notify_status_text(enum policy_state state, size_t draining_tasks, size_t draining_jobs,
-			char *out, size_t size);
+void notify_status_text(enum policy_state state, size_t draining_tasks, size_t draining_jobs, char *out,
+			size_t size);
 
 #endif

@@ -34,8 +34,7 @@ static void log_change(const struct config_change *change, void *user)
 	}
 	d->restart++;
 	log_warn("%s.%s: %s -> %s: restart needed; the running value %s stays until then",
-		 change->key->section, change->key->name,
-		 change->old_text[0] ? change->old_text : "(empty)",
+		 change->key->section, change->key->name, change->old_text[0] ? change->old_text : "(empty)",
 		 change->new_text[0] ? change->new_text : "(empty)",
 		 change->old_text[0] ? change->old_text : "(empty)");
 }

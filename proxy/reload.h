@@ -38,8 +38,8 @@ struct server;
 
 /* The outcome of one reload, as every request that shared it sees it. */
 struct reload_result {
-	bool ok;                     /* the new configuration is in force */
-	uint64_t generation;         /* in force after it */
+	bool ok;                      /* the new configuration is in force */
+	uint64_t generation;          /* in force after it */
 	char error[RELOAD_ERROR_MAX]; /* failed: "FILE:LINE: ..." */
 };
 
@@ -54,11 +54,11 @@ struct reload_waiter {
 
 /* In struct server. */
 struct reload_queue {
-	ev_timer start;                 /* the queued reload's start */
-	bool queued;                    /* a reload waits to start */
+	ev_timer start; /* the queued reload's start */
+	bool queued;    /* a reload waits to start */
 	bool running;
-	bool ran;                       /* one has ended; last_end is set */
-	double last_end;                /* ev_now() when the latest ended */
+	bool ran;                              /* one has ended; last_end is set */
+	double last_end;                       /* ev_now() when the latest ended */
 	LIST_HEAD(, reload_waiter) waiters;    /* of the queued reload, newest first */
 	LIST_HEAD(, reload_waiter) delivering; /* of the one that just ended, being told */
 };

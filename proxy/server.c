@@ -31,7 +31,7 @@
 
 #define ERROR_MAX 1024
 #define SERVER_CERTIFICATE_CHECK_SECONDS 86400.0 /* [tls] expiry_warning: once a day */
-#define OVERFLOW_MIN 16 /* connections over a limit still answered 503 busy */
+#define OVERFLOW_MIN 16                          /* connections over a limit still answered 503 busy */
 
 double server_clock(void)
 {
@@ -66,8 +66,7 @@ time_t server_wall_time(double mono)
 
 /* ---- the maintenance log lines ---- */
 
-static void draining_text(const struct server *s, const struct policy_change *ch, char *out,
-			  size_t size)
+static void draining_text(const struct server *s, const struct policy_change *ch, char *out, size_t size)
 {
 	if (s->profile != NULL && s->profile->sessions) {
 		snprintf(out, size, "draining: %zu session%s", ch->draining_jobs,
@@ -109,8 +108,8 @@ static void server_log_policy_change(const struct server *s, const struct policy
 		break;
 	case POLICY_EVENT_DRAIN_TIMEOUT:
 		log_notice("maintenance drain_timeout passed policy_change=%llu after %.1f s: cut %zu task%s and "
-			   "%zu %s still draining; they are blocked, the drain is complete", gen,
-			   ch->elapsed, ch->cut_tasks, ch->cut_tasks == 1 ? "" : "s", ch->cut_jobs,
+			   "%zu %s still draining; they are blocked, the drain is complete",
+			   gen, ch->elapsed, ch->cut_tasks, ch->cut_tasks == 1 ? "" : "s", ch->cut_jobs,
 			   s->profile != NULL && s->profile->sessions
 				   ? (ch->cut_jobs == 1 ? "session" : "sessions")
 				   : (ch->cut_jobs == 1 ? "agent job" : "agent jobs"));
@@ -134,7 +133,8 @@ void server_policy_tick(struct server *s)
 uint64_t server_tls_handshakes(const struct server *s)
 {
 	uint64_t now = s->conf != NULL && s->conf->tls != NULL
-		       ? (uint64_t)SSL_CTX_sess_accept_good(s->conf->tls) : 0;
+			       ? (uint64_t)SSL_CTX_sess_accept_good(s->conf->tls)
+			       : 0;
 
 	return s->counters.tls_handshakes_retired + now;
 }
@@ -173,8 +173,7 @@ static size_t connections_allowed(unsigned long nofile, unsigned long fixed, siz
 
 /* Say it when the cap RLIMIT_NOFILE sets changes: at start, and on a reload
  * that changes the limit or the keys it depends on. */
-static void log_connections_allowed(unsigned long nofile, unsigned long fixed, size_t allowed,
-				    int max)
+static void log_connections_allowed(unsigned long nofile, unsigned long fixed, size_t allowed, int max)
 {
 	if (allowed >= (size_t)max) {
 		log_notice("RLIMIT_NOFILE %lu allows [proxy] max_connections %d again", nofile, max);
@@ -184,7 +183,8 @@ static void log_connections_allowed(unsigned long nofile, unsigned long fixed, s
 		log_warn("RLIMIT_NOFILE %lu is below the %lu descriptors sluice holds besides tenant "
 			 "connections (listeners, [admin] max_clients per admin transport, [limits] "
 			 "upstream_idle_connections, a margin): allowing 1 tenant connection; raise "
-			 "LimitNOFILE= or ulimit -n", nofile, fixed);
+			 "LimitNOFILE= or ulimit -n",
+			 nofile, fixed);
 		return;
 	}
 	log_warn("RLIMIT_NOFILE %lu allows %zu tenant connection%s, fewer than [proxy] max_connections "
@@ -256,8 +256,7 @@ static void policy_settings_from(const struct sluice_config *cfg, struct policy_
 {
 	policy_settings_default(ps);
 	ps->enabled = cfg->maintenance.enabled;
-	ps->mode = cfg->maintenance.mode == CONFIG_MAINTENANCE_BLOCK ? POLICY_MODE_BLOCK
-								      : POLICY_MODE_DRAIN;
+	ps->mode = cfg->maintenance.mode == CONFIG_MAINTENANCE_BLOCK ? POLICY_MODE_BLOCK : POLICY_MODE_DRAIN;
 	ps->categories = cfg->maintenance.categories; /* the same bits: 1 << TSP_CAT_... */
 	ps->drain_timeout = config_seconds(cfg->maintenance.drain_timeout_ms);
 	ps->disabled_tenants = cfg->tenants.disabled;
@@ -353,8 +352,7 @@ static void expired(void *ctx, const struct job *job, const struct job_task *tas
 	if (job->session != NULL) {
 		if (task != NULL) {
 			log_info("session %s from %s of %s: lock %s expired after [restic] session_idle",
-				 job->session->repository, job->session->client, job->tenant->name,
-				 task->id);
+				 job->session->repository, job->session->client, job->tenant->name, task->id);
 			return;
 		}
 		s->counters.sessions_expired++;
@@ -365,8 +363,8 @@ static void expired(void *ctx, const struct job *job, const struct job_task *tas
 		return;
 	}
 	if (task != NULL)
-		log_info("job table: task %s of %s job %s expired after [limits] job_idle_expiry",
-			 task->id, tsp_category_name((enum tsp_category)job->key.category), job->key.id);
+		log_info("job table: task %s of %s job %s expired after [limits] job_idle_expiry", task->id,
+			 tsp_category_name((enum tsp_category)job->key.category), job->key.id);
 	else
 		log_info("job table: %s job %s of %s expired after [limits] job_idle_expiry",
 			 tsp_category_name((enum tsp_category)job->key.category), job->key.id,
@@ -526,8 +524,7 @@ static bool make_state(struct server *s, const struct sluice_config *cfg, char *
 }
 
 /* Everything from binding to the first event; false with err set. */
-static bool start(struct server *s, const struct options *options, int *ready_fd, char *err,
-		  size_t err_size)
+static bool start(struct server *s, const struct options *options, int *ready_fd, char *err, size_t err_size)
 {
 	const struct sluice_config *cfg = s->conf->cfg;
 	bool admin_no_directory = false;
@@ -566,7 +563,8 @@ static bool start(struct server *s, const struct options *options, int *ready_fd
 		/* As with the pidfile: a foreground run (a terminal, a supervisor)
 		 * goes on without a socket whose directory is missing, and says so. */
 		log_warn("%s; running without the admin endpoint (sluicectl status, wait-drained and "
-			 "reload need it)", err);
+			 "reload need it)",
+			 err);
 	}
 	if (s->ready_file[0] != '\0' && !listeners_write_ready_file(s, s->ready_file, err, err_size))
 		return false;
@@ -628,8 +626,9 @@ int server_run(struct sluice_config *cfg, const struct options *options)
 	s->started_at = server_clock();
 	s->loaded_at = time(NULL);
 	s->ticket_keys = tls_ticket_keys_new();
-	s->conf = s->ticket_keys == NULL ? NULL
-		  : runconf_new(cfg, cfg->tls.enabled, s->ticket_keys, 1, err, sizeof err);
+	s->conf = s->ticket_keys == NULL
+			  ? NULL
+			  : runconf_new(cfg, cfg->tls.enabled, s->ticket_keys, 1, err, sizeof err);
 	if (s->conf == NULL) {
 		struct config_error located; /* "FILE:LINE: [section] key: ...", as sluice -t says it */
 

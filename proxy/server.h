@@ -34,7 +34,7 @@
 #include "net/tls.h"
 #include "net/upstream_pool.h"
 
-#define SERVER_TICK_SECONDS 1.0   /* policy_tick and job expiry */
+#define SERVER_TICK_SECONDS 1.0 /* policy_tick and job expiry */
 #define SERVER_PATH_MAX 4096
 
 struct hooks;
@@ -45,8 +45,8 @@ struct server_reload_log {
 	bool happened;
 	bool ok;
 	time_t at;
-	uint64_t generation;            /* in force after it */
-	char error[1024];               /* failed: "FILE:LINE: ..." */
+	uint64_t generation; /* in force after it */
+	char error[1024];    /* failed: "FILE:LINE: ..." */
 };
 
 /* Open connections counted toward one tenant name ([limits] tenant_connections). */
@@ -58,34 +58,34 @@ struct server_tenant_slot {
 
 /* Open connections from one client address. */
 struct server_peer {
-	unsigned char key[17];          /* family byte + address bytes */
+	unsigned char key[17]; /* family byte + address bytes */
 	size_t count;
 	UT_hash_handle hh;
 };
 
 struct server {
 	struct ev_loop *loop;
-	struct runconf *conf;           /* current; connections hold their own references */
+	struct runconf *conf; /* current; connections hold their own references */
 	struct policy *policy;
 	struct jobs *jobs;
-	const struct profile *profile;  /* [proxy] profile, fixed at start */
+	const struct profile *profile; /* [proxy] profile, fixed at start */
 	struct tls_ticket_keys *ticket_keys;
 	struct listener *listeners;
 	size_t listener_count;
-	struct upstream_pool upool;     /* idle repository connections kept for reuse */
-	struct conn_context conn_ctx;   /* what tenant connections use of it (kept current by
+	struct upstream_pool upool;        /* idle repository connections kept for reuse */
+	struct conn_context conn_ctx;      /* what tenant connections use of it (kept current by
 					 * server_apply) */
 	LIST_HEAD(, conn_host_slot) conns; /* every open tenant connection, newest first */
 	size_t conn_count;
-	size_t overflow_count;          /* of those, accepted over a limit to be answered 503 busy */
+	size_t overflow_count; /* of those, accepted over a limit to be answered 503 busy */
 	struct server_peer *peers;
 	struct server_tenant_slot *tenant_slots; /* by tenant name; bounded by connections */
 	struct server_counters counters;
 	struct request_stats request_stats; /* durations; per tenant with [admin] tenant_metrics */
-	struct conn_spares spares;      /* rings and framers between requests */
+	struct conn_spares spares;          /* rings and framers between requests */
 	ev_timer tick;
 	ev_timer ticket_rotation;
-	ev_timer certificate_check;     /* daily: is the served certificate expiring? */
+	ev_timer certificate_check; /* daily: is the served certificate expiring? */
 	ev_timer shutdown_deadline;
 	ev_timer accept_backoff;        /* listeners paused after EMFILE/ENFILE */
 	struct schedule_timer schedule; /* [schedule] windows: armed at the next boundary */
@@ -94,12 +94,12 @@ struct server {
 	uint64_t starved_failures;
 	struct signal_watchers signals;
 	bool stopping;
-	struct admin *admin;            /* the admin endpoint; NULL when none is configured */
-	struct hooks *hooks;            /* [hooks]: commands run on maintenance events (hooks.h) */
-	double started_at;              /* server_clock() at start-up */
-	time_t loaded_at;               /* when the running configuration was loaded */
+	struct admin *admin; /* the admin endpoint; NULL when none is configured */
+	struct hooks *hooks; /* [hooks]: commands run on maintenance events (hooks.h) */
+	double started_at;   /* server_clock() at start-up */
+	time_t loaded_at;    /* when the running configuration was loaded */
 	struct server_reload_log last_reload;
-	struct reload_queue reloads;    /* SIGHUP and POST /reload, coalesced (reload.h) */
+	struct reload_queue reloads;       /* SIGHUP and POST /reload, coalesced (reload.h) */
 	char config_path[SERVER_PATH_MAX]; /* absolute: reload works after chdir("/") */
 	char ready_file[SERVER_PATH_MAX];  /* absolute; "" = none */
 	char pidfile[SERVER_PATH_MAX];     /* written at start ("" = none); removed at exit */
@@ -129,9 +129,9 @@ void server_policy_tick(struct server *s);
  * leaves after the descriptors the process holds anyway
  * (counters.descriptors.connections_allowed, set by server_apply()). */
 enum server_admission {
-	SERVER_ADMIT,  /* serve it */
-	SERVER_BUSY,   /* over a limit: answer 503 busy, then close */
-	SERVER_REFUSE  /* far over: close at once */
+	SERVER_ADMIT, /* serve it */
+	SERVER_BUSY,  /* over a limit: answer 503 busy, then close */
+	SERVER_REFUSE /* far over: close at once */
 };
 enum server_admission server_admit(struct server *s, const struct sockaddr *peer);
 /* Tenant TLS handshakes completed since start-up. */

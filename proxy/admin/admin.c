@@ -26,8 +26,8 @@
 #include "net/runconf.h"
 #include "server.h"
 
-#define ADMIN_READ_MAX 4096       /* request bytes read but not framed yet */
-#define ADMIN_HEAD_MAX 8192       /* a request head */
+#define ADMIN_READ_MAX 4096 /* request bytes read but not framed yet */
+#define ADMIN_HEAD_MAX 8192 /* a request head */
 #define ADMIN_BACKLOG 16
 #define ADMIN_ACCEPT_BATCH 16
 
@@ -41,8 +41,8 @@ struct admin_listener {
 	int fd;
 	bool tcp;
 	size_t client_count;
-	bool full;                     /* at the cap, and said so in the log */
-	uint64_t refused;              /* clients closed at once over the cap */
+	bool full;        /* at the cap, and said so in the log */
+	uint64_t refused; /* clients closed at once over the cap */
 	char name[RUNCONF_ADDRESS_TEXT];
 };
 
@@ -52,16 +52,16 @@ struct admin_client {
 	struct admin_listener *listener;
 	int fd;
 	ev_io io;
-	ev_timer idle;                 /* silence, between requests or in one */
-	ev_timer head;                 /* from a head's first byte to its end; never restarted */
+	ev_timer idle; /* silence, between requests or in one */
+	ev_timer head; /* from a head's first byte to its end; never restarted */
 	struct http_framer *framer;
 	char in[ADMIN_READ_MAX];
 	size_t in_len;
-	struct admin_request req;      /* the request being framed */
-	bool refused_body;             /* it has a body: answered 413 at its head */
-	struct reload_waiter reload;   /* a POST /reload waiting for its reload */
+	struct admin_request req;    /* the request being framed */
+	bool refused_body;           /* it has a body: answered 413 at its head */
+	struct reload_waiter reload; /* a POST /reload waiting for its reload */
 	bool waiting;
-	struct textbuf out;            /* the answer going out; empty: none */
+	struct textbuf out; /* the answer going out; empty: none */
 	size_t out_sent;
 	bool close_after;
 	bool eof;
@@ -71,7 +71,7 @@ struct admin {
 	struct server *server;
 	struct admin_listener listeners[2]; /* the UNIX socket, the TCP address */
 	size_t listener_count;
-	char socket_path[sizeof ((struct sockaddr_un *)0)->sun_path]; /* "" = none created */
+	char socket_path[sizeof((struct sockaddr_un *)0)->sun_path]; /* "" = none created */
 	LIST_HEAD(, admin_client) clients;
 };
 
@@ -95,7 +95,8 @@ static void client_free(struct admin_client *cl)
 	if (l->full && l->client_count < (size_t)a->server->conf->cfg->admin.max_clients) {
 		l->full = false;
 		log_notice("admin endpoint %s: below [admin] max_clients again; %llu client%s closed at "
-			   "once meanwhile", l->name, (unsigned long long)l->refused, l->refused == 1 ? "" : "s");
+			   "once meanwhile",
+			   l->name, (unsigned long long)l->refused, l->refused == 1 ? "" : "s");
 		l->refused = 0;
 	}
 	free(cl);
@@ -116,10 +117,11 @@ static void take_head(struct admin_client *cl)
 	cl->refused_body = h->body == HTTP_BODY_CHUNKED ||
 			   (h->body == HTTP_BODY_LENGTH && h->content_length > 0);
 	if (admin_refuse(s, &cl->req, &cl->out)) {
-		log_info("admin endpoint %s: refused a request for %s: %s", cl->listener->name, cl->req.target,
-			 s->conf->admin_token_len == 0 ? "no [admin] token_file is set"
+		log_info("admin endpoint %s: refused a request for %s: %s", cl->listener->name,
+			 cl->req.target,
+			 s->conf->admin_token_len == 0     ? "no [admin] token_file is set"
 			 : cl->req.auth == ADMIN_AUTH_NONE ? "no bearer token"
-			 : "not the bearer token of [admin] token_file");
+							   : "not the bearer token of [admin] token_file");
 		cl->close_after = true;
 	} else if (cl->refused_body) {
 		admin_answer_error(&cl->out, 413, "body-not-allowed",
@@ -171,7 +173,8 @@ static void client_frame(struct admin_client *cl)
 static bool client_write(struct admin_client *cl)
 {
 	while (cl->out_sent < cl->out.len) {
-		ssize_t n = send(cl->fd, cl->out.data + cl->out_sent, cl->out.len - cl->out_sent, MSG_NOSIGNAL);
+		ssize_t n =
+			send(cl->fd, cl->out.data + cl->out_sent, cl->out.len - cl->out_sent, MSG_NOSIGNAL);
 
 		if (n > 0)
 			cl->out_sent += (size_t)n;
@@ -249,8 +252,8 @@ gone:
 
 static void on_reload_done(struct reload_waiter *w, const struct reload_result *result)
 {
-	struct admin_client *cl = (struct admin_client *)(void *)((char *)w -
-								  offsetof(struct admin_client, reload));
+	struct admin_client *cl =
+		(struct admin_client *)(void *)((char *)w - offsetof(struct admin_client, reload));
 
 	cl->waiting = false;
 	cl->close_after = admin_answer_reload(cl->admin->server, &cl->req, result, &cl->out);
@@ -274,14 +277,16 @@ static void on_client_head(struct ev_loop *loop, ev_timer *w, int revents)
 	struct admin_client *cl = w->data;
 
 	log_info("admin endpoint %s: a client took longer than [admin] header_timeout to send a request "
-		 "head; closing it", cl->listener->name);
+		 "head; closing it",
+		 cl->listener->name);
 	client_free(cl);
 }
 
 static void client_new(struct admin_listener *l, int fd)
 {
 	struct admin *a = l->admin;
-	struct http_limits limits = { .header_bytes = ADMIN_HEAD_MAX, .max_headers = 32,
+	struct http_limits limits = { .header_bytes = ADMIN_HEAD_MAX,
+				      .max_headers = 32,
 				      .target_bytes = ADMIN_TARGET_MAX * 4 };
 	struct admin_client *cl = calloc(1, sizeof *cl);
 
@@ -328,7 +333,8 @@ static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
 			/* Said once per episode: a flood of clients must not flood the log. */
 			if (!l->full)
 				log_warn("admin endpoint %s: %d clients already ([admin] max_clients); closing "
-					 "new ones until one leaves", l->name, max);
+					 "new ones until one leaves",
+					 l->name, max);
 			l->full = true;
 			l->refused++;
 			close(fd);
@@ -373,8 +379,10 @@ static bool clear_stale_socket(const char *path, const struct sockaddr_un *sun, 
 	if (lstat(path, &st) != 0)
 		return true;
 	if (!S_ISSOCK(st.st_mode)) {
-		snprintf(err, err_size, "[admin] socket: %s exists and is not a socket; remove it or choose "
-			 "another path", path);
+		snprintf(err, err_size,
+			 "[admin] socket: %s exists and is not a socket; remove it or choose "
+			 "another path",
+			 path);
 		return false;
 	}
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -385,8 +393,10 @@ static bool clear_stale_socket(const char *path, const struct sockaddr_un *sun, 
 	rv = connect(fd, (const struct sockaddr *)sun, sizeof *sun);
 	close(fd);
 	if (rv == 0) {
-		snprintf(err, err_size, "[admin] socket: %s is in use by a running process (another sluice?); "
-			 "stop it or choose another path", path);
+		snprintf(err, err_size,
+			 "[admin] socket: %s is in use by a running process (another sluice?); "
+			 "stop it or choose another path",
+			 path);
 		return false;
 	}
 	if (errno != ECONNREFUSED) {
@@ -394,7 +404,8 @@ static bool clear_stale_socket(const char *path, const struct sockaddr_un *sun, 
 		return false;
 	}
 	if (unlink(path) != 0 && errno != ENOENT) {
-		snprintf(err, err_size, "[admin] socket: cannot remove the stale %s: %s", path, strerror(errno));
+		snprintf(err, err_size, "[admin] socket: cannot remove the stale %s: %s", path,
+			 strerror(errno));
 		return false;
 	}
 	log_notice("admin endpoint: removed the stale socket %s left by an earlier run", path);
@@ -409,8 +420,9 @@ static bool open_unix(struct admin *a, const char *path, int mode, char *err, si
 	int fd, rv;
 
 	if (strlen(path) >= sizeof sun.sun_path) {
-		snprintf(err, err_size, "[admin] socket: %s is longer than a UNIX socket path may be (%zu bytes)",
-			 path, sizeof sun.sun_path - 1);
+		snprintf(err, err_size,
+			 "[admin] socket: %s is longer than a UNIX socket path may be (%zu bytes)", path,
+			 sizeof sun.sun_path - 1);
 		return false;
 	}
 	memcpy(sun.sun_path, path, strlen(path) + 1);
@@ -426,15 +438,17 @@ static bool open_unix(struct admin *a, const char *path, int mode, char *err, si
 	umask(old_mask);
 	if (rv != 0) {
 		*no_directory = errno == ENOENT || errno == ENOTDIR || errno == EACCES || errno == EROFS;
-		snprintf(err, err_size, "[admin] socket: cannot bind %s: %s; check that its directory exists "
-			 "and is writable", path, strerror(errno));
+		snprintf(err, err_size,
+			 "[admin] socket: cannot bind %s: %s; check that its directory exists "
+			 "and is writable",
+			 path, strerror(errno));
 		close(fd);
 		return false;
 	}
 	snprintf(a->socket_path, sizeof a->socket_path, "%s", path);
 	if (chmod(path, (mode_t)mode) != 0) {
-		snprintf(err, err_size, "[admin] socket_mode: cannot set %04o on %s: %s", (unsigned)mode, path,
-			 strerror(errno));
+		snprintf(err, err_size, "[admin] socket_mode: cannot set %04o on %s: %s", (unsigned)mode,
+			 path, strerror(errno));
 		close(fd);
 		return false;
 	}
@@ -453,7 +467,8 @@ static bool open_tcp(struct admin *a, const struct config_address *addr, char *e
 	int fd, one = 1, rv = getaddrinfo(host, addr->port, &hints, &ai);
 
 	if (rv != 0) {
-		snprintf(err, err_size, "[admin] listen: %s:%s: %s", addr->host, addr->port, gai_strerror(rv));
+		snprintf(err, err_size, "[admin] listen: %s:%s: %s", addr->host, addr->port,
+			 gai_strerror(rv));
 		return false;
 	}
 	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -497,10 +512,11 @@ bool admin_open(struct server *s, char *err, size_t err_size, bool *no_directory
 		return false; /* admin_close() undoes the rest */
 	for (size_t i = 0; i < a->listener_count; i++) {
 		ev_io_start(s->loop, &a->listeners[i].io);
-		log_notice("admin endpoint on %s%s", a->listeners[i].name, !a->listeners[i].tcp ? ""
+		log_notice("admin endpoint on %s%s", a->listeners[i].name,
+			   !a->listeners[i].tcp ? ""
 			   : s->conf->admin_token_len > 0
-			   ? " (GET /metrics and /health open; the rest needs [admin] token_file's bearer token)"
-			   : " (GET /metrics and /health only: no [admin] token_file)");
+				   ? " (GET /metrics and /health open; the rest needs [admin] token_file's bearer token)"
+				   : " (GET /metrics and /health only: no [admin] token_file)");
 	}
 	return true;
 }

@@ -38,8 +38,8 @@
 
 struct server;
 
-#define ADMIN_IDLE_SECONDS 10.0       /* a client silent this long between requests is closed */
-#define ADMIN_ANSWER_MAX (16u << 20)  /* the largest answer (a status of a huge draining set) */
+#define ADMIN_IDLE_SECONDS 10.0      /* a client silent this long between requests is closed */
+#define ADMIN_ANSWER_MAX (16u << 20) /* the largest answer (a status of a huge draining set) */
 
 /* Create the sockets (a stale UNIX socket file from a crashed run is
  * replaced; one a live process answers on is an error) and start serving.

@@ -79,9 +79,11 @@ static const char *reason_text(unsigned status)
 static void put_answer(struct textbuf *out, const struct admin_request *req, unsigned status,
 		       const char *type, const struct textbuf *body, bool close, const char *extra)
 {
-	textbuf_printf(out, "HTTP/1.1 %u %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
-		       "Cache-Control: no-store\r\n%s%s\r\n", status, reason_text(status), type, body->len,
-		       extra, close ? "Connection: close\r\n" : "");
+	textbuf_printf(out,
+		       "HTTP/1.1 %u %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+		       "Cache-Control: no-store\r\n%s%s\r\n",
+		       status, reason_text(status), type, body->len, extra,
+		       close ? "Connection: close\r\n" : "");
 	if (req->method != HTTP_METHOD_HEAD && body->len > 0)
 		textbuf_append(out, body->data, body->len);
 }
@@ -95,8 +97,8 @@ void admin_answer_error(struct textbuf *out, unsigned status, const char *code, 
 	textbuf_append(out, text, len);
 }
 
-static bool answer_refusal(struct textbuf *out, unsigned status, const char *code,
-			   const char *message, const char *allow, bool close)
+static bool answer_refusal(struct textbuf *out, unsigned status, const char *code, const char *message,
+			   const char *allow, bool close)
 {
 	struct respond_extra extra = { .allow = allow, .close = close };
 	char text[RESPOND_MAX];
@@ -120,8 +122,8 @@ static void reload_body(const struct reload_result *result, struct textbuf *body
 
 /* The answer with its body, or a 500 when the body went over its bound.
  * Returns whether the connection ends after it. */
-static bool finish(struct textbuf *out, const struct admin_request *req, unsigned status,
-		   const char *type, const struct textbuf *body, bool close)
+static bool finish(struct textbuf *out, const struct admin_request *req, unsigned status, const char *type,
+		   const struct textbuf *body, bool close)
 {
 	if (body->failed)
 		return answer_refusal(out, 500, "internal-error",
@@ -201,16 +203,17 @@ bool admin_refuse(struct server *s, const struct admin_request *req, struct text
 		answer_refusal(out, 403, "forbidden",
 			       "over TCP the admin endpoint serves only GET /metrics and GET /health: "
 			       "[admin] token_file is not set; use the UNIX socket ([admin] socket), "
-			       "or set token_file and send Authorization: Bearer TOKEN", NULL, true);
+			       "or set token_file and send Authorization: Bearer TOKEN",
+			       NULL, true);
 		return true;
 	}
 	if (req->auth == ADMIN_AUTH_OK)
 		return false;
 	len = tsp_error_body(text, sizeof text, "unauthorized",
 			     req->auth == ADMIN_AUTH_NONE
-			     ? "this needs Authorization: Bearer with the token of [admin] token_file "
-			       "(only GET /metrics and GET /health are open over TCP)"
-			     : "the bearer token is not the one of [admin] token_file");
+				     ? "this needs Authorization: Bearer with the token of [admin] token_file "
+				       "(only GET /metrics and GET /health are open over TCP)"
+				     : "the bearer token is not the one of [admin] token_file");
 	textbuf_init(&body, sizeof text);
 	textbuf_append(&body, text, len < sizeof text ? len : 0);
 	put_answer(out, req, 401, "application/json", &body, true, "WWW-Authenticate: Bearer\r\n");
@@ -232,11 +235,15 @@ enum admin_outcome admin_answer(struct server *s, const struct admin_request *re
 	if (r == ROUTE_NONE)
 		return answer_refusal(out, 404, "not-found",
 				      "the admin endpoint serves /status, /metrics, /health, /plan and /reload",
-				      NULL, close) ? ADMIN_CLOSE : ADMIN_KEEP;
-	if (req->method != routes[r].method && !(routes[r].method == HTTP_METHOD_GET &&
-						 req->method == HTTP_METHOD_HEAD))
+				      NULL, close)
+			       ? ADMIN_CLOSE
+			       : ADMIN_KEEP;
+	if (req->method != routes[r].method &&
+	    !(routes[r].method == HTTP_METHOD_GET && req->method == HTTP_METHOD_HEAD))
 		return answer_refusal(out, 405, "method-not-allowed", "method not allowed on this path",
-				      routes[r].allow, close) ? ADMIN_CLOSE : ADMIN_KEEP;
+				      routes[r].allow, close)
+			       ? ADMIN_CLOSE
+			       : ADMIN_KEEP;
 	if (r == ROUTE_RELOAD)
 		return ADMIN_RELOAD;
 	textbuf_init(&body, ADMIN_ANSWER_MAX / 2);

@@ -29,15 +29,15 @@ struct admin_request {
 	enum http_method method;
 	char target[ADMIN_TARGET_MAX + 1];
 	bool keep_alive;
-	bool tcp;            /* [admin] listen; false: the UNIX socket */
+	bool tcp; /* [admin] listen; false: the UNIX socket */
 	enum admin_auth auth;
 };
 
 /* What admin_answer() did. */
 enum admin_outcome {
-	ADMIN_KEEP,   /* answered; the connection may carry another request */
-	ADMIN_CLOSE,  /* answered; the connection ends after it */
-	ADMIN_RELOAD  /* a POST /reload: nothing in out; the caller queues a
+	ADMIN_KEEP,  /* answered; the connection may carry another request */
+	ADMIN_CLOSE, /* answered; the connection ends after it */
+	ADMIN_RELOAD /* a POST /reload: nothing in out; the caller queues a
 		       * reload (reload_request) and answers with
 		       * admin_answer_reload() once it is done */
 };

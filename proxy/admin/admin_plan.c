@@ -15,9 +15,8 @@
 #include "schedule_timer.h"
 
 /* The categories a plan may cover, in the order they are listed. */
-static const enum tsp_category plan_categories[] = {
-	TSP_CAT_BACKUP, TSP_CAT_BACKUP_COPY, TSP_CAT_REPLICATION
-};
+static const enum tsp_category plan_categories[] = { TSP_CAT_BACKUP, TSP_CAT_BACKUP_COPY,
+						     TSP_CAT_REPLICATION };
 
 /* The query, parsed. names point into text. */
 struct plan_query {
@@ -114,15 +113,14 @@ static const char *parse_query(const char *target, struct plan_query *q)
 
 /* ---- the settings evaluated ---- */
 
-static void settings_of(const struct admin_view *v, const struct plan_query *q,
-			struct plan_settings *s)
+static void settings_of(const struct admin_view *v, const struct plan_query *q, struct plan_settings *s)
 {
 	const struct sluice_config *cfg = v->cfg;
 
 	memset(s, 0, sizeof *s);
-	s->mode = q->mode_given ? q->mode
+	s->mode = q->mode_given                                       ? q->mode
 		  : cfg->maintenance.mode == CONFIG_MAINTENANCE_BLOCK ? POLICY_MODE_BLOCK
-								       : POLICY_MODE_DRAIN;
+								      : POLICY_MODE_DRAIN;
 	s->categories = cfg->maintenance.categories; /* the same bits: 1 << TSP_CAT_... */
 	s->only = q->names;
 	s->only_count = q->name_count;
@@ -139,8 +137,10 @@ static void put_estimate(struct textbuf *t, const struct plan_item *item)
 		textbuf_printf(t, "%llu", whole_seconds(ceil(p->seconds_left)));
 	else
 		textbuf_printf(t, "null");
-	textbuf_printf(t, ",\"estimate\":\"%s\"", item->cut ? "cut"
-						  : p->estimated ? "job-history" : "unknown");
+	textbuf_printf(t, ",\"estimate\":\"%s\"",
+		       item->cut      ? "cut"
+		       : p->estimated ? "job-history"
+				      : "unknown");
 }
 
 static void put_progress(const struct admin_view *v, const struct plan *plan, struct textbuf *t,
@@ -150,7 +150,8 @@ static void put_progress(const struct admin_view *v, const struct plan *plan, st
 
 	textbuf_printf(t, ",\"action\":\"%s\",\"opened_at\":", item->cut ? "cut" : "drain");
 	textbuf_json_time(t, admin_view_wall(v, p->opened_at));
-	textbuf_printf(t, ",\"open_seconds\":%llu,\"writes\":%llu,\"bytes\":%llu,"
+	textbuf_printf(t,
+		       ",\"open_seconds\":%llu,\"writes\":%llu,\"bytes\":%llu,"
 		       "\"rate_bytes_per_second\":",
 		       whole_seconds(plan->now - p->opened_at), (unsigned long long)p->writes,
 		       (unsigned long long)p->bytes);
@@ -179,8 +180,8 @@ static void put_item_head(struct textbuf *t, const struct plan_item *item, bool 
 }
 
 /* The items of one kind, in the tenant's order. */
-static void put_items(const struct admin_view *v, const struct plan *plan,
-		      const struct plan_tenant *tenant, enum plan_item_kind kind, struct textbuf *t)
+static void put_items(const struct admin_view *v, const struct plan *plan, const struct plan_tenant *tenant,
+		      enum plan_item_kind kind, struct textbuf *t)
 {
 	bool first = true;
 
@@ -211,7 +212,8 @@ static void put_items(const struct admin_view *v, const struct plan *plan,
 
 static void put_counts(struct textbuf *t, const struct plan_counts *c)
 {
-	textbuf_printf(t, "\"counts\":{\"tasks\":%zu,\"agent_jobs\":%zu,\"refused_jobs\":%zu,"
+	textbuf_printf(t,
+		       "\"counts\":{\"tasks\":%zu,\"agent_jobs\":%zu,\"refused_jobs\":%zu,"
 		       "\"unknown_estimates\":%zu},\"estimated_drain_seconds\":",
 		       c->tasks, c->whole_jobs, c->refused_jobs, c->unknown);
 	/* nothing to wait for is 0; only unknowns is null; a known longest
@@ -222,8 +224,8 @@ static void put_counts(struct textbuf *t, const struct plan_counts *c)
 		textbuf_printf(t, "null");
 }
 
-static void put_tenant(const struct admin_view *v, const struct plan *plan,
-		       const struct plan_tenant *tenant, bool first, struct textbuf *t)
+static void put_tenant(const struct admin_view *v, const struct plan *plan, const struct plan_tenant *tenant,
+		       bool first, struct textbuf *t)
 {
 	size_t all = tenant->counts.tasks + tenant->counts.whole_jobs + tenant->counts.refused_jobs;
 
@@ -257,8 +259,8 @@ static void put_next_window(const struct admin_view *v, struct textbuf *t)
 	textbuf_printf(t, ",\"running\":%s}", st->in_window ? "true" : "false");
 }
 
-static void put_settings(const struct admin_view *v, const struct plan *plan,
-			 const struct plan_query *q, struct textbuf *t)
+static void put_settings(const struct admin_view *v, const struct plan *plan, const struct plan_query *q,
+			 struct textbuf *t)
 {
 	struct policy_status st;
 
@@ -281,20 +283,22 @@ static void put_settings(const struct admin_view *v, const struct plan *plan,
 	/* the restic profile: its agent jobs are sessions */
 	textbuf_printf(t, ",\"sessions\":%s,\"at\":", v->sessions ? "true" : "false");
 	textbuf_json_time(t, admin_view_wall(v, plan->now));
-	textbuf_printf(t, ",\"maintenance\":{\"state\":\"%s\",\"generation\":%llu},"
+	textbuf_printf(t,
+		       ",\"maintenance\":{\"state\":\"%s\",\"generation\":%llu},"
 		       "\"drain_timeout_seconds\":%llu,\"next_window\":",
 		       admin_state_word(st.state), (unsigned long long)st.generation,
 		       whole_seconds(config_seconds(v->cfg->maintenance.drain_timeout_ms)));
 	put_next_window(v, t);
 }
 
-static void put_plan(const struct admin_view *v, const struct plan *plan,
-		     const struct plan_query *q, struct textbuf *t)
+static void put_plan(const struct admin_view *v, const struct plan *plan, const struct plan_query *q,
+		     struct textbuf *t)
 {
 	put_settings(v, plan, q, t);
 	textbuf_printf(t, ",\"totals\":{\"tenants\":%zu,", plan->tenants_total);
 	put_counts(t, &plan->totals);
-	textbuf_printf(t, "},\"skipped\":{\"disabled\":%zu,\"exempt\":%zu,\"out_of_scope\":%zu},"
+	textbuf_printf(t,
+		       "},\"skipped\":{\"disabled\":%zu,\"exempt\":%zu,\"out_of_scope\":%zu},"
 		       "\"truncated\":%s,\"limits\":{\"tenants\":%d,\"items\":%d},\"tenants\":[",
 		       plan->skipped_disabled, plan->skipped_exempt, plan->skipped_out_of_scope,
 		       plan->truncated ? "true" : "false", PLAN_TENANTS_MAX, PLAN_ITEMS_MAX);
@@ -311,8 +315,7 @@ static void put_error(struct textbuf *t, const char *code, const char *message)
 	textbuf_append(t, text, len < sizeof text ? len : 0);
 }
 
-void admin_plan_json(const struct admin_view *v, const char *target, struct textbuf *out,
-		     unsigned *status)
+void admin_plan_json(const struct admin_view *v, const char *target, struct textbuf *out, unsigned *status)
 {
 	struct plan_query q;
 	struct plan_settings settings;

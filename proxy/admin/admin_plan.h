@@ -19,7 +19,6 @@
 
 /* The body for target (its query after '?', if any) into out; *status 200,
  * 400 (a bad query: out holds the error shape) or 500 (memory short). */
-void admin_plan_json(const struct admin_view *v, const char *target, struct textbuf *out,
-		     unsigned *status);
+void admin_plan_json(const struct admin_view *v, const char *target, struct textbuf *out, unsigned *status);
 
 #endif

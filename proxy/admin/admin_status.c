@@ -12,9 +12,8 @@
 #include "admin/admin_view.h"
 
 /* The categories maintenance may cover, in the order they are listed. */
-static const enum tsp_category listed_categories[] = {
-	TSP_CAT_BACKUP, TSP_CAT_BACKUP_COPY, TSP_CAT_REPLICATION, TSP_CAT_RESTORE
-};
+static const enum tsp_category listed_categories[] = { TSP_CAT_BACKUP, TSP_CAT_BACKUP_COPY,
+						       TSP_CAT_REPLICATION, TSP_CAT_RESTORE };
 #define LISTED_COUNT (sizeof listed_categories / sizeof listed_categories[0])
 
 const char *admin_state_word(enum policy_state state)
@@ -152,8 +151,7 @@ static void put_tenant(void *ctx, const struct jobs_tenant *tenant)
 
 /* ---- maintenance ---- */
 
-static void put_drain_clock(const struct admin_view *v, const struct policy_status *st,
-			    struct textbuf *t)
+static void put_drain_clock(const struct admin_view *v, const struct policy_status *st, struct textbuf *t)
 {
 	double timeout = st->settings.drain_timeout;
 
@@ -209,7 +207,8 @@ static void put_maintenance(const struct admin_view *v, struct textbuf *t)
 	textbuf_printf(t, ",\"categories\":[");
 	for (size_t i = 0, n = 0; i < LISTED_COUNT; i++)
 		if (st.settings.categories & POLICY_CATEGORY(listed_categories[i]))
-			textbuf_printf(t, "%s\"%s\"", n++ ? "," : "", tsp_category_name(listed_categories[i]));
+			textbuf_printf(t, "%s\"%s\"", n++ ? "," : "",
+				       tsp_category_name(listed_categories[i]));
 	textbuf_printf(t, "],\"message\":"); /* the template, as configured */
 	textbuf_json_string(t, v->cfg->maintenance.message != NULL ? v->cfg->maintenance.message : "");
 	textbuf_printf(t, ",\"retry_after_seconds\":%u", v->retry_after);
@@ -280,12 +279,12 @@ static void put_session(void *ctx, const struct job *job)
 	textbuf_json_string(w->t, s->repository);
 	textbuf_printf(w->t, ",\"address\":");
 	textbuf_json_string(w->t, s->client);
-	textbuf_printf(w->t, ",\"category\":\"%s\",\"locks\":%zu,\"writes\":%llu,\"bytes\":%llu,"
+	textbuf_printf(w->t,
+		       ",\"category\":\"%s\",\"locks\":%zu,\"writes\":%llu,\"bytes\":%llu,"
 		       "\"snapshot\":%s,\"verdict\":\"%s\",\"draining\":%s,\"opened_at\":",
 		       tsp_category_name((enum tsp_category)job->key.category), job->task_count,
 		       (unsigned long long)s->writes, (unsigned long long)s->bytes,
-		       s->snapshot ? "true" : "false",
-		       policy_session_verdict_name(policy_session_verdict(s)),
+		       s->snapshot ? "true" : "false", policy_session_verdict_name(policy_session_verdict(s)),
 		       job->draining ? "true" : "false");
 	textbuf_json_time(w->t, admin_view_wall(w->v, job->opened_at));
 	textbuf_printf(w->t, ",\"idle_seconds\":%llu}", whole_seconds(w->v->now - job->last_activity));
@@ -320,7 +319,8 @@ static void put_counters(const struct admin_view *v, struct textbuf *t)
 {
 	const struct server_counters *c = v->counters;
 
-	textbuf_printf(t, ",\"counters\":{\"connections_accepted\":%llu,\"connections_refused\":%llu,"
+	textbuf_printf(t,
+		       ",\"counters\":{\"connections_accepted\":%llu,\"connections_refused\":%llu,"
 		       "\"tls_handshakes\":%llu,\"tls_handshake_failures\":%llu,\"requests\":%llu,"
 		       "\"forwarded\":%llu,\"refused_maintenance\":%llu,\"refused_disabled\":%llu,"
 		       "\"refused_busy\":%llu,\"hello_notices\":%llu,\"errors\":%llu,"

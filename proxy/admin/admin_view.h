@@ -23,24 +23,24 @@
 struct admin_view {
 	const char *version;
 	long pid;
-	double now;                       /* server_clock() */
-	double wall_offset;               /* server_wall_offset(): the log's mapping to wall time */
-	double started_at;                /* server_clock() at start-up */
-	const char *config_file;          /* absolute */
-	uint64_t generation;              /* the running configuration's serial */
+	double now;              /* server_clock() */
+	double wall_offset;      /* server_wall_offset(): the log's mapping to wall time */
+	double started_at;       /* server_clock() at start-up */
+	const char *config_file; /* absolute */
+	uint64_t generation;     /* the running configuration's serial */
 	time_t loaded_at;
 	const struct server_reload_log *last_reload; /* happened == false: none yet */
-	const struct sluice_config *cfg;  /* the running configuration */
-	unsigned retry_after;             /* seconds; 0 = none */
+	const struct sluice_config *cfg;             /* the running configuration */
+	unsigned retry_after;                        /* seconds; 0 = none */
 	const struct policy *policy;
 	const struct jobs *jobs;
 	const struct server_counters *counters;
 	const struct request_stats *request_stats;
 	uint64_t tls_handshakes;
 	size_t connections;
-	bool sessions;                    /* the profile's jobs are sessions (restic) */
-	bool certificate;                 /* a certificate is served ([tls] enabled = on) */
-	int64_t certificate_not_after;    /* its notAfter, seconds since the epoch */
+	bool sessions;                         /* the profile's jobs are sessions (restic) */
+	bool certificate;                      /* a certificate is served ([tls] enabled = on) */
+	int64_t certificate_not_after;         /* its notAfter, seconds since the epoch */
 	const struct schedule_timer *schedule; /* [schedule] windows; NULL = none reported */
 };
 

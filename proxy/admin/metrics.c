@@ -102,8 +102,8 @@ static void put_traffic(const struct admin_view *v, struct textbuf *t)
 	      (double)c->descriptors.connections_allowed);
 	gauge(t, "sluice_open_files_limit", "RLIMIT_NOFILE of the process (soft).",
 	      c->descriptors.limit == (unsigned long)-1 ? INFINITY : (double)c->descriptors.limit);
-	counter(t, "sluice_accept_failures_total", "Tenant connections not accepted for want of a descriptor.",
-		c->descriptors.accept_failures);
+	counter(t, "sluice_accept_failures_total",
+		"Tenant connections not accepted for want of a descriptor.", c->descriptors.accept_failures);
 	counter(t, "sluice_tls_handshakes_total", "Tenant TLS handshakes completed.", v->tls_handshakes);
 	counter(t, "sluice_tls_handshake_failures_total", "Tenant TLS handshakes that failed or timed out.",
 		c->handshake_failures);
@@ -170,13 +170,14 @@ static void put_sessions(const struct admin_view *v, struct textbuf *t)
 
 static void put_config(const struct admin_view *v, struct textbuf *t)
 {
-	family(t, "sluice_reloads_total", "counter", "Configuration reloads (SIGHUP or POST /reload) by result.");
+	family(t, "sluice_reloads_total", "counter",
+	       "Configuration reloads (SIGHUP or POST /reload) by result.");
 	textbuf_printf(t, "sluice_reloads_total{result=\"ok\"} %llu\n",
 		       (unsigned long long)v->counters->reloads);
 	textbuf_printf(t, "sluice_reloads_total{result=\"failed\"} %llu\n",
 		       (unsigned long long)v->counters->reload_failures);
-	gauge(t, "sluice_config_generation", "The running configuration: 1 at start, +1 per successful reload.",
-	      (double)v->generation);
+	gauge(t, "sluice_config_generation",
+	      "The running configuration: 1 at start, +1 per successful reload.", (double)v->generation);
 	gauge(t, "sluice_uptime_seconds", "Seconds since sluice started, whole.",
 	      v->now > v->started_at ? floor(v->now - v->started_at) : 0.0);
 	if (v->certificate)

@@ -13,11 +13,11 @@
 #include <time.h>
 
 struct textbuf {
-	char *data;    /* NUL-terminated while not failed; NULL until the first append */
+	char *data; /* NUL-terminated while not failed; NULL until the first append */
 	size_t len;
-	size_t size;   /* allocated */
-	size_t limit;  /* the most it may hold, NUL included */
-	bool failed;   /* over the limit, or out of memory: the text is incomplete */
+	size_t size;  /* allocated */
+	size_t limit; /* the most it may hold, NUL included */
+	bool failed;  /* over the limit, or out of memory: the text is incomplete */
 };
 
 void textbuf_init(struct textbuf *t, size_t limit);

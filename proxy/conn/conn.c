@@ -237,7 +237,8 @@ static bool tenant_handshake(struct conn *c)
 static void tenant_failed(struct conn *c, enum endpoint_status st, const char *what)
 {
 	if (c->tenant.last_errno != 0)
-		conn_log(c, CONFIG_LOG_INFO, "%s the tenant failed: %s", what, strerror(c->tenant.last_errno));
+		conn_log(c, CONFIG_LOG_INFO, "%s the tenant failed: %s", what,
+			 strerror(c->tenant.last_errno));
 	else if (st == ENDPOINT_ERROR)
 		tls_log_errors(CONFIG_LOG_INFO, c->prefix, what);
 	conn_doom(c, "the tenant's socket failed");
@@ -428,7 +429,9 @@ static double conn_deadline(const struct conn *c, enum deadline *kind)
 	double at = 0;
 
 	*kind = DEADLINE_NONE;
+/* clang-format off */
 #define CONSIDER(k, t) do { double t_ = (t); if (*kind == DEADLINE_NONE || t_ < at) { at = t_; *kind = (k); } } while (0)
+	/* clang-format on */
 	if (c->state == CONN_HANDSHAKE) {
 		CONSIDER(DEADLINE_HANDSHAKE, c->accepted_at + seconds(cfg->timeouts.handshake_ms));
 		return at;
@@ -443,7 +446,8 @@ static double conn_deadline(const struct conn *c, enum deadline *kind)
 		CONSIDER(DEADLINE_BODY, c->body_window_start + seconds(cfg->timeouts.body_ms));
 	if (idle(c))
 		CONSIDER(DEADLINE_IDLE, (c->last_tenant_read > c->last_tenant_write ? c->last_tenant_read
-					 : c->last_tenant_write) + seconds(cfg->timeouts.idle_ms));
+										    : c->last_tenant_write) +
+						seconds(cfg->timeouts.idle_ms));
 	if (output_pending(c) && c->tenant.write_blocked)
 		CONSIDER(DEADLINE_SEND, c->last_tenant_write + seconds(cfg->timeouts.idle_ms));
 	if (upstream_connecting(&c->up))
@@ -455,7 +459,8 @@ static double conn_deadline(const struct conn *c, enum deadline *kind)
 		/* Interim answers restart the one above, not this one; a tie
 		 * (one interim answer, then silence) stays a 504. */
 		if (aw->interims > 0 && aw->status == 0)
-			CONSIDER(DEADLINE_INTERIM, aw->interim_clock + seconds(cfg->timeouts.upstream_response_ms));
+			CONSIDER(DEADLINE_INTERIM,
+				 aw->interim_clock + seconds(cfg->timeouts.upstream_response_ms));
 	}
 #undef CONSIDER
 	return at;
@@ -487,7 +492,8 @@ static void body_deadline(struct conn *c)
 	const struct sluice_config *cfg = c->rc->cfg;
 	double window = seconds(cfg->timeouts.body_ms);
 
-	if (c->body_window_paused || (double)c->body_window_bytes >= (double)cfg->limits.min_body_rate * window) {
+	if (c->body_window_paused ||
+	    (double)c->body_window_bytes >= (double)cfg->limits.min_body_rate * window) {
 		c->body_window_start = conn_now(c);
 		c->body_window_bytes = 0;
 		c->body_window_paused = false;
@@ -524,7 +530,8 @@ static void conn_timeout(struct conn *c)
 		conn_doom(c, "[timeouts] idle");
 		break;
 	case DEADLINE_SEND:
-		conn_log(c, CONFIG_LOG_INFO, "the tenant read none of its answers for [timeouts] idle; closing");
+		conn_log(c, CONFIG_LOG_INFO,
+			 "the tenant read none of its answers for [timeouts] idle; closing");
 		conn_doom(c, "[timeouts] idle while sending");
 		break;
 	case DEADLINE_CONNECT:
@@ -624,8 +631,7 @@ static bool conn_setup(struct conn *c, int fd)
 	return true;
 }
 
-bool conn_accept(struct conn_context *ctx, int fd, const struct sockaddr *peer, socklen_t peer_len,
-		 bool busy)
+bool conn_accept(struct conn_context *ctx, int fd, const struct sockaddr *peer, socklen_t peer_len, bool busy)
 {
 	struct conn *c = calloc(1, sizeof *c);
 	int one = 1;
@@ -687,11 +693,13 @@ static const char *upstream_state_name(enum upstream_state state)
 
 const char *conn_describe(const struct conn *c, char *buf, size_t size)
 {
-	snprintf(buf, size, "%s queue=%u in=%zu/%zu (fwd %zu drop %zu held %zu) out=%zu/%zu "
-		 "(ready %zu held %zu) up=%s%s%s%s%s%s", state_names[c->state], c->queue_len,
-		 buffer_length(&c->in), buffer_capacity(&c->in), c->in_forward, c->in_drop, c->in_held,
-		 buffer_length(&c->out), buffer_capacity(&c->out), c->out_ready, c->out_held,
-		 upstream_state_name(c->up.state), c->tenant.write_blocked ? " write-blocked" : "",
+	snprintf(buf, size,
+		 "%s queue=%u in=%zu/%zu (fwd %zu drop %zu held %zu) out=%zu/%zu "
+		 "(ready %zu held %zu) up=%s%s%s%s%s%s",
+		 state_names[c->state], c->queue_len, buffer_length(&c->in), buffer_capacity(&c->in),
+		 c->in_forward, c->in_drop, c->in_held, buffer_length(&c->out), buffer_capacity(&c->out),
+		 c->out_ready, c->out_held, upstream_state_name(c->up.state),
+		 c->tenant.write_blocked ? " write-blocked" : "",
 		 c->in.data != NULL && buffer_room(&c->in) == 0 ? " read-blocked" : "",
 		 c->up.ep.write_blocked ? " up-write-blocked" : "",
 		 c->out.data != NULL && buffer_room(&c->out) == 0 ? " up-read-blocked" : "",
@@ -718,8 +726,8 @@ static void conn_check(const struct conn *c)
 	assert(c->forwarded_sent <= c->forwarded_total);
 	/* Past OPEN no request byte is read: the tenant's watcher waits for
 	 * reading only when TLS needs it to write (LINGER drains on purpose). */
-	assert(c->state != CONN_CLOSING || !(c->tenant.events & EV_READ) ||
-	       c->tenant.write_wants_read || c->tenant.handshake_wants != 0);
+	assert(c->state != CONN_CLOSING || !(c->tenant.events & EV_READ) || c->tenant.write_wants_read ||
+	       c->tenant.handshake_wants != 0);
 	if (c->state == CONN_HANDSHAKE)
 		assert(n == 0 && c->up.state == UPSTREAM_NONE && c->in.data == NULL && c->out.data == NULL);
 	if (c->state == CONN_LINGER)

@@ -54,10 +54,10 @@
 #include "tsp.h"
 #include "net/upstream.h"
 
-#define CONN_PIPELINE_MAX 32       /* exchanges queued per connection */
-#define CONN_LINGER_SECONDS 2.0    /* reading and dropping after a closing answer */
+#define CONN_PIPELINE_MAX 32         /* exchanges queued per connection */
+#define CONN_LINGER_SECONDS 2.0      /* reading and dropping after a closing answer */
 #define CONN_LINGER_BYTES (1u << 20) /* at least; [limits] discard_bytes when larger */
-#define CONN_ROUNDS_MAX 64         /* work per event before other connections get a turn */
+#define CONN_ROUNDS_MAX 64           /* work per event before other connections get a turn */
 #define CONN_PREFIX_MAX (RUNCONF_ADDRESS_TEXT + TSP_TENANT_MAX + 4)
 
 enum conn_state {
@@ -79,14 +79,14 @@ enum exchange_kind {
 struct exchange {
 	TAILQ_ENTRY(exchange) queue_link; /* in its connection's queue (exchange.c) */
 	enum exchange_kind kind;
-	bool classified;              /* req holds the classification */
+	bool classified; /* req holds the classification */
 	struct tsp_request req;
-	const char *decision;         /* for the access log: "forwarded", "refused maintenance", ... */
-	bool recorded;                /* policy_record() ran: policy_on_response() is owed */
+	const char *decision; /* for the access log: "forwarded", "refused maintenance", ... */
+	bool recorded;        /* policy_record() ran: policy_on_response() is owed */
 	struct policy_record record;
-	unsigned status;              /* local: the answer's; forward: the repository's final
+	unsigned status; /* local: the answer's; forward: the repository's final
 				       * one (0 until its head went out) */
-	char *answer;                 /* local: the whole answer (malloc'd) */
+	char *answer;    /* local: the whole answer (malloc'd) */
 	size_t answer_len, answer_sent;
 	bool close_after;             /* local: the connection ends after this answer */
 	bool head_method;             /* a HEAD request: its response has no body */
@@ -104,42 +104,42 @@ struct exchange {
 };
 
 struct conn {
-	struct conn_host_slot host;  /* the host's bookkeeping (conn.h) */
+	struct conn_host_slot host; /* the host's bookkeeping (conn.h) */
 	struct conn_context *ctx;
-	struct runconf *rc;          /* the configuration it started with (a reference) */
-	enum conn_state state;       /* changed by conn_set_state() only; request bytes are
+	struct runconf *rc;    /* the configuration it started with (a reference) */
+	enum conn_state state; /* changed by conn_set_state() only; request bytes are
 				      * read and framed exactly while CONN_OPEN */
 
 	struct endpoint tenant;
 	struct upstream up;
 
-	struct buffer in;            /* tenant -> repository (allocated while in use) */
+	struct buffer in; /* tenant -> repository (allocated while in use) */
 	size_t in_forward, in_drop, in_held;
-	struct buffer out;           /* repository -> tenant */
+	struct buffer out; /* repository -> tenant */
 	size_t out_ready, out_held;
 	struct http_framer *requests, *responses; /* allocated while there is something to frame */
-	bool response_in_body;       /* the response framer is past a head */
+	bool response_in_body;                    /* the response framer is past a head */
 
 	TAILQ_HEAD(exchange_queue, exchange) queue; /* in answer order (exchange.c) */
 	unsigned queue_len;
-	struct exchange *reading;    /* the request whose head was framed and whose body is read */
-	bool reading_forward;        /* ... its bytes go to the repository (else dropped) */
-	bool stop_after_message;     /* stop reading when the current request ends */
-	bool tenant_eof;             /* the tenant closed its side */
-	bool up_eof, up_eof_framed;  /* the repository closed; the framer was told */
-	bool up_tainted;             /* the repository saw part of a request that was cut */
-	bool up_event;               /* the repository's watcher fired (connect/handshake may move) */
-	bool request_cut;            /* reading stopped with request bytes unread: linger at close */
-	uint64_t forwarded_total;    /* bytes framed for the repository so far */
-	uint64_t forwarded_sent;     /* ... and written to it */
+	struct exchange *reading;   /* the request whose head was framed and whose body is read */
+	bool reading_forward;       /* ... its bytes go to the repository (else dropped) */
+	bool stop_after_message;    /* stop reading when the current request ends */
+	bool tenant_eof;            /* the tenant closed its side */
+	bool up_eof, up_eof_framed; /* the repository closed; the framer was told */
+	bool up_tainted;            /* the repository saw part of a request that was cut */
+	bool up_event;              /* the repository's watcher fired (connect/handshake may move) */
+	bool request_cut;           /* reading stopped with request bytes unread: linger at close */
+	uint64_t forwarded_total;   /* bytes framed for the repository so far */
+	uint64_t forwarded_sent;    /* ... and written to it */
 
 	ev_timer timer;
-	double timer_at;             /* when the timer fires (0: stopped) */
+	double timer_at; /* when the timer fires (0: stopped) */
 	double accepted_at, last_tenant_read, last_tenant_write, last_upstream, linger_since;
-	double head_started;         /* first byte of a head not yet complete (0: none) */
-	double body_window_start;    /* [limits] min_body_rate: the current window */
+	double head_started;      /* first byte of a head not yet complete (0: none) */
+	double body_window_start; /* [limits] min_body_rate: the current window */
 	uint64_t body_window_bytes;
-	bool body_window_paused;     /* the proxy stopped reading during the window */
+	bool body_window_paused; /* the proxy stopped reading during the window */
 	size_t linger_bytes;
 
 	char peer[RUNCONF_ADDRESS_TEXT];

@@ -27,8 +27,8 @@
 struct conn;
 
 struct conn_spares {
-	uint64_t serial;               /* the runconf generation they fit; 0: none */
-	size_t ring_bytes;             /* [limits] buffer_bytes of that generation */
+	uint64_t serial;   /* the runconf generation they fit; 0: none */
+	size_t ring_bytes; /* [limits] buffer_bytes of that generation */
 	struct spares rings;
 	struct spares request_framers;
 	struct spares response_framers;

@@ -54,10 +54,10 @@ static void access_line(const struct conn *c, const struct exchange *ex)
 	if (!log_requests_enabled())
 		return;
 	log_access("peer=%s tenant=%s category=%s role=%s job=%s task=%s decision=%s status=%u "
-		   "in=%llu out=%llu ms=%.1f", c->peer, ex->classified ? r->tenant : "-",
+		   "in=%llu out=%llu ms=%.1f",
+		   c->peer, ex->classified ? r->tenant : "-",
 		   ex->classified ? tsp_category_name(r->category) : "-",
-		   ex->classified ? tsp_role_name(r->role) : "-",
-		   ex->classified ? job_text(r) : "-",
+		   ex->classified ? tsp_role_name(r->role) : "-", ex->classified ? job_text(r) : "-",
 		   ex->classified && r->task[0] ? r->task : "-",
 		   ex->decision != NULL ? ex->decision : "error", ex->status,
 		   (unsigned long long)ex->bytes_in, (unsigned long long)ex->bytes_out, ms);
@@ -69,7 +69,8 @@ static void log_session_end(struct conn *c, const struct policy_session_end *end
 
 	if (end->untracked) {
 		counters->sessions_untracked++;
-		conn_log(c, CONFIG_LOG_WARNING, "lock created but the job table has no room to track "
+		conn_log(c, CONFIG_LOG_WARNING,
+			 "lock created but the job table has no room to track "
 			 "it ([limits] job_table_size, job_tasks)");
 	}
 	if (!end->ended)
@@ -92,8 +93,8 @@ static const char *const decision_words[SERVER_DECISION_COUNT] = {
 
 /* Count a settled message under its category and the decision string it
  * carries ("forwarded", "refused maintenance", ...; NULL: an error answer). */
-static enum server_decision count_message(struct server_counters *counters,
-					  enum tsp_category category, const char *decision)
+static enum server_decision count_message(struct server_counters *counters, enum tsp_category category,
+					  const char *decision)
 {
 	enum server_decision d = SERVER_ANSWERED_ERROR;
 
@@ -108,10 +109,14 @@ static enum server_decision count_message(struct server_counters *counters,
 static enum request_stats_refusal refusal_of(enum server_decision d)
 {
 	switch (d) {
-	case SERVER_REFUSED_MAINTENANCE: return REQUEST_REFUSED_MAINTENANCE;
-	case SERVER_REFUSED_DISABLED: return REQUEST_REFUSED_DISABLED;
-	case SERVER_REFUSED_BUSY: return REQUEST_REFUSED_BUSY;
-	default: return REQUEST_NOT_REFUSED;
+	case SERVER_REFUSED_MAINTENANCE:
+		return REQUEST_REFUSED_MAINTENANCE;
+	case SERVER_REFUSED_DISABLED:
+		return REQUEST_REFUSED_DISABLED;
+	case SERVER_REFUSED_BUSY:
+		return REQUEST_REFUSED_BUSY;
+	default:
+		return REQUEST_NOT_REFUSED;
 	}
 }
 
@@ -188,8 +193,8 @@ void exchange_drop_after(struct conn *c, struct exchange *ex)
 	}
 }
 
-static void set_answer(struct conn *c, struct exchange *ex, unsigned status, const char *text,
-		       size_t len, bool close)
+static void set_answer(struct conn *c, struct exchange *ex, unsigned status, const char *text, size_t len,
+		       bool close)
 {
 	settle_record(c, ex, 0);
 	free(ex->answer);
@@ -276,8 +281,8 @@ static void maintenance_notice(struct conn *c, const struct exchange *ex, double
 	notice_render(ctx->conf->cfg->maintenance.message, &vars, out->message);
 }
 
-static void answer_hello_notice(struct conn *c, struct exchange *ex,
-				const struct policy_decision *d, bool close)
+static void answer_hello_notice(struct conn *c, struct exchange *ex, const struct policy_decision *d,
+				bool close)
 {
 	struct maintenance_notice notice;
 	struct respond_extra extra = { .maintenance = policy_mode_name(d->mode), .close = close };

@@ -84,8 +84,7 @@ static bool refusal_closes(const struct conn *c, const struct http_head *head)
 static void client_address(const struct conn *c, char out[TSP_CLIENT_MAX + 1])
 {
 	const char *peer = c->peer, *colon = strrchr(peer, ':');
-	size_t len = colon != NULL && strncmp(peer, "unix:", 5) != 0 ? (size_t)(colon - peer)
-								  : strlen(peer);
+	size_t len = colon != NULL && strncmp(peer, "unix:", 5) != 0 ? (size_t)(colon - peer) : strlen(peer);
 
 	if (peer[0] == '[' && len >= 2 && peer[len - 1] == ']') {
 		peer++;
@@ -118,7 +117,8 @@ static void classify(struct conn *c, struct exchange *ex, const struct http_head
 		extra.retry_after = c->ctx->conf->retry_after;
 		ex->decision = "refused busy";
 		c->ctx->counters->refused_busy++;
-		conn_log(c, CONFIG_LOG_INFO, "over [proxy] max_connections or [limits] "
+		conn_log(c, CONFIG_LOG_INFO,
+			 "over [proxy] max_connections or [limits] "
 			 "connections_per_address: answered 503 busy");
 		exchange_answer(c, ex, 503, "busy", "too many connections; try again later", &extra);
 		return;
@@ -129,8 +129,8 @@ static void classify(struct conn *c, struct exchange *ex, const struct http_head
 		extra.close = closes || err.status == 400 || err.status == 413 || err.status == 431;
 		c->ctx->counters->errors++;
 		conn_log(c, CONFIG_LOG_INFO, "%.*s %.*s: %u %s: %s", (int)head->method_name.len,
-			 head->method_name.ptr, (int)head->target.len, head->target.ptr, err.status,
-			 err.code, err.reason);
+			 head->method_name.ptr, (int)head->target.len, head->target.ptr, err.status, err.code,
+			 err.reason);
 		exchange_answer(c, ex, err.status, err.code, err.reason, &extra);
 		return;
 	}

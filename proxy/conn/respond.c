@@ -84,17 +84,16 @@ static void put_planned(struct text *t, int64_t start, int64_t end)
 		put(t, "%s", line);
 }
 
-static void put_head(struct text *t, unsigned status, size_t body_len,
-		     const struct respond_extra *extra, const char *message)
+static void put_head(struct text *t, unsigned status, size_t body_len, const struct respond_extra *extra,
+		     const char *message)
 {
 	if (extra != NULL && extra->reason_is_message) {
 		put(t, "HTTP/1.1 %u ", status);
 		put_reason(t, message);
-		put(t, "\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: %zu\r\n",
-		    body_len);
+		put(t, "\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: %zu\r\n", body_len);
 	} else {
-		put(t, "HTTP/1.1 %u %s\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n",
-		    status, http_status_text(status), body_len);
+		put(t, "HTTP/1.1 %u %s\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n", status,
+		    http_status_text(status), body_len);
 	}
 	if (extra == NULL)
 		return;
@@ -112,8 +111,8 @@ static void put_head(struct text *t, unsigned status, size_t body_len,
 		put(t, "Connection: close\r\n");
 }
 
-size_t respond_error(char *out, size_t size, unsigned status, const char *code,
-		     const char *message, const struct respond_extra *extra)
+size_t respond_error(char *out, size_t size, unsigned status, const char *code, const char *message,
+		     const struct respond_extra *extra)
 {
 	char body[RESPOND_MAX];
 	size_t body_len;
@@ -130,8 +129,8 @@ size_t respond_error(char *out, size_t size, unsigned status, const char *code,
 	return t.overflow ? 0 : t.len;
 }
 
-size_t respond_hello_notice(char *out, size_t size, const char *tenant, const char *mode,
-			    time_t since, const char *message, const struct respond_extra *extra)
+size_t respond_hello_notice(char *out, size_t size, const char *tenant, const char *mode, time_t since,
+			    const char *message, const struct respond_extra *extra)
 {
 	char body_buf[RESPOND_MAX], stamp[32];
 	struct text body = { body_buf, sizeof body_buf, 0, false };

@@ -35,12 +35,12 @@ struct respond_extra {
 size_t respond_planned_header(char *out, size_t size, int64_t start, int64_t end);
 
 /* An error answer. Returns its length (<= size), or 0 when it does not fit. */
-size_t respond_error(char *out, size_t size, unsigned status, const char *code,
-		     const char *message, const struct respond_extra *extra);
+size_t respond_error(char *out, size_t size, unsigned status, const char *code, const char *message,
+		     const struct respond_extra *extra);
 
 /* The hello while maintenance is on (PROTOCOL.md 4.1). since is wall-clock
  * time. Returns the length, or 0 when it does not fit. */
-size_t respond_hello_notice(char *out, size_t size, const char *tenant, const char *mode,
-			    time_t since, const char *message, const struct respond_extra *extra);
+size_t respond_hello_notice(char *out, size_t size, const char *tenant, const char *mode, time_t since,
+			    const char *message, const struct respond_extra *extra);
 
 #endif

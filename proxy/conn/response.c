@@ -229,8 +229,10 @@ static bool interim_allowed(struct conn *c, struct exchange *ex)
 		ex->interim_clock = conn_now(c);
 	ex->interims++;
 	if (ex->interims > most) {
-		snprintf(reason, sizeof reason, "the repository sent %u interim (1xx) answers to one "
-			 "request, more than [limits] interim_responses (%u)", ex->interims, most);
+		snprintf(reason, sizeof reason,
+			 "the repository sent %u interim (1xx) answers to one "
+			 "request, more than [limits] interim_responses (%u)",
+			 ex->interims, most);
 		response_upstream_lost(c, 502, "upstream-unavailable", reason);
 		return false;
 	}
@@ -244,9 +246,10 @@ void response_interim_expired(struct conn *c)
 
 	if (aw == NULL)
 		return;
-	snprintf(reason, sizeof reason, "the repository sent %u interim (1xx) answers in %.1f s and no "
-		 "final answer within [timeouts] upstream_response", aw->interims,
-		 conn_now(c) - aw->interim_clock);
+	snprintf(reason, sizeof reason,
+		 "the repository sent %u interim (1xx) answers in %.1f s and no "
+		 "final answer within [timeouts] upstream_response",
+		 aw->interims, conn_now(c) - aw->interim_clock);
 	response_upstream_lost(c, 502, "upstream-unavailable", reason);
 }
 
@@ -271,7 +274,8 @@ static void announce_window(struct conn *c, struct exchange *ex)
 	if (n > 0 && buffer_insert(&c->out, c->out_ready + c->out_held - 2, line, n))
 		c->out_held += n;
 	else if (n > 0)
-		conn_log(c, CONFIG_LOG_INFO, "hello answer: no room for Tsp-Maintenance-Planned; relayed without it");
+		conn_log(c, CONFIG_LOG_INFO,
+			 "hello answer: no room for Tsp-Maintenance-Planned; relayed without it");
 }
 
 static bool on_event(struct conn *c, struct exchange *ex, const struct http_event *ev, size_t fed)
@@ -324,8 +328,7 @@ static bool frame_response(struct conn *c, struct exchange *ex)
 	const char *p = conn_span_at(&c->out, c->out_ready + c->out_held, &len);
 	struct http_event ev;
 
-	if (c->responses == NULL &&
-	    (c->responses = conn_framer_get(c, HTTP_KIND_RESPONSE)) == NULL) {
+	if (c->responses == NULL && (c->responses = conn_framer_get(c, HTTP_KIND_RESPONSE)) == NULL) {
 		conn_log(c, CONFIG_LOG_ERROR, "out of memory for a response framer; closing");
 		conn_doom(c, "out of memory");
 		return false;
@@ -351,8 +354,8 @@ static bool frame_response(struct conn *c, struct exchange *ex)
 			return on_event(c, ex, &ev, 0);
 		response_upstream_lost(c, 502, "upstream-unavailable",
 				       ev.type == HTTP_EV_ERROR
-				       ? "the repository closed the connection in the middle of an answer"
-				       : "the repository closed the connection before answering");
+					       ? "the repository closed the connection in the middle of an answer"
+					       : "the repository closed the connection before answering");
 		return true;
 	}
 	fed = http_framer_feed(c->responses, p, len, &ev);
@@ -375,7 +378,8 @@ static bool check_idle_upstream(struct conn *c)
 		return true;
 	}
 	if (c->up_eof) {
-		response_upstream_lost(c, 502, "upstream-unavailable", "the repository closed the connection");
+		response_upstream_lost(c, 502, "upstream-unavailable",
+				       "the repository closed the connection");
 		return true;
 	}
 	return false;

@@ -10,16 +10,14 @@
 #include "net/buffer.h"
 
 /* Offset one past the last readable byte (where the next write goes). */
-static size_t
-buffer_end(const struct buffer *b)
+static size_t buffer_end(const struct buffer *b)
 {
 	size_t end = b->start + b->length;
 
 	return end >= b->capacity ? end - b->capacity : end;
 }
 
-bool
-buffer_init(struct buffer *b, size_t capacity)
+bool buffer_init(struct buffer *b, size_t capacity)
 {
 	memset(b, 0, sizeof(*b));
 	if (capacity < BUFFER_CAPACITY_MIN || capacity > BUFFER_CAPACITY_MAX)
@@ -31,15 +29,13 @@ buffer_init(struct buffer *b, size_t capacity)
 	return true;
 }
 
-void
-buffer_fini(struct buffer *b)
+void buffer_fini(struct buffer *b)
 {
 	free(b->data);
 	memset(b, 0, sizeof(*b));
 }
 
-void
-buffer_adopt(struct buffer *b, unsigned char *storage, size_t capacity)
+void buffer_adopt(struct buffer *b, unsigned char *storage, size_t capacity)
 {
 	assert(storage != NULL && capacity >= BUFFER_CAPACITY_MIN && capacity <= BUFFER_CAPACITY_MAX);
 	memset(b, 0, sizeof(*b));
@@ -47,8 +43,7 @@ buffer_adopt(struct buffer *b, unsigned char *storage, size_t capacity)
 	b->capacity = capacity;
 }
 
-unsigned char *
-buffer_release(struct buffer *b)
+unsigned char *buffer_release(struct buffer *b)
 {
 	unsigned char *storage = b->data;
 
@@ -56,45 +51,38 @@ buffer_release(struct buffer *b)
 	return storage;
 }
 
-void
-buffer_clear(struct buffer *b)
+void buffer_clear(struct buffer *b)
 {
 	b->start = 0;
 	b->length = 0;
 }
 
-size_t
-buffer_length(const struct buffer *b)
+size_t buffer_length(const struct buffer *b)
 {
 	return b->length;
 }
 
-size_t
-buffer_room(const struct buffer *b)
+size_t buffer_room(const struct buffer *b)
 {
 	return b->capacity - b->length;
 }
 
-size_t
-buffer_capacity(const struct buffer *b)
+size_t buffer_capacity(const struct buffer *b)
 {
 	return b->capacity;
 }
 
-bool
-buffer_empty(const struct buffer *b)
+bool buffer_empty(const struct buffer *b)
 {
 	return b->length == 0;
 }
 
-bool
-buffer_full(const struct buffer *b)
+bool buffer_full(const struct buffer *b)
 {
 	return b->length == b->capacity;
 }
 
-unsigned char *
-buffer_write_span(struct buffer *b, size_t *room)
+unsigned char *buffer_write_span(struct buffer *b, size_t *room)
 {
 	size_t end;
 
@@ -107,12 +95,11 @@ buffer_write_span(struct buffer *b, size_t *room)
 	else if (end >= b->start)
 		*room = b->capacity - end; /* up to the end of storage */
 	else
-		*room = b->start - end;    /* up to the oldest byte */
+		*room = b->start - end; /* up to the oldest byte */
 	return b->data + end;
 }
 
-void
-buffer_commit(struct buffer *b, size_t n)
+void buffer_commit(struct buffer *b, size_t n)
 {
 	size_t room;
 
@@ -121,8 +108,7 @@ buffer_commit(struct buffer *b, size_t n)
 	b->length += n;
 }
 
-const unsigned char *
-buffer_read_span(const struct buffer *b, size_t *len)
+const unsigned char *buffer_read_span(const struct buffer *b, size_t *len)
 {
 	size_t to_end = b->capacity - b->start;
 
@@ -130,8 +116,7 @@ buffer_read_span(const struct buffer *b, size_t *len)
 	return b->data + b->start;
 }
 
-void
-buffer_consume(struct buffer *b, size_t n)
+void buffer_consume(struct buffer *b, size_t n)
 {
 	assert(n <= b->length);
 	b->length -= n;
@@ -144,8 +129,7 @@ buffer_consume(struct buffer *b, size_t n)
 		b->start -= b->capacity;
 }
 
-int
-buffer_write_iov(struct buffer *b, struct iovec iov[2])
+int buffer_write_iov(struct buffer *b, struct iovec iov[2])
 {
 	size_t room, end;
 	int count = 0;
@@ -166,8 +150,7 @@ buffer_write_iov(struct buffer *b, struct iovec iov[2])
 	return count;
 }
 
-int
-buffer_read_iov(const struct buffer *b, struct iovec iov[2])
+int buffer_read_iov(const struct buffer *b, struct iovec iov[2])
 {
 	size_t len;
 
@@ -182,8 +165,7 @@ buffer_read_iov(const struct buffer *b, struct iovec iov[2])
 	return 2;
 }
 
-size_t
-buffer_append(struct buffer *b, const void *src, size_t len)
+size_t buffer_append(struct buffer *b, const void *src, size_t len)
 {
 	const unsigned char *from = src;
 	size_t done = 0;
@@ -202,8 +184,7 @@ buffer_append(struct buffer *b, const void *src, size_t len)
 	return done;
 }
 
-size_t
-buffer_take(struct buffer *b, void *dst, size_t len)
+size_t buffer_take(struct buffer *b, void *dst, size_t len)
 {
 	unsigned char *to = dst;
 	size_t done = 0;
@@ -222,8 +203,7 @@ buffer_take(struct buffer *b, void *dst, size_t len)
 	return done;
 }
 
-static void
-reverse_bytes(unsigned char *p, size_t n)
+static void reverse_bytes(unsigned char *p, size_t n)
 {
 	size_t i, j;
 
@@ -237,8 +217,7 @@ reverse_bytes(unsigned char *p, size_t n)
 	}
 }
 
-void
-buffer_linearize(struct buffer *b)
+void buffer_linearize(struct buffer *b)
 {
 	if (b->start == 0)
 		return;

@@ -32,8 +32,8 @@
 struct buffer {
 	unsigned char *data; /* capacity bytes of storage, owned */
 	size_t capacity;
-	size_t start;        /* offset of the first readable byte, < capacity */
-	size_t length;       /* readable bytes, <= capacity */
+	size_t start;  /* offset of the first readable byte, < capacity */
+	size_t length; /* readable bytes, <= capacity */
 };
 
 /* Allocate the storage. False (b left empty, nothing to free) when capacity is

@@ -44,8 +44,7 @@ void endpoint_on_event(struct endpoint *ep, int revents)
 
 /* Map SSL_get_error() after a failed call; errors that end the connection
  * leave OpenSSL's queue for the caller to log. */
-static enum endpoint_status ssl_failure(struct endpoint *ep, int ret, bool *wants_read,
-					bool *wants_write)
+static enum endpoint_status ssl_failure(struct endpoint *ep, int ret, bool *wants_read, bool *wants_write)
 {
 	int err = SSL_get_error(ep->ssl, ret);
 
@@ -85,8 +84,9 @@ static void install_bio(struct endpoint *ep)
 
 void endpoint_move(struct endpoint *to, struct endpoint *from)
 {
-	*to = (struct endpoint){ .fd = from->fd, .ssl = from->ssl, .io = from->io, .bio = from->bio,
-				 .own_bio = from->own_bio };
+	*to = (struct endpoint){
+		.fd = from->fd, .ssl = from->ssl, .io = from->io, .bio = from->bio, .own_bio = from->own_bio
+	};
 	if (to->own_bio)
 		tlsbio_moved(SSL_get_rbio(to->ssl), &to->bio); /* the BIO points at its state */
 	from->fd = -1;
@@ -260,8 +260,7 @@ static enum endpoint_status send_gathered(struct endpoint *ep, size_t *n)
  * then send them together. Each SSL_write is given no more than the room
  * left holds, so the BIO never refuses one in practice; if it does, OpenSSL
  * keeps that record and record_write() retries it after the send. */
-static enum endpoint_status gather_write(struct endpoint *ep, const unsigned char *buf, size_t len,
-					 size_t *n)
+static enum endpoint_status gather_write(struct endpoint *ep, const unsigned char *buf, size_t len, size_t *n)
 {
 	enum endpoint_status st = ENDPOINT_OK;
 	bool wr = false, ww = false;

@@ -40,21 +40,21 @@ enum endpoint_status {
 };
 
 struct endpoint {
-	int fd;                 /* -1 when closed */
-	SSL *ssl;               /* NULL: plain TCP */
-	ev_io io;               /* io.data is the owner's */
-	int events;             /* the mask the watcher is started with (0: stopped) */
-	bool readable;          /* a read may make progress */
-	bool write_blocked;     /* the last write would block: wait for EV_WRITE */
-	bool read_wants_write;  /* SSL_read needs the socket writable first */
-	bool write_wants_read;  /* SSL_write needs the socket readable first */
-	int handshake_wants;    /* EV_READ or EV_WRITE while a handshake waits; else 0 */
-	size_t retry_len;       /* SSL_write to repeat with this length; 0: none */
-	size_t gathered;        /* bytes of the span whose records the BIO still holds */
-	struct tlsbio bio;      /* TLS: the state of the SSL's BIO when it is ours */
-	int last_errno;         /* ENDPOINT_ERROR from a system call: its errno; else 0 */
-	bool failed;            /* a fatal error was reported: no close_notify then */
-	bool own_bio;           /* the SSL's BIO is ours (installed at the first handshake step) */
+	int fd;                /* -1 when closed */
+	SSL *ssl;              /* NULL: plain TCP */
+	ev_io io;              /* io.data is the owner's */
+	int events;            /* the mask the watcher is started with (0: stopped) */
+	bool readable;         /* a read may make progress */
+	bool write_blocked;    /* the last write would block: wait for EV_WRITE */
+	bool read_wants_write; /* SSL_read needs the socket writable first */
+	bool write_wants_read; /* SSL_write needs the socket readable first */
+	int handshake_wants;   /* EV_READ or EV_WRITE while a handshake waits; else 0 */
+	size_t retry_len;      /* SSL_write to repeat with this length; 0: none */
+	size_t gathered;       /* bytes of the span whose records the BIO still holds */
+	struct tlsbio bio;     /* TLS: the state of the SSL's BIO when it is ours */
+	int last_errno;        /* ENDPOINT_ERROR from a system call: its errno; else 0 */
+	bool failed;           /* a fatal error was reported: no close_notify then */
+	bool own_bio;          /* the SSL's BIO is ours (installed at the first handshake step) */
 };
 
 /* The watcher callback of an endpoint (libev has no typedef for it). */

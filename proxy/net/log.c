@@ -24,26 +24,28 @@ static struct {
 	int facility;
 	bool requests;
 	bool syslog_open;
-	int fd;          /* file target: the open log file; else -1 */
-	char *file;      /* file target: its path, for log_reopen() */
+	int fd;     /* file target: the open log file; else -1 */
+	char *file; /* file target: its path, for log_reopen() */
 } sink = { CONFIG_LOG_NOTICE, CONFIG_LOG_TO_STDERR, LOG_DAEMON, false, false, -1, NULL };
 
 static const int syslog_priority[] = {
-	[CONFIG_LOG_ERROR] = LOG_ERR,
-	[CONFIG_LOG_WARNING] = LOG_WARNING,
-	[CONFIG_LOG_NOTICE] = LOG_NOTICE,
-	[CONFIG_LOG_INFO] = LOG_INFO,
-	[CONFIG_LOG_DEBUG] = LOG_DEBUG,
+	[CONFIG_LOG_ERROR] = LOG_ERR, [CONFIG_LOG_WARNING] = LOG_WARNING, [CONFIG_LOG_NOTICE] = LOG_NOTICE,
+	[CONFIG_LOG_INFO] = LOG_INFO, [CONFIG_LOG_DEBUG] = LOG_DEBUG,
 };
 
 static const char *log_level_name(enum config_log_level level)
 {
 	switch (level) {
-	case CONFIG_LOG_ERROR: return "error";
-	case CONFIG_LOG_WARNING: return "warning";
-	case CONFIG_LOG_NOTICE: return "notice";
-	case CONFIG_LOG_INFO: return "info";
-	case CONFIG_LOG_DEBUG: return "debug";
+	case CONFIG_LOG_ERROR:
+		return "error";
+	case CONFIG_LOG_WARNING:
+		return "warning";
+	case CONFIG_LOG_NOTICE:
+		return "notice";
+	case CONFIG_LOG_INFO:
+		return "info";
+	case CONFIG_LOG_DEBUG:
+		return "debug";
 	}
 	return "?";
 }
@@ -81,8 +83,10 @@ static enum config_log_target usable_target(enum config_log_target wanted)
 		return wanted;
 	}
 	if (!falling_back)
-		dprintf(STDERR_FILENO, "sluice: [log] target = syslog, but no syslog daemon listens (%s); "
-			"logging to stderr instead\n", why);
+		dprintf(STDERR_FILENO,
+			"sluice: [log] target = syslog, but no syslog daemon listens (%s); "
+			"logging to stderr instead\n",
+			why);
 	falling_back = true;
 	return CONFIG_LOG_TO_STDERR;
 }
@@ -97,7 +101,8 @@ bool log_configure(const struct sluice_config *cfg, char *err, size_t err_size)
 		fd = open_log_file(cfg->log.file);
 		file = strdup(cfg->log.file);
 		if (fd < 0 || file == NULL) {
-			snprintf(err, err_size, "cannot open log file %s: %s; check [log] file and its directory's permissions",
+			snprintf(err, err_size,
+				 "cannot open log file %s: %s; check [log] file and its directory's permissions",
 				 cfg->log.file, fd < 0 ? strerror(errno) : "out of memory");
 			if (fd >= 0)
 				close(fd);
@@ -110,8 +115,8 @@ bool log_configure(const struct sluice_config *cfg, char *err, size_t err_size)
 	free(sink.file);
 	sink.fd = fd;
 	sink.file = file;
-	if (sink.syslog_open && (target != CONFIG_LOG_TO_SYSLOG ||
-				 sink.facility != (int)cfg->log.syslog_facility)) {
+	if (sink.syslog_open &&
+	    (target != CONFIG_LOG_TO_SYSLOG || sink.facility != (int)cfg->log.syslog_facility)) {
 		closelog();
 		sink.syslog_open = false;
 	}

@@ -42,8 +42,8 @@ void runconf_format_address(const struct sockaddr *sa, socklen_t len, char *out,
 	case AF_UNIX: {
 		const struct sockaddr_un *un = (const struct sockaddr_un *)sa;
 
-		snprintf(out, size, "unix:%.*s", (int)(len > sizeof(sa_family_t) ?
-						   strnlen(un->sun_path, sizeof un->sun_path) : 0),
+		snprintf(out, size, "unix:%.*s",
+			 (int)(len > sizeof(sa_family_t) ? strnlen(un->sun_path, sizeof un->sun_path) : 0),
 			 un->sun_path);
 		break;
 	}
@@ -77,8 +77,10 @@ static bool resolve_upstream(struct runconf *rc, char *err, size_t err_size)
 		rv = getaddrinfo(up->host, up->port, &hints, &list);
 	}
 	if (rv != 0) {
-		snprintf(err, err_size, "[proxy] upstream: cannot resolve %s: %s; name a host that "
-			 "resolves, or an IP address", up->host, gai_strerror(rv));
+		snprintf(err, err_size,
+			 "[proxy] upstream: cannot resolve %s: %s; name a host that "
+			 "resolves, or an IP address",
+			 up->host, gai_strerror(rv));
 		return false;
 	}
 	for (ai = list; ai != NULL && rc->upstream_count < RUNCONF_UPSTREAM_ADDRESSES_MAX; ai = ai->ai_next) {
@@ -107,8 +109,8 @@ static void free_parts(struct runconf *rc)
 	free(rc);
 }
 
-struct runconf *runconf_new(struct sluice_config *cfg, bool terminate_tls,
-			    struct tls_ticket_keys *keys, uint64_t serial, char *err, size_t err_size)
+struct runconf *runconf_new(struct sluice_config *cfg, bool terminate_tls, struct tls_ticket_keys *keys,
+			    uint64_t serial, char *err, size_t err_size)
 {
 	struct runconf *rc = calloc(1, sizeof *rc);
 	struct config_error token_err;
@@ -130,7 +132,8 @@ struct runconf *runconf_new(struct sluice_config *cfg, bool terminate_tls,
 		return NULL;
 	}
 	if (terminate_tls && (cfg->tls.certificate[0] == '\0' || cfg->tls.private_key[0] == '\0')) {
-		snprintf(err, err_size, "[tls] certificate: empty, but TLS stays on until a restart "
+		snprintf(err, err_size,
+			 "[tls] certificate: empty, but TLS stays on until a restart "
 			 "([tls] enabled needs one); keep certificate and private_key set");
 		free_parts(rc);
 		return NULL;
@@ -140,8 +143,10 @@ struct runconf *runconf_new(struct sluice_config *cfg, bool terminate_tls,
 		return NULL;
 	}
 	if (rc->tls != NULL && !tls_server_ctx_not_after(rc->tls, &rc->certificate_not_after)) {
-		snprintf(err, err_size, "[tls] certificate: the expiry date of %s cannot be read; give a "
-			 "well-formed certificate", cfg->tls.certificate);
+		snprintf(err, err_size,
+			 "[tls] certificate: the expiry date of %s cannot be read; give a "
+			 "well-formed certificate",
+			 cfg->tls.certificate);
 		free_parts(rc);
 		return NULL;
 	}
@@ -151,8 +156,9 @@ struct runconf *runconf_new(struct sluice_config *cfg, bool terminate_tls,
 		return NULL;
 	}
 	snprintf(rc->upstream_name, sizeof rc->upstream_name, "%s",
-		 cfg->proxy.upstream_name[0] != '\0' ? cfg->proxy.upstream_name
-		 : cfg->proxy.upstream.kind == CONFIG_ADDRESS_INET ? cfg->proxy.upstream.host : "");
+		 cfg->proxy.upstream_name[0] != '\0'               ? cfg->proxy.upstream_name
+		 : cfg->proxy.upstream.kind == CONFIG_ADDRESS_INET ? cfg->proxy.upstream.host
+								   : "");
 	http_limits_default(&rc->limits);
 	rc->limits.header_bytes = cfg->limits.header_bytes;
 	rc->limits.max_headers = (unsigned)cfg->limits.max_headers;

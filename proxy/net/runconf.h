@@ -26,7 +26,7 @@
 
 #define RUNCONF_ERROR_MAX 1024
 #define RUNCONF_UPSTREAM_ADDRESSES_MAX 8 /* tried in turn when a connect fails */
-#define RUNCONF_ADDRESS_TEXT 128 /* "unix:" and a sun_path fit */
+#define RUNCONF_ADDRESS_TEXT 128         /* "unix:" and a sun_path fit */
 
 struct runconf_address {
 	struct sockaddr_storage addr;
@@ -36,21 +36,21 @@ struct runconf_address {
 
 struct runconf {
 	unsigned refs;
-	uint64_t serial;                /* 1 at start-up, then one more per successful reload */
-	struct sluice_config *cfg;      /* owned */
-	SSL_CTX *tls;                   /* tenant side; NULL: plain TCP (see runconf_new) */
-	int64_t certificate_not_after;  /* tls: notAfter of the leaf it serves, seconds since the epoch */
-	SSL_CTX *upstream_tls;          /* NULL: plain TCP toward the repository */
+	uint64_t serial;               /* 1 at start-up, then one more per successful reload */
+	struct sluice_config *cfg;     /* owned */
+	SSL_CTX *tls;                  /* tenant side; NULL: plain TCP (see runconf_new) */
+	int64_t certificate_not_after; /* tls: notAfter of the leaf it serves, seconds since the epoch */
+	SSL_CTX *upstream_tls;         /* NULL: plain TCP toward the repository */
 	char upstream_name[CONFIG_HOST_MAX + 1]; /* SNI and certificate name (upstream_tls) */
 	struct runconf_address upstream[RUNCONF_UPSTREAM_ADDRESSES_MAX];
 	size_t upstream_count;
-	struct http_limits limits;      /* for both directions' framers */
-	unsigned retry_after;           /* seconds, for Retry-After; 0 = none (and auto:
+	struct http_limits limits; /* for both directions' framers */
+	unsigned retry_after;      /* seconds, for Retry-After; 0 = none (and auto:
 					 * the maintenance answers compute their own) */
 	/* [admin] token_file's token, read when this configuration was built,
 	 * zero-padded to its full size (compared in constant time). */
 	unsigned char admin_token[CONFIG_TOKEN_MAX];
-	size_t admin_token_len;         /* 0: no token_file */
+	size_t admin_token_len; /* 0: no token_file */
 };
 
 /* Build a running configuration from cfg. terminate_tls is [tls] enabled as
@@ -58,8 +58,8 @@ struct runconf {
  * running value, whatever the file now says). On success it owns cfg and has
  * one reference; on failure cfg is untouched (the caller frees it) and err
  * says what was wrong, naming the key. */
-struct runconf *runconf_new(struct sluice_config *cfg, bool terminate_tls,
-			    struct tls_ticket_keys *keys, uint64_t serial, char *err, size_t err_size);
+struct runconf *runconf_new(struct sluice_config *cfg, bool terminate_tls, struct tls_ticket_keys *keys,
+			    uint64_t serial, char *err, size_t err_size);
 
 /* How the served certificate stands at now (seconds since the epoch), as
  * "INI: [tls] certificate: CERT expires on ..." when it expires within

@@ -26,9 +26,9 @@
 typedef void spares_destroy_fn(void *item);
 
 struct spares {
-	void **items;          /* max slots; items[0..count) are spare */
+	void **items; /* max slots; items[0..count) are spare */
 	size_t count, max;
-	size_t low_water;      /* the fewest spare since the last trim */
+	size_t low_water; /* the fewest spare since the last trim */
 	spares_destroy_fn *destroy;
 };
 

@@ -83,8 +83,7 @@ void tls_describe(const SSL *ssl, char *out, size_t size)
 
 static bool ticket_key_generate(struct ticket_key *key)
 {
-	return RAND_bytes(key->name, sizeof key->name) == 1 &&
-	       RAND_bytes(key->aes, sizeof key->aes) == 1 &&
+	return RAND_bytes(key->name, sizeof key->name) == 1 && RAND_bytes(key->aes, sizeof key->aes) == 1 &&
 	       RAND_bytes(key->hmac, sizeof key->hmac) == 1;
 }
 
@@ -124,8 +123,8 @@ static bool ticket_mac_init(EVP_MAC_CTX *hctx, const struct ticket_key *key)
 {
 	OSSL_PARAM params[3];
 
-	params[0] = OSSL_PARAM_construct_octet_string(OSSL_MAC_PARAM_KEY, (void *)key->hmac,
-						      sizeof key->hmac);
+	params[0] =
+		OSSL_PARAM_construct_octet_string(OSSL_MAC_PARAM_KEY, (void *)key->hmac, sizeof key->hmac);
 	params[1] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"sha256", 0);
 	params[2] = OSSL_PARAM_construct_end();
 	return EVP_MAC_CTX_set_params(hctx, params) == 1;
@@ -134,8 +133,8 @@ static bool ticket_mac_init(EVP_MAC_CTX *hctx, const struct ticket_key *key)
 /* OpenSSL's ticket callback: 1 = use these keys, 2 = accepted under the
  * previous key (issue a fresh ticket), 0 = unknown key (full handshake),
  * -1 = error. */
-static int ticket_key_cb(SSL *ssl, unsigned char name[16], unsigned char *iv,
-			 EVP_CIPHER_CTX *cctx, EVP_MAC_CTX *hctx, int enc)
+static int ticket_key_cb(SSL *ssl, unsigned char name[16], unsigned char *iv, EVP_CIPHER_CTX *cctx,
+			 EVP_MAC_CTX *hctx, int enc)
 {
 	const struct tls_ticket_keys *keys = SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl));
 	const struct ticket_key *key;
@@ -169,8 +168,8 @@ static int ticket_key_cb(SSL *ssl, unsigned char name[16], unsigned char *iv,
 
 /* ALPN: http/1.1 when offered; a client that offers only other protocols
  * cannot speak TSP/1 (RFC 7301: no_application_protocol). */
-static int alpn_select_cb(SSL *ssl, const unsigned char **out, unsigned char *outlen,
-			  const unsigned char *in, unsigned int inlen, void *arg)
+static int alpn_select_cb(SSL *ssl, const unsigned char **out, unsigned char *outlen, const unsigned char *in,
+			  unsigned int inlen, void *arg)
 {
 	unsigned char *selected;
 
@@ -206,8 +205,7 @@ static bool server_ctx_ciphers(SSL_CTX *ctx, const struct sluice_config *cfg, ch
 	return true;
 }
 
-static bool server_ctx_identity(SSL_CTX *ctx, const struct sluice_config *cfg, char *err,
-				size_t size)
+static bool server_ctx_identity(SSL_CTX *ctx, const struct sluice_config *cfg, char *err, size_t size)
 {
 	struct tls_files files;
 	struct config_error why;
@@ -215,8 +213,8 @@ static bool server_ctx_identity(SSL_CTX *ctx, const struct sluice_config *cfg, c
 	bool used;
 
 	/* Read and checked as sluice -t and sluicectl check them (conf/tls_files.h). */
-	if (!tls_files_read(cfg->tls.certificate, cfg->tls.private_key, (int64_t)time(NULL), &files,
-			    &key, &why)) {
+	if (!tls_files_read(cfg->tls.certificate, cfg->tls.private_key, (int64_t)time(NULL), &files, &key,
+			    &why)) {
 		snprintf(err, size, "[tls] %s: %s", key, why.message);
 		return false;
 	}
@@ -239,8 +237,8 @@ static bool server_ctx_identity(SSL_CTX *ctx, const struct sluice_config *cfg, c
 	return true;
 }
 
-static bool server_ctx_resumption(SSL_CTX *ctx, const struct sluice_config *cfg,
-				  struct tls_ticket_keys *keys, char *err, size_t size)
+static bool server_ctx_resumption(SSL_CTX *ctx, const struct sluice_config *cfg, struct tls_ticket_keys *keys,
+				  char *err, size_t size)
 {
 	if (SSL_CTX_set_session_id_context(ctx, (const unsigned char *)SESSION_ID_CONTEXT,
 					   sizeof SESSION_ID_CONTEXT - 1) != 1)
@@ -262,8 +260,8 @@ static bool server_ctx_resumption(SSL_CTX *ctx, const struct sluice_config *cfg,
 	return true;
 }
 
-SSL_CTX *tls_server_ctx_new(const struct sluice_config *cfg, struct tls_ticket_keys *keys,
-			    char *err, size_t err_size)
+SSL_CTX *tls_server_ctx_new(const struct sluice_config *cfg, struct tls_ticket_keys *keys, char *err,
+			    size_t err_size)
 {
 	SSL_CTX *ctx;
 
@@ -278,8 +276,7 @@ SSL_CTX *tls_server_ctx_new(const struct sluice_config *cfg, struct tls_ticket_k
 	SSL_CTX_set_read_ahead(ctx, 1);
 	SSL_CTX_set_dh_auto(ctx, 1);
 	SSL_CTX_set_alpn_select_cb(ctx, alpn_select_cb, NULL);
-	if (!server_ctx_ciphers(ctx, cfg, err, err_size) ||
-	    !server_ctx_identity(ctx, cfg, err, err_size) ||
+	if (!server_ctx_ciphers(ctx, cfg, err, err_size) || !server_ctx_identity(ctx, cfg, err, err_size) ||
 	    !server_ctx_resumption(ctx, cfg, keys, err, err_size)) {
 		SSL_CTX_free(ctx);
 		return NULL;
@@ -305,7 +302,8 @@ SSL_CTX *tls_upstream_ctx_new(const struct sluice_config *cfg, char *err, size_t
 	if (!cfg->proxy.upstream_tls)
 		return NULL;
 	if (cfg->proxy.upstream.kind == CONFIG_ADDRESS_UNIX && cfg->proxy.upstream_name[0] == '\0') {
-		snprintf(err, err_size, "[proxy] upstream_name: empty while upstream_tls = on and upstream "
+		snprintf(err, err_size,
+			 "[proxy] upstream_name: empty while upstream_tls = on and upstream "
 			 "is a UNIX socket; name the host in the repository's certificate");
 		return NULL;
 	}

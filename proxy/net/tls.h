@@ -41,8 +41,8 @@ bool tls_ticket_keys_rotate(struct tls_ticket_keys *keys);
 
 /* The tenant-side context. keys must outlive the context. NULL with err set
  * ("[tls] certificate: ...") when a file or a list is refused. */
-SSL_CTX *tls_server_ctx_new(const struct sluice_config *cfg, struct tls_ticket_keys *keys,
-			    char *err, size_t err_size);
+SSL_CTX *tls_server_ctx_new(const struct sluice_config *cfg, struct tls_ticket_keys *keys, char *err,
+			    size_t err_size);
 
 /* notAfter of the leaf a tenant-side context serves, in seconds since the
  * epoch. False when it has none or its date cannot be read. */

@@ -209,8 +209,7 @@ static const BIO_METHOD *method(void)
 	index = BIO_get_new_index();
 	if (index == -1)
 		return NULL;
-	tlsbio_method = BIO_meth_new(index | BIO_TYPE_SOURCE_SINK | BIO_TYPE_DESCRIPTOR,
-				     "sluice socket");
+	tlsbio_method = BIO_meth_new(index | BIO_TYPE_SOURCE_SINK | BIO_TYPE_DESCRIPTOR, "sluice socket");
 	if (tlsbio_method == NULL)
 		return NULL;
 	if (BIO_meth_set_read(tlsbio_method, bio_read) != 1 ||

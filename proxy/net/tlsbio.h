@@ -29,8 +29,7 @@
 
 /* The most bytes one TLS record of up to SSL3_RT_MAX_PLAIN_LENGTH takes on
  * the wire, whatever the cipher. */
-#define TLSBIO_RECORD_MAX \
-	(SSL3_RT_HEADER_LENGTH + SSL3_RT_MAX_PLAIN_LENGTH + SSL3_RT_MAX_ENCRYPTED_OVERHEAD)
+#define TLSBIO_RECORD_MAX (SSL3_RT_HEADER_LENGTH + SSL3_RT_MAX_PLAIN_LENGTH + SSL3_RT_MAX_ENCRYPTED_OVERHEAD)
 /* Records gathered into one send: 64 KiB of plaintext, the default
  * [limits] buffer_bytes, so one span of the ring leaves in one call. */
 #define TLSBIO_GATHER_RECORDS 4
@@ -38,10 +37,10 @@
 
 struct tlsbio {
 	int fd;
-	bool gathering;       /* between gather_begin and gather_end */
-	bool eof;             /* a read returned 0: the peer closed (BIO_CTRL_EOF) */
-	unsigned char *held;  /* TLSBIO_GATHER_BYTES while bytes are held; else NULL */
-	uint32_t head, tail;  /* the held bytes not sent yet: held[head, tail) */
+	bool gathering;      /* between gather_begin and gather_end */
+	bool eof;            /* a read returned 0: the peer closed (BIO_CTRL_EOF) */
+	unsigned char *held; /* TLSBIO_GATHER_BYTES while bytes are held; else NULL */
+	uint32_t head, tail; /* the held bytes not sent yet: held[head, tail) */
 };
 
 enum tlsbio_status {

@@ -42,9 +42,10 @@ static enum upstream_step handshake(struct upstream *u, char *why, size_t why_si
 		return UPSTREAM_STEP_WAIT;
 	verify = SSL_get_verify_result(u->ep.ssl);
 	if (verify != X509_V_OK) {
-		snprintf(why, why_size, "TLS with the repository at %s: certificate not accepted: %s; "
-			 "check [proxy] upstream_ca and upstream_name", u->address,
-			 X509_verify_cert_error_string(verify));
+		snprintf(why, why_size,
+			 "TLS with the repository at %s: certificate not accepted: %s; "
+			 "check [proxy] upstream_ca and upstream_name",
+			 u->address, X509_verify_cert_error_string(verify));
 	} else {
 		tls_error_text(detail, sizeof detail);
 		snprintf(why, why_size, "TLS with the repository at %s failed: %s", u->address, detail);
@@ -53,8 +54,7 @@ static enum upstream_step handshake(struct upstream *u, char *why, size_t why_si
 }
 
 /* TCP is up: ready, or on to the TLS handshake. */
-static enum upstream_step connected(struct upstream *u, const struct runconf *rc, char *why,
-				    size_t why_size)
+static enum upstream_step connected(struct upstream *u, const struct runconf *rc, char *why, size_t why_size)
 {
 	SSL *ssl;
 
@@ -105,9 +105,8 @@ static int open_socket(const struct runconf_address *a, const struct runconf *rc
 }
 
 /* Try the remaining addresses until one connects or is in progress. */
-static enum upstream_step try_addresses(struct upstream *u, const struct runconf *rc,
-					struct ev_loop *loop, endpoint_cb *cb, void *owner, char *why,
-					size_t why_size)
+static enum upstream_step try_addresses(struct upstream *u, const struct runconf *rc, struct ev_loop *loop,
+					endpoint_cb *cb, void *owner, char *why, size_t why_size)
 {
 	while (u->next < rc->upstream_count) {
 		const struct runconf_address *a = &rc->upstream[u->next++];
@@ -138,9 +137,8 @@ static enum upstream_step try_addresses(struct upstream *u, const struct runconf
 	return UPSTREAM_STEP_FAILED;
 }
 
-enum upstream_step upstream_open(struct upstream *u, const struct runconf *rc,
-				 struct ev_loop *loop, endpoint_cb *cb, void *owner, char *why,
-				 size_t why_size)
+enum upstream_step upstream_open(struct upstream *u, const struct runconf *rc, struct ev_loop *loop,
+				 endpoint_cb *cb, void *owner, char *why, size_t why_size)
 {
 	u->next = 0;
 	u->started = ev_now(loop);
@@ -148,9 +146,8 @@ enum upstream_step upstream_open(struct upstream *u, const struct runconf *rc,
 	return try_addresses(u, rc, loop, cb, owner, why, why_size);
 }
 
-enum upstream_step upstream_continue(struct upstream *u, const struct runconf *rc,
-				     struct ev_loop *loop, endpoint_cb *cb, void *owner, char *why,
-				     size_t why_size)
+enum upstream_step upstream_continue(struct upstream *u, const struct runconf *rc, struct ev_loop *loop,
+				     endpoint_cb *cb, void *owner, char *why, size_t why_size)
 {
 	int err = 0;
 	socklen_t len = sizeof err;
@@ -187,8 +184,8 @@ void upstream_close(struct upstream *u, struct ev_loop *loop)
 	u->state = UPSTREAM_GONE;
 }
 
-void upstream_move(struct upstream *to, struct upstream *from, struct ev_loop *loop,
-		   endpoint_cb *cb, void *owner)
+void upstream_move(struct upstream *to, struct upstream *from, struct ev_loop *loop, endpoint_cb *cb,
+		   void *owner)
 {
 	ev_io_stop(loop, &from->ep.io);
 	*to = *from;

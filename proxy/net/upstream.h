@@ -39,9 +39,9 @@ enum upstream_step {
 struct upstream {
 	struct endpoint ep;
 	enum upstream_state state;
-	bool reused;         /* taken idle from the pool, not connected for this owner */
-	size_t next;         /* the next resolved address to try */
-	double started;      /* ev_now() when connecting began */
+	bool reused;                        /* taken idle from the pool, not connected for this owner */
+	size_t next;                        /* the next resolved address to try */
+	double started;                     /* ev_now() when connecting began */
 	char address[RUNCONF_ADDRESS_TEXT]; /* the address being tried or in use */
 };
 
@@ -49,14 +49,12 @@ void upstream_init(struct upstream *u);
 
 /* Begin connecting (state NONE -> CONNECTING, or READY/HANDSHAKE at once).
  * cb and owner are for the endpoint's watcher. */
-enum upstream_step upstream_open(struct upstream *u, const struct runconf *rc,
-				 struct ev_loop *loop, endpoint_cb *cb, void *owner, char *why,
-				 size_t why_size);
+enum upstream_step upstream_open(struct upstream *u, const struct runconf *rc, struct ev_loop *loop,
+				 endpoint_cb *cb, void *owner, char *why, size_t why_size);
 
 /* Continue after a watcher event while CONNECTING or HANDSHAKE. */
-enum upstream_step upstream_continue(struct upstream *u, const struct runconf *rc,
-				     struct ev_loop *loop, endpoint_cb *cb, void *owner, char *why,
-				     size_t why_size);
+enum upstream_step upstream_continue(struct upstream *u, const struct runconf *rc, struct ev_loop *loop,
+				     endpoint_cb *cb, void *owner, char *why, size_t why_size);
 
 /* Close; the state becomes GONE. */
 void upstream_close(struct upstream *u, struct ev_loop *loop);
@@ -68,8 +66,8 @@ bool upstream_connecting(const struct upstream *u);
  * EV_READ (the mask of an idle connection; the owner changes it through
  * endpoint_watch as usual); `from` becomes GONE without closing anything.
  * libev forbids moving an active watcher: it is stopped, copied, restarted. */
-void upstream_move(struct upstream *to, struct upstream *from, struct ev_loop *loop,
-		   endpoint_cb *cb, void *owner);
+void upstream_move(struct upstream *to, struct upstream *from, struct ev_loop *loop, endpoint_cb *cb,
+		   void *owner);
 
 /* Whether a READY connection left idle can carry a request: it has not
  * failed and OpenSSL holds no unread bytes; with peek, the socket is asked

@@ -19,8 +19,8 @@
 struct upstream_idle {
 	TAILQ_ENTRY(upstream_idle) pool_link; /* in the pool's parked list */
 	struct upstream_pool *pool;
-	struct upstream up;        /* READY; its watcher waits for readability */
-	double parked_at;          /* ev_now() */
+	struct upstream up; /* READY; its watcher waits for readability */
+	double parked_at;   /* ev_now() */
 };
 
 static const char *const close_words[UPSTREAM_IDLE_CLOSE_COUNT] = {
@@ -117,8 +117,7 @@ static void parked_event(struct ev_loop *loop, ev_io *w, int revents)
 	arm(p);
 }
 
-void upstream_pool_init(struct upstream_pool *p, struct ev_loop *loop,
-			struct upstream_pool_stats *stats)
+void upstream_pool_init(struct upstream_pool *p, struct ev_loop *loop, struct upstream_pool_stats *stats)
 {
 	memset(p, 0, sizeof *p);
 	TAILQ_INIT(&p->parked);
@@ -204,8 +203,7 @@ bool upstream_pool_park(struct upstream_pool *p, struct upstream *u, uint64_t se
 
 /* The newest parked connection of generation serial that is still open,
  * moved into u; false when there is none. */
-static bool take(struct upstream_pool *p, struct upstream *u, uint64_t serial, endpoint_cb *cb,
-		 void *owner)
+static bool take(struct upstream_pool *p, struct upstream *u, uint64_t serial, endpoint_cb *cb, void *owner)
 {
 	struct upstream_idle *e;
 
@@ -225,9 +223,8 @@ static bool take(struct upstream_pool *p, struct upstream *u, uint64_t serial, e
 	return false;
 }
 
-enum upstream_step upstream_pool_open(struct upstream_pool *p, struct upstream *u,
-				      const struct runconf *rc, endpoint_cb *cb, void *owner,
-				      char *why, size_t why_size)
+enum upstream_step upstream_pool_open(struct upstream_pool *p, struct upstream *u, const struct runconf *rc,
+				      endpoint_cb *cb, void *owner, char *why, size_t why_size)
 {
 	if (take(p, u, rc->serial, cb, owner)) {
 		p->stats->reused++;

@@ -52,24 +52,24 @@ enum upstream_idle_close {
 };
 
 struct upstream_pool_stats {
-	uint64_t connects;         /* repository connections begun (connects) */
-	uint64_t reused;           /* taken from the pool instead of connecting */
-	uint64_t parked;           /* put in the pool when their tenant connection ended */
+	uint64_t connects;                          /* repository connections begun (connects) */
+	uint64_t reused;                            /* taken from the pool instead of connecting */
+	uint64_t parked;                            /* put in the pool when their tenant connection ended */
 	uint64_t closed[UPSTREAM_IDLE_CLOSE_COUNT]; /* parked ones closed, by why */
-	size_t idle;               /* parked now (a gauge) */
+	size_t idle;                                /* parked now (a gauge) */
 };
 
 /* What a tenant connection knows about its repository connection when it
  * ends; any one of these keeps the connection out of the pool. */
 struct upstream_park_facts {
-	bool ready;                /* connected (and verified) and not closed */
-	bool request_pending;      /* forwarded bytes not yet written, or a forwarded
+	bool ready;             /* connected (and verified) and not closed */
+	bool request_pending;   /* forwarded bytes not yet written, or a forwarded
 	                            * request whose body is still being read */
-	bool response_pending;     /* an answer is awaited or is being framed */
-	bool stray_bytes;          /* bytes from the repository that answer nothing yet */
-	bool repository_closed;    /* it closed its side (EOF) or failed */
-	bool tainted;              /* part of a request that was cut went to it */
-	bool close_requested;      /* a request asked for Connection: close (the
+	bool response_pending;  /* an answer is awaited or is being framed */
+	bool stray_bytes;       /* bytes from the repository that answer nothing yet */
+	bool repository_closed; /* it closed its side (EOF) or failed */
+	bool tainted;           /* part of a request that was cut went to it */
+	bool close_requested;   /* a request asked for Connection: close (the
 	                            * repository closes after its answer) */
 };
 
@@ -79,18 +79,17 @@ struct upstream_pool {
 	struct ev_loop *loop;
 	TAILQ_HEAD(upstream_idle_list, upstream_idle) parked; /* newest first */
 	size_t count;
-	size_t bound;              /* [limits] upstream_idle_connections; 0: no pooling */
-	double idle_seconds;       /* [timeouts] upstream_idle */
-	uint64_t serial;           /* the configuration every parked connection belongs to */
-	bool closed;               /* stopping: nothing is parked any more */
+	size_t bound;        /* [limits] upstream_idle_connections; 0: no pooling */
+	double idle_seconds; /* [timeouts] upstream_idle */
+	uint64_t serial;     /* the configuration every parked connection belongs to */
+	bool closed;         /* stopping: nothing is parked any more */
 	ev_timer expiry;
 	struct upstream_pool_stats *stats;
 };
 
 /* An empty pool on loop, counting into stats; pooling is off until
  * upstream_pool_set(). */
-void upstream_pool_init(struct upstream_pool *p, struct ev_loop *loop,
-			struct upstream_pool_stats *stats);
+void upstream_pool_init(struct upstream_pool *p, struct ev_loop *loop, struct upstream_pool_stats *stats);
 
 /* A configuration (generation serial) is now current: connections of any
  * other generation are closed, and those over the bound; the idle timeout
@@ -109,9 +108,8 @@ bool upstream_pool_park(struct upstream_pool *p, struct upstream *u, uint64_t se
 /* A repository connection for u: an idle one of rc's generation when there
  * is one (UPSTREAM_STEP_READY at once, u->reused set), else upstream_open().
  * Counts connects and reuses. */
-enum upstream_step upstream_pool_open(struct upstream_pool *p, struct upstream *u,
-				      const struct runconf *rc, endpoint_cb *cb, void *owner,
-				      char *why, size_t why_size);
+enum upstream_step upstream_pool_open(struct upstream_pool *p, struct upstream *u, const struct runconf *rc,
+				      endpoint_cb *cb, void *owner, char *why, size_t why_size);
 
 /* Close what was parked before now - [timeouts] upstream_idle (the expiry
  * timer calls this with ev_now()). */

@@ -19,21 +19,20 @@
 
 struct jobs {
 	struct jobs_limits limits;
-	struct jobs_tenant *tenants;   /* by name */
+	struct jobs_tenant *tenants; /* by name */
 	size_t job_count;
 	size_t task_count;
 	size_t category_jobs[TSP_CAT_COUNT];
 	size_t draining_tasks;
 	size_t draining_jobs;
-	TAILQ_HEAD(, job) job_lru;         /* least recently active first */
-	TAILQ_HEAD(, job_task) task_lru;   /* least recently active first */
-	uint64_t serial;               /* the last entry's */
+	TAILQ_HEAD(, job) job_lru;       /* least recently active first */
+	TAILQ_HEAD(, job_task) task_lru; /* least recently active first */
+	uint64_t serial;                 /* the last entry's */
 };
 
 /* ---- names and keys ---- */
 
-static bool
-name_fits(const char *name, size_t max)
+static bool name_fits(const char *name, size_t max)
 {
 	size_t len;
 
@@ -43,8 +42,7 @@ name_fits(const char *name, size_t max)
 	return len >= 1 && len <= max;
 }
 
-static bool
-make_key(struct job_key *key, enum tsp_category category, const char *job_id)
+static bool make_key(struct job_key *key, enum tsp_category category, const char *job_id)
 {
 	/* Zeroed as a whole: the key is hashed and compared as raw bytes. */
 	memset(key, 0, sizeof(*key));
@@ -58,22 +56,19 @@ make_key(struct job_key *key, enum tsp_category category, const char *job_id)
 /* ---- activity order ---- */
 
 /* Active now: to the end of the list, the most recent end. */
-static void
-job_lru_move_last(struct jobs *jobs, struct job *job)
+static void job_lru_move_last(struct jobs *jobs, struct job *job)
 {
 	TAILQ_REMOVE(&jobs->job_lru, job, lru_link);
 	TAILQ_INSERT_TAIL(&jobs->job_lru, job, lru_link);
 }
 
-static void
-task_lru_move_last(struct jobs *jobs, struct job_task *task)
+static void task_lru_move_last(struct jobs *jobs, struct job_task *task)
 {
 	TAILQ_REMOVE(&jobs->task_lru, task, lru_link);
 	TAILQ_INSERT_TAIL(&jobs->task_lru, task, lru_link);
 }
 
-void
-jobs_touch(struct jobs *jobs, struct job *job, struct job_task *task, double now)
+void jobs_touch(struct jobs *jobs, struct job *job, struct job_task *task, double now)
 {
 	if (task != NULL) {
 		assert(task->job == job);
@@ -84,8 +79,7 @@ jobs_touch(struct jobs *jobs, struct job *job, struct job_task *task, double now
 	job_lru_move_last(jobs, job);
 }
 
-void
-jobs_touch_all(struct jobs *jobs, struct job *job, double now)
+void jobs_touch_all(struct jobs *jobs, struct job *job, double now)
 {
 	struct job_task *task, *next;
 
@@ -98,8 +92,7 @@ jobs_touch_all(struct jobs *jobs, struct job *job, double now)
 
 /* ---- table ---- */
 
-void
-jobs_limits_default(struct jobs_limits *limits)
+void jobs_limits_default(struct jobs_limits *limits)
 {
 	limits->max_jobs = JOBS_DEFAULT_MAX_JOBS;
 	limits->max_tasks = JOBS_DEFAULT_MAX_TASKS;
@@ -109,16 +102,14 @@ jobs_limits_default(struct jobs_limits *limits)
 	limits->max_tenant_tasks = JOBS_DEFAULT_TENANT_TASKS;
 }
 
-static bool
-limits_valid(const struct jobs_limits *limits)
+static bool limits_valid(const struct jobs_limits *limits)
 {
 	/* !(x >= 0) also rejects NaN */
 	return limits->max_jobs >= 1 && limits->max_tasks >= 1 && limits->max_all_tasks >= 1 &&
 	       limits->idle_expiry >= 0;
 }
 
-struct jobs *
-jobs_new(const struct jobs_limits *limits)
+struct jobs *jobs_new(const struct jobs_limits *limits)
 {
 	struct jobs *jobs;
 
@@ -133,8 +124,7 @@ jobs_new(const struct jobs_limits *limits)
 	return jobs;
 }
 
-void
-jobs_free(struct jobs *jobs)
+void jobs_free(struct jobs *jobs)
 {
 	if (jobs == NULL)
 		return;
@@ -144,8 +134,7 @@ jobs_free(struct jobs *jobs)
 	free(jobs);
 }
 
-bool
-jobs_set_limits(struct jobs *jobs, const struct jobs_limits *limits)
+bool jobs_set_limits(struct jobs *jobs, const struct jobs_limits *limits)
 {
 	if (!limits_valid(limits))
 		return false;
@@ -153,14 +142,12 @@ jobs_set_limits(struct jobs *jobs, const struct jobs_limits *limits)
 	return true;
 }
 
-const struct jobs_limits *
-jobs_limits(const struct jobs *jobs)
+const struct jobs_limits *jobs_limits(const struct jobs *jobs)
 {
 	return &jobs->limits;
 }
 
-static struct jobs_tenant *
-tenant_find(const struct jobs *jobs, const char *name)
+static struct jobs_tenant *tenant_find(const struct jobs *jobs, const char *name)
 {
 	struct jobs_tenant *tenant = NULL;
 
@@ -170,15 +157,13 @@ tenant_find(const struct jobs *jobs, const char *name)
 	return tenant;
 }
 
-const struct jobs_tenant *
-jobs_find_tenant(const struct jobs *jobs, const char *tenant)
+const struct jobs_tenant *jobs_find_tenant(const struct jobs *jobs, const char *tenant)
 {
 	return tenant_find(jobs, tenant);
 }
 
-struct job *
-jobs_find(const struct jobs *jobs, const char *tenant_name, enum tsp_category category,
-	  const char *job_id)
+struct job *jobs_find(const struct jobs *jobs, const char *tenant_name, enum tsp_category category,
+		      const char *job_id)
 {
 	struct jobs_tenant *tenant = tenant_find(jobs, tenant_name);
 	struct job_key key;
@@ -190,8 +175,7 @@ jobs_find(const struct jobs *jobs, const char *tenant_name, enum tsp_category ca
 	return job;
 }
 
-struct job_task *
-jobs_find_task(const struct job *job, const char *task_id)
+struct job_task *jobs_find_task(const struct job *job, const char *task_id)
 {
 	struct job_task *task = NULL;
 
@@ -201,20 +185,17 @@ jobs_find_task(const struct job *job, const char *task_id)
 	return task;
 }
 
-bool
-jobs_full(const struct jobs *jobs)
+bool jobs_full(const struct jobs *jobs)
 {
 	return jobs->job_count >= jobs->limits.max_jobs;
 }
 
-static bool
-over(size_t count, size_t bound)
+static bool over(size_t count, size_t bound)
 {
 	return bound != 0 && count >= bound;
 }
 
-bool
-jobs_full_for(const struct jobs *jobs, const char *tenant_name)
+bool jobs_full_for(const struct jobs *jobs, const char *tenant_name)
 {
 	const struct jobs_tenant *tenant = tenant_find(jobs, tenant_name);
 
@@ -222,17 +203,14 @@ jobs_full_for(const struct jobs *jobs, const char *tenant_name)
 	       (tenant != NULL && over(tenant->confirmed_jobs, jobs->limits.max_tenant_jobs));
 }
 
-bool
-jobs_tasks_full(const struct jobs *jobs, const struct job *job)
+bool jobs_tasks_full(const struct jobs *jobs, const struct job *job)
 {
-	return job->task_count >= jobs->limits.max_tasks ||
-	       jobs->task_count >= jobs->limits.max_all_tasks ||
+	return job->task_count >= jobs->limits.max_tasks || jobs->task_count >= jobs->limits.max_all_tasks ||
 	       over(job->tenant->confirmed_tasks, jobs->limits.max_tenant_tasks);
 }
 
 /* The tenant's entry, created when missing; NULL when memory is short. */
-static struct jobs_tenant *
-tenant_get(struct jobs *jobs, const char *name)
+static struct jobs_tenant *tenant_get(struct jobs *jobs, const char *name)
 {
 	struct jobs_tenant *tenant = tenant_find(jobs, name);
 
@@ -250,8 +228,7 @@ tenant_get(struct jobs *jobs, const char *name)
 	return tenant;
 }
 
-static void
-tenant_drop_if_empty(struct jobs *jobs, struct jobs_tenant *tenant)
+static void tenant_drop_if_empty(struct jobs *jobs, struct jobs_tenant *tenant)
 {
 	if (tenant->job_count > 0)
 		return;
@@ -259,9 +236,8 @@ tenant_drop_if_empty(struct jobs *jobs, struct jobs_tenant *tenant)
 	free(tenant);
 }
 
-enum jobs_result
-jobs_open(struct jobs *jobs, const char *tenant_name, enum tsp_category category,
-	  const char *job_id, const struct job_desc *desc, double now, struct job **out)
+enum jobs_result jobs_open(struct jobs *jobs, const char *tenant_name, enum tsp_category category,
+			   const char *job_id, const struct job_desc *desc, double now, struct job **out)
 {
 	struct jobs_tenant *tenant;
 	struct job *job;
@@ -309,8 +285,7 @@ jobs_open(struct jobs *jobs, const char *tenant_name, enum tsp_category category
 	return JOBS_OK;
 }
 
-bool
-jobs_attach_session(struct job *job, const char *repository, const char *client)
+bool jobs_attach_session(struct job *job, const char *repository, const char *client)
 {
 	struct job_session *session = job->session != NULL ? job->session : calloc(1, sizeof(*session));
 
@@ -322,16 +297,14 @@ jobs_attach_session(struct job *job, const char *repository, const char *client)
 	return true;
 }
 
-void
-jobs_describe(struct job *job, const struct job_desc *desc)
+void jobs_describe(struct job *job, const struct job_desc *desc)
 {
 	job->desc = *desc;
 	job->learned = false;
 }
 
-enum jobs_result
-jobs_open_task(struct jobs *jobs, struct job *job, const char *task_id, double now,
-	       struct job_task **out)
+enum jobs_result jobs_open_task(struct jobs *jobs, struct job *job, const char *task_id, double now,
+				struct job_task **out)
 {
 	struct job_task *task;
 
@@ -371,8 +344,7 @@ jobs_open_task(struct jobs *jobs, struct job *job, const char *task_id, double n
 	return JOBS_OK;
 }
 
-void
-jobs_confirm(struct jobs *jobs, struct job *job, struct job_task *task)
+void jobs_confirm(struct jobs *jobs, struct job *job, struct job_task *task)
 {
 	(void)jobs;
 	if (!job->confirmed) {
@@ -386,8 +358,7 @@ jobs_confirm(struct jobs *jobs, struct job *job, struct job_task *task)
 	}
 }
 
-void
-jobs_mark_learned(struct job *job, struct job_task *task)
+void jobs_mark_learned(struct job *job, struct job_task *task)
 {
 	if (task != NULL)
 		task->learned = true;
@@ -395,8 +366,7 @@ jobs_mark_learned(struct job *job, struct job_task *task)
 		job->learned = true;
 }
 
-void
-jobs_set_task_draining(struct jobs *jobs, struct job_task *task, bool draining)
+void jobs_set_task_draining(struct jobs *jobs, struct job_task *task, bool draining)
 {
 	struct job *job = task->job;
 
@@ -414,8 +384,7 @@ jobs_set_task_draining(struct jobs *jobs, struct job_task *task, bool draining)
 	}
 }
 
-void
-jobs_set_job_draining(struct jobs *jobs, struct job *job, bool draining)
+void jobs_set_job_draining(struct jobs *jobs, struct job *job, bool draining)
 {
 	if (job->draining == draining)
 		return;
@@ -429,8 +398,7 @@ jobs_set_job_draining(struct jobs *jobs, struct job *job, bool draining)
 	}
 }
 
-void
-jobs_set_tasks_draining(struct jobs *jobs, struct job *job, bool draining)
+void jobs_set_tasks_draining(struct jobs *jobs, struct job *job, bool draining)
 {
 	struct job_task *task;
 
@@ -438,8 +406,7 @@ jobs_set_tasks_draining(struct jobs *jobs, struct job *job, bool draining)
 		jobs_set_task_draining(jobs, task, draining);
 }
 
-void
-jobs_close_task(struct jobs *jobs, struct job_task *task)
+void jobs_close_task(struct jobs *jobs, struct job_task *task)
 {
 	struct job *job = task->job;
 
@@ -454,8 +421,7 @@ jobs_close_task(struct jobs *jobs, struct job_task *task)
 	free(task);
 }
 
-void
-jobs_close(struct jobs *jobs, struct job *job)
+void jobs_close(struct jobs *jobs, struct job *job)
 {
 	struct jobs_tenant *tenant = job->tenant;
 	struct job_task *task, *next;
@@ -475,9 +441,8 @@ jobs_close(struct jobs *jobs, struct job *job)
 	tenant_drop_if_empty(jobs, tenant);
 }
 
-bool
-jobs_count_bytes(struct jobs *jobs, const char *tenant, enum tsp_category category,
-		 const char *job_id, const char *task_id, uint64_t bytes, double now)
+bool jobs_count_bytes(struct jobs *jobs, const char *tenant, enum tsp_category category, const char *job_id,
+		      const char *task_id, uint64_t bytes, double now)
 {
 	struct job *job = jobs_find(jobs, tenant, category, job_id);
 	struct job_task *task = jobs_find_task(job, task_id);
@@ -491,8 +456,7 @@ jobs_count_bytes(struct jobs *jobs, const char *tenant, enum tsp_category catego
 	return true;
 }
 
-void
-jobs_task_done(struct job_task *task)
+void jobs_task_done(struct job_task *task)
 {
 	struct job *job = task->job;
 
@@ -504,14 +468,12 @@ jobs_task_done(struct job_task *task)
 
 /* ---- expiry ---- */
 
-static bool
-idle(const struct jobs *jobs, double last_activity, double now)
+static bool idle(const struct jobs *jobs, double last_activity, double now)
 {
 	return now - last_activity >= jobs->limits.idle_expiry;
 }
 
-size_t
-jobs_expire(struct jobs *jobs, double now, jobs_expired_fn *expired, void *ctx)
+size_t jobs_expire(struct jobs *jobs, double now, jobs_expired_fn *expired, void *ctx)
 {
 	size_t reported = 0;
 	struct job *job;
@@ -539,46 +501,39 @@ jobs_expire(struct jobs *jobs, double now, jobs_expired_fn *expired, void *ctx)
 
 /* ---- counts and iteration ---- */
 
-size_t
-jobs_count(const struct jobs *jobs)
+size_t jobs_count(const struct jobs *jobs)
 {
 	return jobs->job_count;
 }
 
-size_t
-jobs_count_category(const struct jobs *jobs, enum tsp_category category)
+size_t jobs_count_category(const struct jobs *jobs, enum tsp_category category)
 {
 	if ((int)category < 0 || category >= TSP_CAT_COUNT)
 		return 0;
 	return jobs->category_jobs[category];
 }
 
-size_t
-jobs_task_count(const struct jobs *jobs)
+size_t jobs_task_count(const struct jobs *jobs)
 {
 	return jobs->task_count;
 }
 
-size_t
-jobs_tenant_count(const struct jobs *jobs)
+size_t jobs_tenant_count(const struct jobs *jobs)
 {
 	return HASH_COUNT(jobs->tenants);
 }
 
-size_t
-jobs_draining_tasks(const struct jobs *jobs)
+size_t jobs_draining_tasks(const struct jobs *jobs)
 {
 	return jobs->draining_tasks;
 }
 
-size_t
-jobs_draining_jobs(const struct jobs *jobs)
+size_t jobs_draining_jobs(const struct jobs *jobs)
 {
 	return jobs->draining_jobs;
 }
 
-void
-jobs_foreach_tenant(const struct jobs *jobs, jobs_tenant_fn *fn, void *ctx)
+void jobs_foreach_tenant(const struct jobs *jobs, jobs_tenant_fn *fn, void *ctx)
 {
 	const struct jobs_tenant *tenant;
 
@@ -586,8 +541,7 @@ jobs_foreach_tenant(const struct jobs *jobs, jobs_tenant_fn *fn, void *ctx)
 		fn(ctx, tenant);
 }
 
-void
-jobs_foreach_job(const struct jobs_tenant *tenant, jobs_job_fn *fn, void *ctx)
+void jobs_foreach_job(const struct jobs_tenant *tenant, jobs_job_fn *fn, void *ctx)
 {
 	const struct job *job;
 
@@ -595,8 +549,7 @@ jobs_foreach_job(const struct jobs_tenant *tenant, jobs_job_fn *fn, void *ctx)
 		fn(ctx, job);
 }
 
-void
-jobs_foreach_task(const struct job *job, jobs_task_fn *fn, void *ctx)
+void jobs_foreach_task(const struct job *job, jobs_task_fn *fn, void *ctx)
 {
 	const struct job_task *task;
 
@@ -604,8 +557,7 @@ jobs_foreach_task(const struct job *job, jobs_task_fn *fn, void *ctx)
 		fn(ctx, task);
 }
 
-void
-jobs_foreach_job_mut(struct jobs *jobs, jobs_job_mut_fn *fn, void *ctx)
+void jobs_foreach_job_mut(struct jobs *jobs, jobs_job_mut_fn *fn, void *ctx)
 {
 	struct jobs_tenant *tenant;
 	struct job *job;

@@ -42,25 +42,25 @@
 #define JOBS_DEFAULT_TENANT_TASKS 10000u   /* [limits] tenant_tasks */
 
 struct jobs_limits {
-	size_t max_jobs;      /* [limits] job_table_size; >= 1 */
-	size_t max_tasks;     /* open tasks per job; >= 1 */
-	size_t max_all_tasks; /* open tasks in the whole table ([limits] job_table_size); >= 1 */
-	double idle_expiry; /* [limits] job_idle_expiry, seconds; 0 = never */
+	size_t max_jobs;         /* [limits] job_table_size; >= 1 */
+	size_t max_tasks;        /* open tasks per job; >= 1 */
+	size_t max_all_tasks;    /* open tasks in the whole table ([limits] job_table_size); >= 1 */
+	double idle_expiry;      /* [limits] job_idle_expiry, seconds; 0 = never */
 	size_t max_tenant_jobs;  /* [limits] tenant_jobs: jobs of one tenant; 0 = no bound */
 	size_t max_tenant_tasks; /* [limits] tenant_tasks: open tasks of one tenant; 0 = no bound */
 };
 
 enum jobs_result {
-	JOBS_OK,         /* done */
-	JOBS_EXISTS,     /* open: the entry was there already (it is returned, touched) */
-	JOBS_FULL,       /* open: the table, the tenant's share or the job's task set is at its bound */
-	JOBS_NO_MEMORY,  /* open: allocation failed; nothing changed */
-	JOBS_BAD_NAME    /* a tenant, job or task name is empty or too long */
+	JOBS_OK,        /* done */
+	JOBS_EXISTS,    /* open: the entry was there already (it is returned, touched) */
+	JOBS_FULL,      /* open: the table, the tenant's share or the job's task set is at its bound */
+	JOBS_NO_MEMORY, /* open: allocation failed; nothing changed */
+	JOBS_BAD_NAME   /* a tenant, job or task name is empty or too long */
 };
 
 /* What a job open says about the job (origin, workload, operation: PROTOCOL.md 4.2). */
 struct job_desc {
-	enum tsp_origin origin;      /* NONE when learned from later messages */
+	enum tsp_origin origin; /* NONE when learned from later messages */
 	enum tsp_workload workload;
 	enum tsp_operation operation;
 };
@@ -69,16 +69,16 @@ struct job_task {
 	char id[TSP_ID_MAX + 1];
 	double opened_at;
 	double last_activity;
-	uint64_t bytes;              /* body bytes forwarded (jobs_count_bytes) */
-	uint64_t writes;             /* block writes accepted (jobs_count_bytes) */
-	double last_write;           /* when the latest of them was accepted; 0 = none */
-	bool learned;                /* registered from a message other than its open */
-	bool draining;               /* policy: open when maintenance began (R1) */
-	uint64_t serial;             /* unique in the table's life: who created it (policy) */
-	unsigned pending;            /* policy: forwarded requests naming it, not answered yet */
-	bool confirmed;              /* policy: the repository accepted a request naming it */
-	struct job *job;             /* the job holding it */
-	UT_hash_handle hh;           /* in job->tasks, by id */
+	uint64_t bytes;                 /* body bytes forwarded (jobs_count_bytes) */
+	uint64_t writes;                /* block writes accepted (jobs_count_bytes) */
+	double last_write;              /* when the latest of them was accepted; 0 = none */
+	bool learned;                   /* registered from a message other than its open */
+	bool draining;                  /* policy: open when maintenance began (R1) */
+	uint64_t serial;                /* unique in the table's life: who created it (policy) */
+	unsigned pending;               /* policy: forwarded requests naming it, not answered yet */
+	bool confirmed;                 /* policy: the repository accepted a request naming it */
+	struct job *job;                /* the job holding it */
+	UT_hash_handle hh;              /* in job->tasks, by id */
 	TAILQ_ENTRY(job_task) lru_link; /* table-wide, least recently active first */
 };
 
@@ -97,45 +97,45 @@ struct job_session {
 };
 
 struct job_key {
-	int category;                /* enum tsp_category, as int for a fixed layout */
+	int category; /* enum tsp_category, as int for a fixed layout */
 	char id[TSP_ID_MAX + 1];
 };
 
 struct jobs_tenant;
 
 struct job {
-	struct job_key key;          /* zero-padded: hashed as bytes */
+	struct job_key key; /* zero-padded: hashed as bytes */
 	struct jobs_tenant *tenant;
 	struct job_desc desc;
-	bool learned;                /* registered from a message other than its open */
-	bool draining;               /* policy: a job drained as a whole (R2) */
-	uint64_t serial;             /* as for tasks */
+	bool learned;    /* registered from a message other than its open */
+	bool draining;   /* policy: a job drained as a whole (R2) */
+	uint64_t serial; /* as for tasks */
 	unsigned pending;
 	bool confirmed;
 	struct job_session *session; /* sessions only (restic); NULL for TSP/1 jobs */
 	double opened_at;
-	double last_activity;        /* the latest activity of the job or any task */
+	double last_activity; /* the latest activity of the job or any task */
 	/* Tasks of this job closed with success after block writes
 	 * (jobs_task_done): what a plan expects of the job's open tasks. */
 	uint32_t done_tasks;
 	uint64_t done_bytes;
-	struct job_task *tasks;      /* open tasks, by id */
+	struct job_task *tasks; /* open tasks, by id */
 	size_t task_count;
-	size_t draining_tasks;       /* tasks with draining set */
-	UT_hash_handle hh;           /* in tenant->jobs, by key */
-	TAILQ_ENTRY(job) lru_link;   /* table-wide, least recently active first */
+	size_t draining_tasks;     /* tasks with draining set */
+	UT_hash_handle hh;         /* in tenant->jobs, by key */
+	TAILQ_ENTRY(job) lru_link; /* table-wide, least recently active first */
 };
 
 struct jobs_tenant {
 	char name[TSP_TENANT_MAX + 1];
-	struct job *jobs;            /* by (category, id) */
+	struct job *jobs; /* by (category, id) */
 	size_t job_count;
 	size_t task_count;
-	size_t confirmed_jobs;       /* jobs and tasks the repository accepted a request */
-	size_t confirmed_tasks;      /* of (jobs_confirm): what the tenant quotas count */
-	size_t draining_tasks;       /* draining tasks in this tenant's jobs */
-	size_t draining_jobs;        /* jobs with draining set */
-	UT_hash_handle hh;           /* in the table, by name */
+	size_t confirmed_jobs;  /* jobs and tasks the repository accepted a request */
+	size_t confirmed_tasks; /* of (jobs_confirm): what the tenant quotas count */
+	size_t draining_tasks;  /* draining tasks in this tenant's jobs */
+	size_t draining_jobs;   /* jobs with draining set */
+	UT_hash_handle hh;      /* in the table, by name */
 };
 
 struct jobs; /* opaque */
@@ -159,8 +159,7 @@ const struct jobs_tenant *jobs_find_tenant(const struct jobs *jobs, const char *
 /* A job open: adds the job (JOBS_OK) or finds it (JOBS_EXISTS, desc left as
  * it was); *out (may be NULL) gets the entry on OK and EXISTS. */
 enum jobs_result jobs_open(struct jobs *jobs, const char *tenant, enum tsp_category category,
-			   const char *job_id, const struct job_desc *desc, double now,
-			   struct job **out);
+			   const char *job_id, const struct job_desc *desc, double now, struct job **out);
 /* Make the job a session (see struct job_session): false when memory is
  * short. Freed with the job. */
 bool jobs_attach_session(struct job *job, const char *repository, const char *client);
@@ -176,8 +175,8 @@ bool jobs_tasks_full(const struct jobs *jobs, const struct job *job);
 
 /* A task open in an existing job: JOBS_OK, JOBS_EXISTS or JOBS_FULL (the job
  * holds max_tasks open tasks, or the table max_all_tasks). Touches the job. */
-enum jobs_result jobs_open_task(struct jobs *jobs, struct job *job, const char *task_id,
-				double now, struct job_task **out);
+enum jobs_result jobs_open_task(struct jobs *jobs, struct job *job, const char *task_id, double now,
+				struct job_task **out);
 /* The repository accepted a request naming the job (and the task, when not
  * NULL): mark them confirmed. Only confirmed entries count toward the
  * tenant's share ([limits] tenant_jobs, tenant_tasks), so requests with a
@@ -201,8 +200,8 @@ void jobs_touch_all(struct jobs *jobs, struct job *job, double now);
 /* An accepted block write of a task, found by key: its body bytes, one
  * more write, the time of the write; also touches it. False when the task
  * is not in the table. */
-bool jobs_count_bytes(struct jobs *jobs, const char *tenant, enum tsp_category category,
-		      const char *job_id, const char *task_id, uint64_t bytes, double now);
+bool jobs_count_bytes(struct jobs *jobs, const char *tenant, enum tsp_category category, const char *job_id,
+		      const char *task_id, uint64_t bytes, double now);
 
 /* A task the repository closed with success: its bytes join the job's
  * history (done_tasks, done_bytes) when it wrote any. Closes nothing. */

@@ -24,6 +24,7 @@ static uint64_t rotl(uint64_t x, int b)
 	return (x << b) | (x >> (64 - b));
 }
 
+/* clang-format off */
 #define SIPROUND                                                          \
 	do {                                                              \
 		v0 += v1; v1 = rotl(v1, 13); v1 ^= v0; v0 = rotl(v0, 32); \
@@ -31,6 +32,7 @@ static uint64_t rotl(uint64_t x, int b)
 		v0 += v3; v3 = rotl(v3, 21); v3 ^= v0;                    \
 		v2 += v1; v1 = rotl(v1, 17); v1 ^= v2; v2 = rotl(v2, 32); \
 	} while (0)
+/* clang-format on */
 
 uint64_t siphash24(const unsigned char key[KEYED_HASH_KEY_BYTES], const void *data, size_t len)
 {

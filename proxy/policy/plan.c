@@ -18,8 +18,7 @@ struct plan_walk {
 	struct plan_counts counts;  /* the visited tenant's */
 };
 
-bool
-plan_name_listed(const char *const *names, size_t count, const char *name)
+bool plan_name_listed(const char *const *names, size_t count, const char *name)
 {
 	for (size_t i = 0; i < count; i++)
 		if (names[i] != NULL && strcmp(names[i], name) == 0)
@@ -27,8 +26,7 @@ plan_name_listed(const char *const *names, size_t count, const char *name)
 	return false;
 }
 
-static bool
-covered(const struct plan_settings *s, enum tsp_category category)
+static bool covered(const struct plan_settings *s, enum tsp_category category)
 {
 	return (int)category >= 0 && category < TSP_CAT_COUNT && category != TSP_CAT_RESTORE &&
 	       (s->categories & POLICY_CATEGORY(category)) != 0;
@@ -36,8 +34,7 @@ covered(const struct plan_settings *s, enum tsp_category category)
 
 /* As policy.c: a standalone agent's backup job or a session drains as a
  * whole (R2); every other job, learned ones included, by task (R1). */
-static bool
-drains_as_whole(const struct job *job)
+static bool drains_as_whole(const struct job *job)
 {
 	if (job->session != NULL)
 		return true;
@@ -46,8 +43,7 @@ drains_as_whole(const struct job *job)
 
 /* ---- progress and estimates ---- */
 
-static void
-rate_of(struct plan_progress *p, double now)
+static void rate_of(struct plan_progress *p, double now)
 {
 	double open_for = now - p->opened_at;
 
@@ -55,8 +51,7 @@ rate_of(struct plan_progress *p, double now)
 }
 
 /* (expected - written) / rate, when all three say something. */
-static void
-estimate(struct plan_progress *p)
+static void estimate(struct plan_progress *p)
 {
 	if (p->expected_bytes == 0 || p->rate <= 0 || p->bytes >= p->expected_bytes)
 		return;
@@ -64,8 +59,7 @@ estimate(struct plan_progress *p)
 	p->seconds_left = (double)(p->expected_bytes - p->bytes) / p->rate;
 }
 
-static void
-task_progress(const struct job_task *task, double now, struct plan_progress *p)
+static void task_progress(const struct job_task *task, double now, struct plan_progress *p)
 {
 	const struct job *job = task->job;
 
@@ -85,8 +79,7 @@ struct job_sum {
 	double last_write;
 };
 
-static void
-add_task(void *ctx, const struct job_task *task)
+static void add_task(void *ctx, const struct job_task *task)
 {
 	struct job_sum *sum = ctx;
 
@@ -98,8 +91,7 @@ add_task(void *ctx, const struct job_task *task)
 
 /* A whole job: what its tasks wrote, closed ones included; a session: its
  * accepted writes. Its remaining tasks are not announced: no estimate. */
-static void
-whole_job_progress(const struct job *job, double now, struct plan_progress *p)
+static void whole_job_progress(const struct job *job, double now, struct plan_progress *p)
 {
 	struct job_sum sum = { 0, job->done_bytes, 0 };
 
@@ -120,8 +112,7 @@ whole_job_progress(const struct job *job, double now, struct plan_progress *p)
 
 /* ---- counting and listing ---- */
 
-static void
-count_item(struct plan_counts *c, const struct plan_item *item)
+static void count_item(struct plan_counts *c, const struct plan_item *item)
 {
 	const struct plan_progress *p = &item->progress;
 
@@ -144,8 +135,7 @@ count_item(struct plan_counts *c, const struct plan_item *item)
 	c->estimated = true;
 }
 
-static void
-merge_counts(struct plan_counts *into, const struct plan_counts *c)
+static void merge_counts(struct plan_counts *into, const struct plan_counts *c)
 {
 	into->tasks += c->tasks;
 	into->whole_jobs += c->whole_jobs;
@@ -157,8 +147,7 @@ merge_counts(struct plan_counts *into, const struct plan_counts *c)
 }
 
 /* Count it, and list it when there is room. */
-static void
-add_item(struct plan_walk *w, const struct plan_item *item)
+static void add_item(struct plan_walk *w, const struct plan_item *item)
 {
 	struct plan *plan = w->plan;
 
@@ -171,9 +160,8 @@ add_item(struct plan_walk *w, const struct plan_item *item)
 	w->tenant->item_count++;
 }
 
-static void
-item_of_job(const struct plan_walk *w, const struct job *job, enum plan_item_kind kind,
-	    struct plan_item *item)
+static void item_of_job(const struct plan_walk *w, const struct job *job, enum plan_item_kind kind,
+			struct plan_item *item)
 {
 	memset(item, 0, sizeof(*item));
 	item->kind = kind;
@@ -190,8 +178,7 @@ struct task_walk {
 	const struct job *job;
 };
 
-static void
-visit_task(void *ctx, const struct job_task *task)
+static void visit_task(void *ctx, const struct job_task *task)
 {
 	struct task_walk *tw = ctx;
 	struct plan_item item;
@@ -207,8 +194,7 @@ visit_task(void *ctx, const struct job_task *task)
 	add_item(tw->w, &item);
 }
 
-static void
-visit_job(void *ctx, const struct job *job)
+static void visit_job(void *ctx, const struct job *job)
 {
 	struct plan_walk *w = ctx;
 	struct task_walk tw = { w, job };
@@ -243,16 +229,14 @@ struct covered_walk {
 	bool any;
 };
 
-static void
-find_covered(void *ctx, const struct job *job)
+static void find_covered(void *ctx, const struct job *job)
 {
 	struct covered_walk *cw = ctx;
 
 	cw->any = cw->any || covered(cw->settings, (enum tsp_category)job->key.category);
 }
 
-static bool
-has_covered_jobs(const struct jobs_tenant *tenant, const struct plan_settings *s)
+static bool has_covered_jobs(const struct jobs_tenant *tenant, const struct plan_settings *s)
 {
 	struct covered_walk cw = { s, false };
 
@@ -266,8 +250,7 @@ struct tenant_walk {
 };
 
 /* Whether maintenance would leave the tenant alone; counts why. */
-static bool
-skipped(struct tenant_walk *tw, const char *name)
+static bool skipped(struct tenant_walk *tw, const char *name)
 {
 	struct plan *plan = tw->w.plan;
 
@@ -287,8 +270,7 @@ skipped(struct tenant_walk *tw, const char *name)
 	}
 }
 
-static void
-visit_tenant(void *ctx, const struct jobs_tenant *tenant)
+static void visit_tenant(void *ctx, const struct jobs_tenant *tenant)
 {
 	struct tenant_walk *tw = ctx;
 	struct plan_walk *w = &tw->w;
@@ -316,9 +298,8 @@ visit_tenant(void *ctx, const struct jobs_tenant *tenant)
 	plan->tenants_total++;
 }
 
-struct plan *
-plan_build(const struct policy *policy, const struct jobs *jobs,
-	   const struct plan_settings *settings, double now)
+struct plan *plan_build(const struct policy *policy, const struct jobs *jobs,
+			const struct plan_settings *settings, double now)
 {
 	struct plan *plan = calloc(1, sizeof(*plan));
 	struct tenant_walk tw;
@@ -336,8 +317,7 @@ plan_build(const struct policy *policy, const struct jobs *jobs,
 	return plan;
 }
 
-void
-plan_free(struct plan *plan)
+void plan_free(struct plan *plan)
 {
 	free(plan);
 }

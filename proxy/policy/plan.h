@@ -48,15 +48,15 @@
 /* What to evaluate, as turning maintenance on now would. */
 struct plan_settings {
 	enum policy_mode mode;
-	unsigned categories;               /* POLICY_CATEGORY bits (restore ignored) */
-	const char *const *only;           /* list only these tenants (--tenants); */
-	size_t only_count;                 /* 0 = every tenant */
+	unsigned categories;     /* POLICY_CATEGORY bits (restore ignored) */
+	const char *const *only; /* list only these tenants (--tenants); */
+	size_t only_count;       /* 0 = every tenant */
 };
 
 enum plan_item_kind {
-	PLAN_TASK,          /* an open task of a server-managed job (R1) */
-	PLAN_WHOLE_JOB,     /* a standalone agent's backup job, or a session (R2) */
-	PLAN_REFUSED_JOB    /* a job whose later tasks would be refused (R1, R8) */
+	PLAN_TASK,       /* an open task of a server-managed job (R1) */
+	PLAN_WHOLE_JOB,  /* a standalone agent's backup job, or a session (R2) */
+	PLAN_REFUSED_JOB /* a job whose later tasks would be refused (R1, R8) */
 };
 
 /* What an open task (or whole job) has done so far, and what is left. */
@@ -73,7 +73,7 @@ struct plan_progress {
 
 struct plan_item {
 	enum plan_item_kind kind;
-	bool cut;                      /* block mode: refused at once instead of finishing */
+	bool cut; /* block mode: refused at once instead of finishing */
 	enum tsp_category category;
 	char job[TSP_ID_MAX + 1];
 	char task[TSP_ID_MAX + 1];     /* PLAN_TASK; else "" */
@@ -85,31 +85,31 @@ struct plan_item {
 
 /* Counts for a tenant or the whole plan. */
 struct plan_counts {
-	size_t tasks;         /* PLAN_TASK items */
-	size_t whole_jobs;    /* PLAN_WHOLE_JOB items */
-	size_t refused_jobs;  /* PLAN_REFUSED_JOB items */
-	size_t unknown;       /* tasks and whole jobs that would drain with no estimate */
-	double seconds_left;  /* the longest known estimate; 0 when none */
-	bool estimated;       /* some estimate is known */
+	size_t tasks;        /* PLAN_TASK items */
+	size_t whole_jobs;   /* PLAN_WHOLE_JOB items */
+	size_t refused_jobs; /* PLAN_REFUSED_JOB items */
+	size_t unknown;      /* tasks and whole jobs that would drain with no estimate */
+	double seconds_left; /* the longest known estimate; 0 when none */
+	bool estimated;      /* some estimate is known */
 };
 
 struct plan_tenant {
 	char name[TSP_TENANT_MAX + 1];
-	struct plan_counts counts;     /* everything, listed or not */
-	size_t first_item;             /* its items are plan->items[first_item ..] */
-	size_t item_count;             /* listed */
+	struct plan_counts counts; /* everything, listed or not */
+	size_t first_item;         /* its items are plan->items[first_item ..] */
+	size_t item_count;         /* listed */
 };
 
 struct plan {
 	enum policy_mode mode;
 	unsigned categories;
 	double now;
-	struct plan_counts totals;           /* every tenant listed or not */
-	size_t tenants_total;                /* tenants with something to list */
-	size_t skipped_disabled;             /* tenants with covered jobs, not listed: */
-	size_t skipped_exempt;               /* why */
+	struct plan_counts totals; /* every tenant listed or not */
+	size_t tenants_total;      /* tenants with something to list */
+	size_t skipped_disabled;   /* tenants with covered jobs, not listed: */
+	size_t skipped_exempt;     /* why */
 	size_t skipped_out_of_scope;
-	bool truncated;                      /* a tenant or an item was not listed */
+	bool truncated; /* a tenant or an item was not listed */
 	size_t tenant_count;
 	struct plan_tenant tenants[PLAN_TENANTS_MAX];
 	size_t item_count;

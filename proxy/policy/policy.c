@@ -20,46 +20,41 @@ struct policy {
 	struct policy_settings settings; /* as applied, less disabled_tenants: */
 	tenant_name *disabled;           /* sorted copy of the disabled tenants */
 	size_t disabled_count;
-	struct tenant_list scope;        /* [maintenance] tenants; empty = all */
-	struct tenant_list exempt;       /* [maintenance] exempt */
+	struct tenant_list scope;  /* [maintenance] tenants; empty = all */
+	struct tenant_list exempt; /* [maintenance] exempt */
 	enum policy_state state;
-	double since;                    /* T while on; when it went off while off */
+	double since; /* T while on; when it went off while off */
 	double drained_at;
 	uint64_t generation;
-	size_t cut_tasks, cut_jobs;      /* cut by drain_timeout in this maintenance */
+	size_t cut_tasks, cut_jobs; /* cut by drain_timeout in this maintenance */
 };
 
 /* Categories the job table tracks: everything that may ever be covered, so
  * that a reload covering replication finds its running tasks. */
 #define TRACKED_CATEGORIES POLICY_CATEGORIES_ALLOWED
 
-static bool
-category_in(unsigned mask, enum tsp_category category)
+static bool category_in(unsigned mask, enum tsp_category category)
 {
 	return (int)category >= 0 && category < TSP_CAT_COUNT && (mask & POLICY_CATEGORY(category));
 }
 
-static bool
-state_is_on(enum policy_state state)
+static bool state_is_on(enum policy_state state)
 {
 	return state != POLICY_OFF;
 }
 
-static bool
-state_is_block(enum policy_state state)
+static bool state_is_block(enum policy_state state)
 {
 	return state == POLICY_BLOCKING || state == POLICY_BLOCKED;
 }
 
-static size_t
-draining_total(const struct jobs *jobs)
+static size_t draining_total(const struct jobs *jobs)
 {
 	return jobs_draining_tasks(jobs) + jobs_draining_jobs(jobs);
 }
 
 /* The only place the state changes. */
-static void
-set_state(struct policy *policy, enum policy_state state)
+static void set_state(struct policy *policy, enum policy_state state)
 {
 	if (policy->state == state)
 		return;
@@ -68,8 +63,7 @@ set_state(struct policy *policy, enum policy_state state)
 }
 
 /* The mode decisions use: a drain whose drain_timeout has passed is block. */
-static enum policy_mode
-effective_mode(const struct policy *policy, double now)
+static enum policy_mode effective_mode(const struct policy *policy, double now)
 {
 	double timeout = policy->settings.drain_timeout;
 
@@ -82,8 +76,7 @@ effective_mode(const struct policy *policy, double now)
 
 /* ---- settings ---- */
 
-void
-policy_settings_default(struct policy_settings *settings)
+void policy_settings_default(struct policy_settings *settings)
 {
 	memset(settings, 0, sizeof(*settings));
 	settings->enabled = false;
@@ -92,8 +85,7 @@ policy_settings_default(struct policy_settings *settings)
 	settings->drain_timeout = 0;
 }
 
-struct policy *
-policy_new(void)
+struct policy *policy_new(void)
 {
 	struct policy *policy = calloc(1, sizeof(*policy));
 
@@ -104,8 +96,7 @@ policy_new(void)
 	return policy;
 }
 
-void
-policy_free(struct policy *policy)
+void policy_free(struct policy *policy)
 {
 	if (policy == NULL)
 		return;
@@ -115,8 +106,7 @@ policy_free(struct policy *policy)
 	free(policy);
 }
 
-static const char *
-settings_invalid(const struct policy_settings *s)
+static const char *settings_invalid(const struct policy_settings *s)
 {
 	size_t i, len;
 
@@ -131,8 +121,8 @@ settings_invalid(const struct policy_settings *s)
 	if (s->disabled_count > 0 && s->disabled_tenants == NULL)
 		return "disabled tenant list missing";
 	for (i = 0; i < s->disabled_count; i++) {
-		len = s->disabled_tenants[i] == NULL ? 0 : strnlen(s->disabled_tenants[i],
-								    TSP_TENANT_MAX + 1);
+		len = s->disabled_tenants[i] == NULL ? 0
+						     : strnlen(s->disabled_tenants[i], TSP_TENANT_MAX + 1);
 		if (len == 0 || len > TSP_TENANT_MAX)
 			return "tenants disabled: a tenant name is empty or longer than 64 characters";
 	}
@@ -143,15 +133,13 @@ settings_invalid(const struct policy_settings *s)
 	return NULL;
 }
 
-static int
-compare_names(const void *a, const void *b)
+static int compare_names(const void *a, const void *b)
 {
 	return strcmp(a, b);
 }
 
 /* A sorted copy of the disabled tenants; false when memory is short. */
-static bool
-copy_disabled(const struct policy_settings *s, tenant_name **out)
+static bool copy_disabled(const struct policy_settings *s, tenant_name **out)
 {
 	tenant_name *names = NULL;
 	size_t i;
@@ -169,8 +157,7 @@ copy_disabled(const struct policy_settings *s, tenant_name **out)
 	return true;
 }
 
-static bool
-same_names(const tenant_name *a, size_t a_count, const tenant_name *b, size_t b_count)
+static bool same_names(const tenant_name *a, size_t a_count, const tenant_name *b, size_t b_count)
 {
 	size_t i;
 
@@ -182,8 +169,7 @@ same_names(const tenant_name *a, size_t a_count, const tenant_name *b, size_t b_
 	return true;
 }
 
-bool
-policy_tenant_disabled(const struct policy *policy, const char *tenant)
+bool policy_tenant_disabled(const struct policy *policy, const char *tenant)
 {
 	if (policy->disabled_count == 0 || tenant == NULL)
 		return false;
@@ -191,8 +177,7 @@ policy_tenant_disabled(const struct policy *policy, const char *tenant)
 		       compare_names) != NULL;
 }
 
-bool
-policy_covers(const struct policy *policy, enum tsp_category category)
+bool policy_covers(const struct policy *policy, enum tsp_category category)
 {
 	return category_in(policy->settings.categories, category);
 }
@@ -206,8 +191,7 @@ struct scope {
 	const struct tenant_list *exempt;
 };
 
-static enum policy_scope
-scope_of_tenant(const struct scope *scope, const char *tenant)
+static enum policy_scope scope_of_tenant(const struct scope *scope, const char *tenant)
 {
 	if (tenant_list_has(scope->exempt, tenant))
 		return POLICY_EXEMPT;
@@ -216,24 +200,21 @@ scope_of_tenant(const struct scope *scope, const char *tenant)
 	return POLICY_IN_SCOPE;
 }
 
-static struct scope
-applied_scope(const struct policy *policy)
+static struct scope applied_scope(const struct policy *policy)
 {
 	struct scope scope = { policy->settings.categories, &policy->scope, &policy->exempt };
 
 	return scope;
 }
 
-enum policy_scope
-policy_tenant_scope(const struct policy *policy, const char *tenant)
+enum policy_scope policy_tenant_scope(const struct policy *policy, const char *tenant)
 {
 	struct scope scope = applied_scope(policy);
 
 	return scope_of_tenant(&scope, tenant);
 }
 
-void
-policy_foreach_scope_tenant(const struct policy *policy, bool exempt, policy_name_fn *fn, void *ctx)
+void policy_foreach_scope_tenant(const struct policy *policy, bool exempt, policy_name_fn *fn, void *ctx)
 {
 	const struct tenant_list *list = exempt ? &policy->exempt : &policy->scope;
 	size_t i;
@@ -243,9 +224,8 @@ policy_foreach_scope_tenant(const struct policy *policy, bool exempt, policy_nam
 }
 
 /* Two scopes differ in the tenants they cover. */
-static bool
-same_tenant_scope(const struct tenant_list *tenants_a, const struct tenant_list *exempt_a,
-		  const struct tenant_list *tenants_b, const struct tenant_list *exempt_b)
+static bool same_tenant_scope(const struct tenant_list *tenants_a, const struct tenant_list *exempt_a,
+			      const struct tenant_list *tenants_b, const struct tenant_list *exempt_b)
 {
 	return tenant_list_same(tenants_a, tenants_b) && tenant_list_same(exempt_a, exempt_b);
 }
@@ -259,8 +239,7 @@ struct marking {
 	const struct scope *new;
 };
 
-static bool
-job_in_scope(const struct scope *scope, const struct job *job)
+static bool job_in_scope(const struct scope *scope, const struct job *job)
 {
 	return scope != NULL && category_in(scope->categories, (enum tsp_category)job->key.category) &&
 	       scope_of_tenant(scope, job->tenant->name) == POLICY_IN_SCOPE;
@@ -268,16 +247,14 @@ job_in_scope(const struct scope *scope, const struct job *job)
 
 /* R2 drains a standalone agent's backup job as a whole, R1 the tasks of
  * every other job (a learned job has no origin: server-managed). */
-static bool
-drains_as_whole(const struct job *job)
+static bool drains_as_whole(const struct job *job)
 {
 	if (job->session != NULL)
 		return true; /* a session (restic) has no tasks but its locks */
 	return job->key.category == TSP_CAT_BACKUP && job->desc.origin == TSP_ORIGIN_AGENT;
 }
 
-static void
-mark_job(void *ctx, struct jobs *jobs, struct job *job)
+static void mark_job(void *ctx, struct jobs *jobs, struct job *job)
 {
 	const struct marking *marking = ctx;
 	bool was = job_in_scope(marking->old, job), is = job_in_scope(marking->new, job);
@@ -294,8 +271,7 @@ mark_job(void *ctx, struct jobs *jobs, struct job *job)
 	}
 }
 
-static void
-mark_scope(struct jobs *jobs, const struct scope *old, const struct scope *new)
+static void mark_scope(struct jobs *jobs, const struct scope *old, const struct scope *new)
 {
 	struct marking marking = { old, new };
 
@@ -303,8 +279,7 @@ mark_scope(struct jobs *jobs, const struct scope *old, const struct scope *new)
 }
 
 /* Nothing drains any more. */
-static void
-clear_draining(struct jobs *jobs)
+static void clear_draining(struct jobs *jobs)
 {
 	struct tenant_list none = { NULL, 0 };
 	struct scope everything = { POLICY_CATEGORIES_ALLOWED, &none, &none };
@@ -314,9 +289,8 @@ clear_draining(struct jobs *jobs)
 
 /* ---- apply ---- */
 
-static void
-fill_change(const struct policy *policy, const struct jobs *jobs, enum policy_event event,
-	    double now, double elapsed, bool tenants_changed, struct policy_change *change)
+static void fill_change(const struct policy *policy, const struct jobs *jobs, enum policy_event event,
+			double now, double elapsed, bool tenants_changed, struct policy_change *change)
 {
 	memset(change, 0, sizeof(*change));
 	change->event = event;
@@ -332,9 +306,8 @@ fill_change(const struct policy *policy, const struct jobs *jobs, enum policy_ev
 
 /* Copies of the settings' tenant scope; false with *error when a tenant is
  * both in scope and exempt, or memory is short. */
-static bool
-copy_scope(const struct policy_settings *s, struct tenant_list *scope, struct tenant_list *exempt,
-	   const char **error)
+static bool copy_scope(const struct policy_settings *s, struct tenant_list *scope, struct tenant_list *exempt,
+		       const char **error)
 {
 	if (!tenant_list_copy(scope, s->scope_tenants, s->scope_count) ||
 	    !tenant_list_copy(exempt, s->exempt_tenants, s->exempt_count)) {
@@ -352,8 +325,7 @@ copy_scope(const struct policy_settings *s, struct tenant_list *scope, struct te
 }
 
 /* The copies replace the applied lists (the settings keep no pointers). */
-static void
-adopt_scope(struct policy *policy, struct tenant_list *scope, struct tenant_list *exempt)
+static void adopt_scope(struct policy *policy, struct tenant_list *scope, struct tenant_list *exempt)
 {
 	tenant_list_free(&policy->scope);
 	tenant_list_free(&policy->exempt);
@@ -364,9 +336,8 @@ adopt_scope(struct policy *policy, struct tenant_list *scope, struct tenant_list
 }
 
 /* off -> on: T = now (or the settings' since), the draining set is what is open now. */
-static void
-turn_on(struct policy *policy, const struct policy_settings *s, const struct scope *scope,
-	struct jobs *jobs, double now)
+static void turn_on(struct policy *policy, const struct policy_settings *s, const struct scope *scope,
+		    struct jobs *jobs, double now)
 {
 	policy->since = s->since_set && s->since < now ? s->since : now;
 	policy->drained_at = 0;
@@ -376,8 +347,7 @@ turn_on(struct policy *policy, const struct policy_settings *s, const struct sco
 }
 
 /* on -> off (R6): nothing drains any more. */
-static void
-turn_off(struct policy *policy, struct jobs *jobs, double now)
+static void turn_off(struct policy *policy, struct jobs *jobs, double now)
 {
 	clear_draining(jobs);
 	policy->since = now;
@@ -388,15 +358,14 @@ turn_off(struct policy *policy, struct jobs *jobs, double now)
 /* on -> on: mode, categories and tenant scope; T stays. Newly covered
  * entries join the draining set (and can undo "drained"); no longer covered
  * ones leave it (an emptied set is left for policy_tick() to report). */
-static enum policy_event
-apply_while_on(struct policy *policy, const struct policy_settings *s, const struct scope *scope,
-	       struct jobs *jobs)
+static enum policy_event apply_while_on(struct policy *policy, const struct policy_settings *s,
+					const struct scope *scope, struct jobs *jobs)
 {
 	const struct policy_settings *old = &policy->settings;
 	struct scope old_scope = applied_scope(policy);
 	bool categories_changed = s->categories != old->categories;
-	bool scope_changed = !same_tenant_scope(old_scope.tenants, old_scope.exempt, scope->tenants,
-						scope->exempt);
+	bool scope_changed =
+		!same_tenant_scope(old_scope.tenants, old_scope.exempt, scope->tenants, scope->exempt);
 	bool drained = policy->state == POLICY_DRAINED || policy->state == POLICY_BLOCKED;
 	bool block = state_is_block(policy->state);
 	enum policy_state state;
@@ -415,7 +384,8 @@ apply_while_on(struct policy *policy, const struct policy_settings *s, const str
 	if (state != policy->state) {
 		enum policy_event event = state_is_block(state) != state_is_block(policy->state)
 						  ? POLICY_EVENT_MODE
-					  : categories_changed ? POLICY_EVENT_CATEGORIES : POLICY_EVENT_SCOPE;
+					  : categories_changed ? POLICY_EVENT_CATEGORIES
+							       : POLICY_EVENT_SCOPE;
 
 		set_state(policy, state);
 		return event;
@@ -427,9 +397,8 @@ apply_while_on(struct policy *policy, const struct policy_settings *s, const str
 	return POLICY_EVENT_NONE;
 }
 
-bool
-policy_apply(struct policy *policy, const struct policy_settings *settings, struct jobs *jobs,
-	     double now, struct policy_change *change, const char **error)
+bool policy_apply(struct policy *policy, const struct policy_settings *settings, struct jobs *jobs,
+		  double now, struct policy_change *change, const char **error)
 {
 	tenant_name *disabled;
 	struct tenant_list scope, exempt;
@@ -451,8 +420,8 @@ policy_apply(struct policy *policy, const struct policy_settings *settings, stru
 		*error = "out of memory copying the disabled tenant list";
 		return false;
 	}
-	tenants_changed = !same_names(disabled, settings->disabled_count, policy->disabled,
-				      policy->disabled_count);
+	tenants_changed =
+		!same_names(disabled, settings->disabled_count, policy->disabled, policy->disabled_count);
 	free(policy->disabled);
 	policy->disabled = disabled;
 	policy->disabled_count = settings->disabled_count;
@@ -481,8 +450,7 @@ policy_apply(struct policy *policy, const struct policy_settings *settings, stru
 
 /* ---- tick ---- */
 
-bool
-policy_tick(struct policy *policy, struct jobs *jobs, double now, struct policy_change *change)
+bool policy_tick(struct policy *policy, struct jobs *jobs, double now, struct policy_change *change)
 {
 	size_t cut_tasks = 0, cut_jobs = 0;
 	enum policy_event event = POLICY_EVENT_NONE;
@@ -493,8 +461,7 @@ policy_tick(struct policy *policy, struct jobs *jobs, double now, struct policy_
 		set_state(policy, policy->state == POLICY_DRAINING ? POLICY_DRAINED : POLICY_BLOCKED);
 		policy->drained_at = now;
 		event = POLICY_EVENT_DRAINED;
-	} else if (policy->state == POLICY_DRAINING && timeout > 0 &&
-		   now - policy->since >= timeout) {
+	} else if (policy->state == POLICY_DRAINING && timeout > 0 && now - policy->since >= timeout) {
 		/* What still drains is cut: blocked, it can no longer write, so
 		 * the barrier is honest to report "safe to work" now. */
 		cut_tasks = jobs_draining_tasks(jobs);
@@ -516,8 +483,7 @@ policy_tick(struct policy *policy, struct jobs *jobs, double now, struct policy_
 
 /* ---- decisions ---- */
 
-static struct policy_decision
-verdict(enum policy_verdict v, enum policy_reason why, enum policy_mode mode)
+static struct policy_decision verdict(enum policy_verdict v, enum policy_reason why, enum policy_mode mode)
 {
 	struct policy_decision d = { v, why, mode, 0 };
 
@@ -527,8 +493,8 @@ verdict(enum policy_verdict v, enum policy_reason why, enum policy_mode mode)
 /* Forwarded while the rules let everything through: only the table's bounds
  * can refuse. A task open must be recorded (R11: refused at its start rather
  * than untracked), so it needs room for its job too when that is unknown. */
-static struct policy_decision
-decide_forward(const struct jobs *jobs, const struct tsp_request *req, enum policy_reason why)
+static struct policy_decision decide_forward(const struct jobs *jobs, const struct tsp_request *req,
+					     enum policy_reason why)
 {
 	const struct job *job;
 	const struct job_task *task;
@@ -555,9 +521,8 @@ decide_forward(const struct jobs *jobs, const struct tsp_request *req, enum poli
 }
 
 /* A covered category while maintenance is on (PROTOCOL.md 10.1, 10.2). */
-static struct policy_decision
-decide_covered(const struct policy *policy, const struct jobs *jobs,
-	       const struct tsp_request *req, double now)
+static struct policy_decision decide_covered(const struct policy *policy, const struct jobs *jobs,
+					     const struct tsp_request *req, double now)
 {
 	enum policy_mode mode = effective_mode(policy, now);
 	const struct job *job;
@@ -590,9 +555,8 @@ decide_covered(const struct policy *policy, const struct jobs *jobs,
 	return verdict(POLICY_REFUSE_MAINTENANCE, POLICY_WHY_LATER_TASK, mode);
 }
 
-struct policy_decision
-policy_decide(const struct policy *policy, const struct jobs *jobs,
-	      const struct tsp_request *req, double now)
+struct policy_decision policy_decide(const struct policy *policy, const struct jobs *jobs,
+				     const struct tsp_request *req, double now)
 {
 	struct policy_decision d;
 	bool on = state_is_on(policy->state);
@@ -602,8 +566,8 @@ policy_decide(const struct policy *policy, const struct jobs *jobs,
 		return verdict(POLICY_REFUSE_DISABLED, POLICY_WHY_TENANT_DISABLED, POLICY_MODE_DRAIN);
 	if (on && policy_tenant_scope(policy, req->tenant) != POLICY_IN_SCOPE) {
 		/* maintenance does not apply to this tenant: as if off */
-		off_why = policy_tenant_scope(policy, req->tenant) == POLICY_EXEMPT
-				  ? POLICY_WHY_EXEMPT : POLICY_WHY_OUT_OF_SCOPE;
+		off_why = policy_tenant_scope(policy, req->tenant) == POLICY_EXEMPT ? POLICY_WHY_EXEMPT
+										    : POLICY_WHY_OUT_OF_SCOPE;
 		on = false;
 	}
 	if (req->category == TSP_CAT_CONTROL) {
@@ -634,9 +598,8 @@ policy_decide(const struct policy *policy, const struct jobs *jobs,
 
 /* ---- status ---- */
 
-void
-policy_status(const struct policy *policy, const struct jobs *jobs, double now,
-	      struct policy_status *out)
+void policy_status(const struct policy *policy, const struct jobs *jobs, double now,
+		   struct policy_status *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->state = policy->state;
@@ -651,20 +614,17 @@ policy_status(const struct policy *policy, const struct jobs *jobs, double now,
 	out->cut_jobs = policy->cut_jobs;
 }
 
-enum policy_state
-policy_state(const struct policy *policy)
+enum policy_state policy_state(const struct policy *policy)
 {
 	return policy->state;
 }
 
-uint64_t
-policy_generation(const struct policy *policy)
+uint64_t policy_generation(const struct policy *policy)
 {
 	return policy->generation;
 }
 
-double
-policy_since(const struct policy *policy)
+double policy_since(const struct policy *policy)
 {
 	return policy->since;
 }
@@ -674,8 +634,7 @@ struct drain_walk {
 	void *ctx;
 };
 
-static void
-visit_tenant(void *ctx, const struct jobs_tenant *tenant)
+static void visit_tenant(void *ctx, const struct jobs_tenant *tenant)
 {
 	const struct drain_walk *walk = ctx;
 
@@ -683,8 +642,7 @@ visit_tenant(void *ctx, const struct jobs_tenant *tenant)
 		walk->fn(walk->ctx, tenant->name, tenant->draining_tasks, tenant->draining_jobs);
 }
 
-void
-policy_foreach_draining_tenant(const struct jobs *jobs, policy_tenant_drain_fn *fn, void *ctx)
+void policy_foreach_draining_tenant(const struct jobs *jobs, policy_tenant_drain_fn *fn, void *ctx)
 {
 	struct drain_walk walk = { fn, ctx };
 
@@ -693,80 +651,113 @@ policy_foreach_draining_tenant(const struct jobs *jobs, policy_tenant_drain_fn *
 
 /* ---- names ---- */
 
-const char *
-policy_mode_name(enum policy_mode mode)
+const char *policy_mode_name(enum policy_mode mode)
 {
 	return mode == POLICY_MODE_BLOCK ? "block" : "drain";
 }
 
-const char *
-policy_state_name(enum policy_state state)
+const char *policy_state_name(enum policy_state state)
 {
 	switch (state) {
-	case POLICY_OFF: return "off";
-	case POLICY_DRAINING: return "draining";
-	case POLICY_DRAINED: return "drained";
-	case POLICY_BLOCKING: return "blocking";
-	case POLICY_BLOCKED: return "blocked";
+	case POLICY_OFF:
+		return "off";
+	case POLICY_DRAINING:
+		return "draining";
+	case POLICY_DRAINED:
+		return "drained";
+	case POLICY_BLOCKING:
+		return "blocking";
+	case POLICY_BLOCKED:
+		return "blocked";
 	}
 	return "?";
 }
 
-const char *
-policy_verdict_name(enum policy_verdict v)
+const char *policy_verdict_name(enum policy_verdict v)
 {
 	switch (v) {
-	case POLICY_FORWARD: return "forwarded";
-	case POLICY_HELLO_NOTICE: return "hello notice";
-	case POLICY_REFUSE_MAINTENANCE: return "refused maintenance";
-	case POLICY_REFUSE_DISABLED: return "refused disabled";
-	case POLICY_REFUSE_BUSY: return "refused busy";
+	case POLICY_FORWARD:
+		return "forwarded";
+	case POLICY_HELLO_NOTICE:
+		return "hello notice";
+	case POLICY_REFUSE_MAINTENANCE:
+		return "refused maintenance";
+	case POLICY_REFUSE_DISABLED:
+		return "refused disabled";
+	case POLICY_REFUSE_BUSY:
+		return "refused busy";
 	}
 	return "?";
 }
 
-const char *
-policy_reason_text(enum policy_reason why)
+const char *policy_reason_text(enum policy_reason why)
 {
 	switch (why) {
-	case POLICY_WHY_OFF: return "maintenance off";
-	case POLICY_WHY_NOT_COVERED: return "category not covered by maintenance (R5)";
-	case POLICY_WHY_HELLO: return "session hello";
-	case POLICY_WHY_TENANT_DISABLED: return "tenant disabled (R10)";
-	case POLICY_WHY_JOB_CLOSE: return "job close is always forwarded (R8)";
-	case POLICY_WHY_BLOCK_MODE: return "block mode (R8)";
-	case POLICY_WHY_JOB_OPEN: return "job open after maintenance began (R3)";
-	case POLICY_WHY_UNKNOWN_JOB: return "job not in the job table (fail closed)";
-	case POLICY_WHY_UNKNOWN_TASK: return "task not in the job table (fail closed)";
-	case POLICY_WHY_LATER_TASK: return "task not open when maintenance began (R1)";
-	case POLICY_WHY_TASK_AT_T: return "task open when maintenance began (R1)";
-	case POLICY_WHY_AGENT_JOB_AT_T: return "standalone-agent job open when maintenance began (R2)";
-	case POLICY_WHY_TABLE_FULL: return "job table full ([limits] job_table_size)";
-	case POLICY_WHY_TASKS_FULL: return "too many open tasks in the job";
-	case POLICY_WHY_LOCK: return "lock create or delete is always forwarded (restores take locks)";
-	case POLICY_WHY_UNKNOWN_SESSION: return "session not in the table (fail closed)";
-	case POLICY_WHY_SESSION_AT_T: return "session open when maintenance began (R1, R2)";
-	case POLICY_WHY_LATER_SESSION: return "session opened after maintenance began (R3)";
+	case POLICY_WHY_OFF:
+		return "maintenance off";
+	case POLICY_WHY_NOT_COVERED:
+		return "category not covered by maintenance (R5)";
+	case POLICY_WHY_HELLO:
+		return "session hello";
+	case POLICY_WHY_TENANT_DISABLED:
+		return "tenant disabled (R10)";
+	case POLICY_WHY_JOB_CLOSE:
+		return "job close is always forwarded (R8)";
+	case POLICY_WHY_BLOCK_MODE:
+		return "block mode (R8)";
+	case POLICY_WHY_JOB_OPEN:
+		return "job open after maintenance began (R3)";
+	case POLICY_WHY_UNKNOWN_JOB:
+		return "job not in the job table (fail closed)";
+	case POLICY_WHY_UNKNOWN_TASK:
+		return "task not in the job table (fail closed)";
+	case POLICY_WHY_LATER_TASK:
+		return "task not open when maintenance began (R1)";
+	case POLICY_WHY_TASK_AT_T:
+		return "task open when maintenance began (R1)";
+	case POLICY_WHY_AGENT_JOB_AT_T:
+		return "standalone-agent job open when maintenance began (R2)";
+	case POLICY_WHY_TABLE_FULL:
+		return "job table full ([limits] job_table_size)";
+	case POLICY_WHY_TASKS_FULL:
+		return "too many open tasks in the job";
+	case POLICY_WHY_LOCK:
+		return "lock create or delete is always forwarded (restores take locks)";
+	case POLICY_WHY_UNKNOWN_SESSION:
+		return "session not in the table (fail closed)";
+	case POLICY_WHY_SESSION_AT_T:
+		return "session open when maintenance began (R1, R2)";
+	case POLICY_WHY_LATER_SESSION:
+		return "session opened after maintenance began (R3)";
 	case POLICY_WHY_REFRESH_REFUSED:
 		return "lock refresh of a session whose write was refused for maintenance";
-	case POLICY_WHY_OUT_OF_SCOPE: return "tenant not in [maintenance] tenants";
-	case POLICY_WHY_EXEMPT: return "tenant in [maintenance] exempt";
+	case POLICY_WHY_OUT_OF_SCOPE:
+		return "tenant not in [maintenance] tenants";
+	case POLICY_WHY_EXEMPT:
+		return "tenant in [maintenance] exempt";
 	}
 	return "?";
 }
 
-const char *
-policy_event_name(enum policy_event event)
+const char *policy_event_name(enum policy_event event)
 {
 	switch (event) {
-	case POLICY_EVENT_NONE: return "none";
-	case POLICY_EVENT_ON: return "on";
-	case POLICY_EVENT_OFF: return "off";
-	case POLICY_EVENT_MODE: return "mode";
-	case POLICY_EVENT_CATEGORIES: return "categories";
-	case POLICY_EVENT_DRAINED: return "drained";
-	case POLICY_EVENT_DRAIN_TIMEOUT: return "drain timeout";
-	case POLICY_EVENT_SCOPE: return "scope";
+	case POLICY_EVENT_NONE:
+		return "none";
+	case POLICY_EVENT_ON:
+		return "on";
+	case POLICY_EVENT_OFF:
+		return "off";
+	case POLICY_EVENT_MODE:
+		return "mode";
+	case POLICY_EVENT_CATEGORIES:
+		return "categories";
+	case POLICY_EVENT_DRAINED:
+		return "drained";
+	case POLICY_EVENT_DRAIN_TIMEOUT:
+		return "drain timeout";
+	case POLICY_EVENT_SCOPE:
+		return "scope";
 	}
 	return "?";
 }

@@ -104,40 +104,39 @@ enum policy_mode {
 
 /* The one state variable; mode and "drained" are derived from it. */
 enum policy_state {
-	POLICY_OFF = 0,   /* maintenance off: forward (disabled tenants aside) */
-	POLICY_DRAINING,  /* on, drain mode, draining set not empty */
-	POLICY_DRAINED,   /* on, drain mode, draining set empty: safe to work */
-	POLICY_BLOCKING,  /* on, block mode (configured),
+	POLICY_OFF = 0,  /* maintenance off: forward (disabled tenants aside) */
+	POLICY_DRAINING, /* on, drain mode, draining set not empty */
+	POLICY_DRAINED,  /* on, drain mode, draining set empty: safe to work */
+	POLICY_BLOCKING, /* on, block mode (configured),
 			   * draining set not empty (their jobs have yet to close) */
-	POLICY_BLOCKED    /* on, block mode, draining set empty */
+	POLICY_BLOCKED   /* on, block mode, draining set empty */
 };
 
 /* Categories subject to maintenance, as a bit mask. */
 #define POLICY_CATEGORY(cat) (1u << (unsigned)(cat))
-#define POLICY_CATEGORIES_DEFAULT \
-	(POLICY_CATEGORY(TSP_CAT_BACKUP) | POLICY_CATEGORY(TSP_CAT_BACKUP_COPY))
+#define POLICY_CATEGORIES_DEFAULT (POLICY_CATEGORY(TSP_CAT_BACKUP) | POLICY_CATEGORY(TSP_CAT_BACKUP_COPY))
 /* What may be covered: restore never (R5), the hello is no category. */
 #define POLICY_CATEGORIES_ALLOWED (POLICY_CATEGORIES_DEFAULT | POLICY_CATEGORY(TSP_CAT_REPLICATION))
 
 /* What the shell fills from the configuration ([maintenance], [tenants]). */
 struct policy_settings {
-	bool enabled;                       /* [maintenance] enabled */
-	enum policy_mode mode;              /* [maintenance] mode */
-	unsigned categories;                /* [maintenance] categories, POLICY_CATEGORY bits */
-	double drain_timeout;               /* [maintenance] drain_timeout, seconds; 0 = none */
-	char *const *disabled_tenants;      /* [tenants] disabled (copied by policy_apply) */
+	bool enabled;                  /* [maintenance] enabled */
+	enum policy_mode mode;         /* [maintenance] mode */
+	unsigned categories;           /* [maintenance] categories, POLICY_CATEGORY bits */
+	double drain_timeout;          /* [maintenance] drain_timeout, seconds; 0 = none */
+	char *const *disabled_tenants; /* [tenants] disabled (copied by policy_apply) */
 	size_t disabled_count;
-	char *const *scope_tenants;         /* [maintenance] tenants: maintenance applies to
+	char *const *scope_tenants; /* [maintenance] tenants: maintenance applies to
 					     * these only; none = every tenant (copied) */
 	size_t scope_count;
-	char *const *exempt_tenants;        /* [maintenance] exempt: never refused for
+	char *const *exempt_tenants; /* [maintenance] exempt: never refused for
 					     * maintenance (copied; none in scope_tenants) */
 	size_t exempt_count;
-	bool refuse_session_refresh;        /* [restic] refuse_refresh_after_refusal */
-	bool since_set;                     /* off -> on takes T = since, not now: a scheduled
+	bool refuse_session_refresh; /* [restic] refuse_refresh_after_refusal */
+	bool since_set;              /* off -> on takes T = since, not now: a scheduled
 					     * window's start ([schedule]), so that instances
 					     * sharing a file agree on T */
-	double since;                       /* since_set: T on the caller's clock, at or before now */
+	double since;                /* since_set: T on the caller's clock, at or before now */
 };
 
 enum policy_verdict {
@@ -151,27 +150,27 @@ enum policy_verdict {
 
 /* Which rule decided: for the access log and the tests. */
 enum policy_reason {
-	POLICY_WHY_OFF = 0,          /* maintenance off */
-	POLICY_WHY_NOT_COVERED,      /* category not subject to maintenance (R5) */
-	POLICY_WHY_HELLO,            /* the session hello */
-	POLICY_WHY_TENANT_DISABLED,  /* R10 */
-	POLICY_WHY_JOB_CLOSE,        /* job close is always forwarded (R8) */
-	POLICY_WHY_BLOCK_MODE,       /* block mode refuses the rest (R8) */
-	POLICY_WHY_JOB_OPEN,         /* job open after T (R3) */
-	POLICY_WHY_UNKNOWN_JOB,      /* job never seen open: fail closed */
-	POLICY_WHY_UNKNOWN_TASK,     /* task never seen open: fail closed */
-	POLICY_WHY_LATER_TASK,       /* task opened (or to be opened) after T (R1) */
-	POLICY_WHY_TASK_AT_T,        /* task open at T: finishes (R1) */
-	POLICY_WHY_AGENT_JOB_AT_T,   /* standalone-agent job open at T: finishes (R2) */
-	POLICY_WHY_TABLE_FULL,       /* job table at [limits] job_table_size */
-	POLICY_WHY_TASKS_FULL,       /* the job (or the table) holds its maximum of open tasks */
-	POLICY_WHY_LOCK,             /* lock create or delete: always forwarded (sessions) */
-	POLICY_WHY_UNKNOWN_SESSION,  /* write of a session never seen open: fail closed */
-	POLICY_WHY_SESSION_AT_T,     /* write of a session open at T: finishes (R1, R2) */
-	POLICY_WHY_LATER_SESSION,    /* write of a session opened after T (R3) */
-	POLICY_WHY_REFRESH_REFUSED,  /* lock refresh of a session whose write was refused */
-	POLICY_WHY_OUT_OF_SCOPE,     /* tenant not in [maintenance] tenants: as if off */
-	POLICY_WHY_EXEMPT            /* tenant in [maintenance] exempt: as if off */
+	POLICY_WHY_OFF = 0,         /* maintenance off */
+	POLICY_WHY_NOT_COVERED,     /* category not subject to maintenance (R5) */
+	POLICY_WHY_HELLO,           /* the session hello */
+	POLICY_WHY_TENANT_DISABLED, /* R10 */
+	POLICY_WHY_JOB_CLOSE,       /* job close is always forwarded (R8) */
+	POLICY_WHY_BLOCK_MODE,      /* block mode refuses the rest (R8) */
+	POLICY_WHY_JOB_OPEN,        /* job open after T (R3) */
+	POLICY_WHY_UNKNOWN_JOB,     /* job never seen open: fail closed */
+	POLICY_WHY_UNKNOWN_TASK,    /* task never seen open: fail closed */
+	POLICY_WHY_LATER_TASK,      /* task opened (or to be opened) after T (R1) */
+	POLICY_WHY_TASK_AT_T,       /* task open at T: finishes (R1) */
+	POLICY_WHY_AGENT_JOB_AT_T,  /* standalone-agent job open at T: finishes (R2) */
+	POLICY_WHY_TABLE_FULL,      /* job table at [limits] job_table_size */
+	POLICY_WHY_TASKS_FULL,      /* the job (or the table) holds its maximum of open tasks */
+	POLICY_WHY_LOCK,            /* lock create or delete: always forwarded (sessions) */
+	POLICY_WHY_UNKNOWN_SESSION, /* write of a session never seen open: fail closed */
+	POLICY_WHY_SESSION_AT_T,    /* write of a session open at T: finishes (R1, R2) */
+	POLICY_WHY_LATER_SESSION,   /* write of a session opened after T (R3) */
+	POLICY_WHY_REFRESH_REFUSED, /* lock refresh of a session whose write was refused */
+	POLICY_WHY_OUT_OF_SCOPE,    /* tenant not in [maintenance] tenants: as if off */
+	POLICY_WHY_EXEMPT           /* tenant in [maintenance] exempt: as if off */
 };
 
 struct policy_decision {
@@ -183,11 +182,11 @@ struct policy_decision {
 
 /* What policy_record() did, kept with the pending request for on_response. */
 struct policy_record {
-	bool job_added;    /* a job open created the job entry */
-	bool task_added;   /* a task open created the task entry */
-	bool job_learned;  /* the job was registered from this message (see above) */
-	bool task_learned; /* the task was registered from this message */
-	bool untracked;    /* no room to learn what the message names (log it) */
+	bool job_added;       /* a job open created the job entry */
+	bool task_added;      /* a task open created the task entry */
+	bool job_learned;     /* the job was registered from this message (see above) */
+	bool task_learned;    /* the task was registered from this message */
+	bool untracked;       /* no room to learn what the message names (log it) */
 	uint64_t job_serial;  /* the entries this request holds until its answer */
 	uint64_t task_serial; /* (their serials; 0 = none) */
 	double recorded_at;   /* when it was recorded */
@@ -207,30 +206,30 @@ enum policy_event {
 /* What a state change was, for the log line. */
 struct policy_change {
 	enum policy_event event;
-	enum policy_state state;     /* after the change */
-	enum policy_mode mode;       /* after the change (effective) */
-	uint64_t generation;         /* after the change */
-	double since;                /* T (OFF: the moment maintenance went off) */
-	double elapsed;              /* OFF, DRAINED, DRAIN_TIMEOUT: seconds since T */
-	size_t draining_tasks;       /* after the change */
-	size_t draining_jobs;        /* standalone-agent jobs */
-	size_t cut_tasks;            /* DRAIN_TIMEOUT: what still drained, now blocked */
+	enum policy_state state; /* after the change */
+	enum policy_mode mode;   /* after the change (effective) */
+	uint64_t generation;     /* after the change */
+	double since;            /* T (OFF: the moment maintenance went off) */
+	double elapsed;          /* OFF, DRAINED, DRAIN_TIMEOUT: seconds since T */
+	size_t draining_tasks;   /* after the change */
+	size_t draining_jobs;    /* standalone-agent jobs */
+	size_t cut_tasks;        /* DRAIN_TIMEOUT: what still drained, now blocked */
 	size_t cut_jobs;
-	bool tenants_changed;        /* apply: the disabled list changed (no new generation) */
-	bool scope_changed;          /* apply: [maintenance] tenants or exempt changed */
+	bool tenants_changed; /* apply: the disabled list changed (no new generation) */
+	bool scope_changed;   /* apply: [maintenance] tenants or exempt changed */
 };
 
 struct policy_status {
 	enum policy_state state;
-	enum policy_mode mode;          /* effective, now */
+	enum policy_mode mode; /* effective, now */
 	uint64_t generation;
-	double since;                   /* T while on; the moment it went off while off */
-	double drained_at;              /* DRAINED, BLOCKED: when it drained */
-	struct policy_settings settings;/* as applied; the tenant lists not set (use
+	double since;                    /* T while on; the moment it went off while off */
+	double drained_at;               /* DRAINED, BLOCKED: when it drained */
+	struct policy_settings settings; /* as applied; the tenant lists not set (use
 					 * policy_tenant_disabled, policy_foreach_scope_tenant) */
 	size_t draining_tasks;
 	size_t draining_jobs;
-	size_t cut_tasks;               /* cut when drain_timeout passed (this maintenance) */
+	size_t cut_tasks; /* cut when drain_timeout passed (this maintenance) */
 	size_t cut_jobs;
 };
 
@@ -251,9 +250,8 @@ void policy_settings_default(struct policy_settings *settings);
  * drain_timeout, a bad tenant name, a tenant both in scope and exempt) or
  * memory is short. Call policy_tick() afterwards: an empty draining set
  * is reported as drained there. */
-bool policy_apply(struct policy *policy, const struct policy_settings *settings,
-		  struct jobs *jobs, double now, struct policy_change *change,
-		  const char **error);
+bool policy_apply(struct policy *policy, const struct policy_settings *settings, struct jobs *jobs,
+		  double now, struct policy_change *change, const char **error);
 
 /* The decision for one classified request. Pure: nothing changes. A drain
  * whose drain_timeout has passed is treated as block from that moment on,
@@ -265,8 +263,7 @@ struct policy_decision policy_decide(const struct policy *policy, const struct j
  * False only when a job or task open could not be recorded (memory short,
  * or the table filled since the decision): answer 503 busy instead of
  * forwarding it. */
-bool policy_record(struct jobs *jobs, const struct tsp_request *req, double now,
-		   struct policy_record *rec);
+bool policy_record(struct jobs *jobs, const struct tsp_request *req, double now, struct policy_record *rec);
 
 /* policy_settle() for the TSP/1 roles, touching at rec->recorded_at.
  * The repository's final status for a recorded request (not a 1xx). Pass 0
@@ -275,8 +272,8 @@ bool policy_record(struct jobs *jobs, const struct tsp_request *req, double now,
  * opens and learning; removes closed entries on 2xx. Finds entries by key, so
  * it is safe whatever happened to the table in between (expiry, other
  * connections). */
-void policy_on_response(struct jobs *jobs, const struct tsp_request *req,
-			const struct policy_record *rec, unsigned status);
+void policy_on_response(struct jobs *jobs, const struct tsp_request *req, const struct policy_record *rec,
+			unsigned status);
 
 /* How a session ended, for the log and the counters (policy_settle). */
 enum policy_session_verdict {
@@ -288,20 +285,19 @@ enum policy_session_verdict {
 };
 
 struct policy_session_end {
-	bool ended;                    /* the session closed with this answer */
+	bool ended; /* the session closed with this answer */
 	enum policy_session_verdict verdict;
-	struct job_session session;    /* a copy, as it was at its end */
-	bool draining;                 /* it was open at T */
+	struct job_session session; /* a copy, as it was at its end */
+	bool draining;              /* it was open at T */
 	double opened_at;
-	size_t untracked;              /* 1 when an accepted lock create found no room */
+	size_t untracked; /* 1 when an accepted lock create found no room */
 };
 
 /* The repository's final status for any forwarded request (0 = no answer),
  * at time now: policy_on_response() for the TSP/1 roles, the session rules
  * above for the others. *end (may be NULL) says whether a session ended. */
-void policy_settle(struct jobs *jobs, const struct tsp_request *req,
-		   const struct policy_record *rec, unsigned status, double now,
-		   struct policy_session_end *end);
+void policy_settle(struct jobs *jobs, const struct tsp_request *req, const struct policy_record *rec,
+		   unsigned status, double now, struct policy_session_end *end);
 
 /* A request was refused for maintenance (decision d): a refused write is
  * remembered in its session (for refuse_session_refresh); a refused lock
@@ -310,8 +306,8 @@ void policy_settle(struct jobs *jobs, const struct tsp_request *req,
  * reset restic's own 22.5-minute give-up (a session open at T is not kept:
  * it would hold the barrier for as long as a hung client runs). Other roles:
  * nothing. */
-void policy_note_refusal(struct jobs *jobs, const struct tsp_request *req,
-			 const struct policy_decision *d, double now);
+void policy_note_refusal(struct jobs *jobs, const struct tsp_request *req, const struct policy_decision *d,
+			 double now);
 
 /* The verdict a session would have if it ended now; its name for logs and
  * metrics ("complete", "writes-without-snapshot", "read-only", "refused"). */
@@ -326,8 +322,7 @@ const char *policy_session_verdict_name(enum policy_session_verdict verdict);
  * O(1) but for that cut (O(jobs)): call it after
  * policy_apply(), after policy_on_response() and jobs_expire(), and from a
  * periodic timer. */
-bool policy_tick(struct policy *policy, struct jobs *jobs, double now,
-		 struct policy_change *change);
+bool policy_tick(struct policy *policy, struct jobs *jobs, double now, struct policy_change *change);
 
 void policy_status(const struct policy *policy, const struct jobs *jobs, double now,
 		   struct policy_status *out);
@@ -352,15 +347,13 @@ enum policy_scope policy_tenant_scope(const struct policy *policy, const char *t
 /* The applied [maintenance] tenants (exempt false) or exempt (true) list,
  * sorted: fn once per name. */
 typedef void policy_name_fn(void *ctx, const char *name);
-void policy_foreach_scope_tenant(const struct policy *policy, bool exempt, policy_name_fn *fn,
-				 void *ctx);
+void policy_foreach_scope_tenant(const struct policy *policy, bool exempt, policy_name_fn *fn, void *ctx);
 
 /* Draining counts per tenant (status endpoint, R9): fn is called once for each
  * tenant that still has draining tasks or standalone-agent jobs. */
 typedef void policy_tenant_drain_fn(void *ctx, const char *tenant, size_t draining_tasks,
 				    size_t draining_jobs);
-void policy_foreach_draining_tenant(const struct jobs *jobs, policy_tenant_drain_fn *fn,
-				    void *ctx);
+void policy_foreach_draining_tenant(const struct jobs *jobs, policy_tenant_drain_fn *fn, void *ctx);
 
 /* Names for logs and the status endpoint: "drain", "draining",
  * "forwarded", "job open after maintenance began (R3)", ... */

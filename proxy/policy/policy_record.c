@@ -42,8 +42,7 @@ static void hold_task(struct job_task *task, struct policy_record *rec)
 }
 
 /* The entries this request holds, if they are still the ones it held. */
-static struct job *held_job(struct jobs *jobs, const struct tsp_request *req,
-			    const struct policy_record *rec)
+static struct job *held_job(struct jobs *jobs, const struct tsp_request *req, const struct policy_record *rec)
 {
 	struct job *job = jobs_find(jobs, req->tenant, req->category, req->job);
 
@@ -55,15 +54,14 @@ static struct job_task *held_task(struct job *job, const struct tsp_request *req
 {
 	struct job_task *task = jobs_find_task(job, req->task);
 
-	return task != NULL && rec->task_serial != 0 && task->serial == rec->task_serial ? task
-											   : NULL;
+	return task != NULL && rec->task_serial != 0 && task->serial == rec->task_serial ? task : NULL;
 }
 
 /* The request's answer came (or never will): release what it held. A
  * failure removes an entry only when nothing ever confirmed it and no other
  * request is pending on it (it was this request's, or a failed one's). */
-static void release(struct jobs *jobs, const struct tsp_request *req,
-		    const struct policy_record *rec, bool confirmed)
+static void release(struct jobs *jobs, const struct tsp_request *req, const struct policy_record *rec,
+		    bool confirmed)
 {
 	struct job *job = held_job(jobs, req, rec);
 	struct job_task *task = job != NULL ? held_task(job, req, rec) : NULL;
@@ -112,8 +110,8 @@ static bool record_job_open(struct jobs *jobs, const struct tsp_request *req, do
 	/* An existing entry is not opened again: that would touch it before the
 	 * repository authenticated the request. */
 	if (job == NULL) {
-		if (jobs_open(jobs, req->tenant, req->category, req->job, desc_of(req, &desc), now,
-			      &job) != JOBS_OK)
+		if (jobs_open(jobs, req->tenant, req->category, req->job, desc_of(req, &desc), now, &job) !=
+		    JOBS_OK)
 			return false;
 		rec->job_added = true;
 	}
@@ -172,8 +170,7 @@ static void record_activity(struct jobs *jobs, const struct tsp_request *req, do
 		hold_task(task, rec);
 }
 
-bool policy_record(struct jobs *jobs, const struct tsp_request *req, double now,
-		   struct policy_record *rec)
+bool policy_record(struct jobs *jobs, const struct tsp_request *req, double now, struct policy_record *rec)
 {
 	memset(rec, 0, sizeof(*rec));
 	rec->recorded_at = now;
@@ -198,8 +195,8 @@ bool policy_record(struct jobs *jobs, const struct tsp_request *req, double now,
 
 /* An accepted request: it confirms and touches what it names; a close
  * closes, a repeated open describes the job anew, a block write counts. */
-static void accepted(struct jobs *jobs, const struct tsp_request *req,
-		     const struct policy_record *rec, double now)
+static void accepted(struct jobs *jobs, const struct tsp_request *req, const struct policy_record *rec,
+		     double now)
 {
 	struct job *job;
 	struct job_task *task;
@@ -222,13 +219,12 @@ static void accepted(struct jobs *jobs, const struct tsp_request *req,
 		return;
 	}
 	if (req->role == TSP_ROLE_BLOCK_WRITE && task != NULL)
-		jobs_count_bytes(jobs, req->tenant, req->category, req->job, req->task,
-				 req->body_bytes, now);
+		jobs_count_bytes(jobs, req->tenant, req->category, req->job, req->task, req->body_bytes, now);
 	jobs_touch(jobs, job, task, now);
 }
 
-static void settle_tsp(struct jobs *jobs, const struct tsp_request *req,
-		       const struct policy_record *rec, unsigned status, double now)
+static void settle_tsp(struct jobs *jobs, const struct tsp_request *req, const struct policy_record *rec,
+		       unsigned status, double now)
 {
 	if (!tracked(req->category) || req->role == TSP_ROLE_SESSION_HELLO)
 		return;
@@ -238,8 +234,8 @@ static void settle_tsp(struct jobs *jobs, const struct tsp_request *req,
 		release(jobs, req, rec, false);
 }
 
-void policy_on_response(struct jobs *jobs, const struct tsp_request *req,
-			const struct policy_record *rec, unsigned status)
+void policy_on_response(struct jobs *jobs, const struct tsp_request *req, const struct policy_record *rec,
+			unsigned status)
 {
 	if (!policy_session_role(req->role))
 		settle_tsp(jobs, req, rec, status, rec->recorded_at);

@@ -13,8 +13,7 @@ bool policy_session_role(enum tsp_role role)
 	       role == TSP_ROLE_LOCK_DELETE;
 }
 
-static struct policy_decision decision(enum policy_verdict v, enum policy_reason why,
-				       enum policy_mode mode)
+static struct policy_decision decision(enum policy_verdict v, enum policy_reason why, enum policy_mode mode)
 {
 	struct policy_decision d = { v, why, mode, 0 };
 
@@ -29,8 +28,7 @@ static struct job *session_of(const struct jobs *jobs, const struct tsp_request 
 	return job != NULL && job->session != NULL ? job : NULL;
 }
 
-struct policy_decision policy_session_decide(const struct jobs *jobs,
-					     const struct tsp_request *req,
+struct policy_decision policy_session_decide(const struct jobs *jobs, const struct tsp_request *req,
 					     const struct session_rules *rules)
 {
 	const struct job *job = session_of(jobs, req);
@@ -43,8 +41,7 @@ struct policy_decision policy_session_decide(const struct jobs *jobs,
 		 * restore from the same host, say): that one is let through. */
 		if (active && rules->refuse_refresh && job != NULL && job->session->refusal_seen &&
 		    !job->session->config_read)
-			return decision(POLICY_REFUSE_MAINTENANCE, POLICY_WHY_REFRESH_REFUSED,
-					rules->mode);
+			return decision(POLICY_REFUSE_MAINTENANCE, POLICY_WHY_REFRESH_REFUSED, rules->mode);
 		return decision(POLICY_FORWARD, POLICY_WHY_LOCK, rules->mode);
 	}
 	if (req->role != TSP_ROLE_WRITE)
@@ -82,8 +79,7 @@ static void add_lock(struct jobs *jobs, const struct tsp_request *req, struct jo
 	struct job_task *lock = NULL;
 
 	if (job == NULL) {
-		if (jobs_open(jobs, req->tenant, req->source_category, req->job, &desc, now, &job) !=
-		    JOBS_OK)
+		if (jobs_open(jobs, req->tenant, req->source_category, req->job, &desc, now, &job) != JOBS_OK)
 			goto untracked;
 		if (!jobs_attach_session(job, req->repository, req->client)) {
 			jobs_close(jobs, job);
@@ -109,8 +105,8 @@ untracked:
 }
 
 /* An accepted (or 404) lock delete: the lock goes, the session with its last. */
-static void remove_lock(struct jobs *jobs, const struct tsp_request *req, struct job *job,
-			double now, struct policy_session_end *end)
+static void remove_lock(struct jobs *jobs, const struct tsp_request *req, struct job *job, double now,
+			struct policy_session_end *end)
 {
 	struct job_task *lock = jobs_find_task(job, req->task);
 
@@ -122,8 +118,8 @@ static void remove_lock(struct jobs *jobs, const struct tsp_request *req, struct
 		jobs_touch_all(jobs, job, now);
 }
 
-void policy_session_settle(struct jobs *jobs, const struct tsp_request *req, unsigned status,
-			   double now, struct policy_session_end *end)
+void policy_session_settle(struct jobs *jobs, const struct tsp_request *req, unsigned status, double now,
+			   struct policy_session_end *end)
 {
 	struct job *job = session_of(jobs, req);
 	bool ok = status >= 200 && status <= 299;
@@ -165,17 +161,22 @@ enum policy_session_verdict policy_session_verdict(const struct job_session *ses
 const char *policy_session_verdict_name(enum policy_session_verdict verdict)
 {
 	switch (verdict) {
-	case POLICY_SESSION_COMPLETE: return "complete";
-	case POLICY_SESSION_WRITES: return "writes-without-snapshot";
-	case POLICY_SESSION_READ_ONLY: return "read-only";
-	case POLICY_SESSION_REFUSED: return "refused";
-	case POLICY_SESSION_VERDICTS: break;
+	case POLICY_SESSION_COMPLETE:
+		return "complete";
+	case POLICY_SESSION_WRITES:
+		return "writes-without-snapshot";
+	case POLICY_SESSION_READ_ONLY:
+		return "read-only";
+	case POLICY_SESSION_REFUSED:
+		return "refused";
+	case POLICY_SESSION_VERDICTS:
+		break;
 	}
 	return "?";
 }
 
-void policy_note_refusal(struct jobs *jobs, const struct tsp_request *req,
-			 const struct policy_decision *d, double now)
+void policy_note_refusal(struct jobs *jobs, const struct tsp_request *req, const struct policy_decision *d,
+			 double now)
 {
 	struct job *job = session_of(jobs, req);
 
@@ -184,7 +185,6 @@ void policy_note_refusal(struct jobs *jobs, const struct tsp_request *req,
 	if (req->role == TSP_ROLE_WRITE) {
 		job->session->refused++;
 		job->session->refusal_seen = true;
-	}
-	else if (d->reason == POLICY_WHY_REFRESH_REFUSED && !job->draining)
+	} else if (d->reason == POLICY_WHY_REFRESH_REFUSED && !job->draining)
 		jobs_touch(jobs, job, NULL, now);
 }

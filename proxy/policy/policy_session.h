@@ -15,20 +15,19 @@ bool policy_session_role(enum tsp_role role);
 
 /* What the policy knows when it decides a session's request. */
 struct session_rules {
-	bool on;              /* maintenance on */
-	bool covered;         /* the session's category is covered */
-	enum policy_mode mode;/* effective mode, now */
-	bool refuse_refresh;  /* [restic] refuse_refresh_after_refusal */
+	bool on;               /* maintenance on */
+	bool covered;          /* the session's category is covered */
+	enum policy_mode mode; /* effective mode, now */
+	bool refuse_refresh;   /* [restic] refuse_refresh_after_refusal */
 };
 
 /* The decision for a WRITE, LOCK_CREATE or LOCK_DELETE (READ has category
  * restore and never gets here). Pure. */
-struct policy_decision policy_session_decide(const struct jobs *jobs,
-					     const struct tsp_request *req,
+struct policy_decision policy_session_decide(const struct jobs *jobs, const struct tsp_request *req,
 					     const struct session_rules *rules);
 
 /* The table after the repository's answer (policy_settle's session half). */
-void policy_session_settle(struct jobs *jobs, const struct tsp_request *req, unsigned status,
-			   double now, struct policy_session_end *end);
+void policy_session_settle(struct jobs *jobs, const struct tsp_request *req, unsigned status, double now,
+			   struct policy_session_end *end);
 
 #endif

@@ -95,9 +95,13 @@ void request_stats_free(struct request_stats *st)
 const char *request_stats_refusal_name(enum request_stats_refusal refusal)
 {
 	switch (refusal) {
-	case REQUEST_REFUSED_MAINTENANCE: return "maintenance";
-	case REQUEST_REFUSED_DISABLED: return "disabled";
-	case REQUEST_REFUSED_BUSY: return "busy";
-	default: return "none";
+	case REQUEST_REFUSED_MAINTENANCE:
+		return "maintenance";
+	case REQUEST_REFUSED_DISABLED:
+		return "disabled";
+	case REQUEST_REFUSED_BUSY:
+		return "busy";
+	default:
+		return "none";
 	}
 }

@@ -18,8 +18,8 @@
 
 #include "tsp.h"
 
-#define REQUEST_STATS_BUCKETS 14        /* upper bounds; +Inf is the count */
-#define REQUEST_STATS_OTHER "_other"    /* the label of the tenants without series of their own */
+#define REQUEST_STATS_BUCKETS 14     /* upper bounds; +Inf is the count */
+#define REQUEST_STATS_OTHER "_other" /* the label of the tenants without series of their own */
 
 /* The upper bounds of the histogram's buckets, in seconds, ascending. */
 extern const double request_stats_bounds[REQUEST_STATS_BUCKETS];
@@ -35,15 +35,15 @@ enum request_stats_refusal {
 struct request_stats_tenant {
 	char name[TSP_TENANT_MAX + 1];
 	uint64_t refused[REQUEST_REFUSAL_KINDS];
-	uint64_t bytes_in;                /* request bytes from the tenant */
-	uint64_t bytes_out;               /* answer bytes to it */
+	uint64_t bytes_in;  /* request bytes from the tenant */
+	uint64_t bytes_out; /* answer bytes to it */
 	UT_hash_handle hh;
 };
 
 struct request_stats {
 	uint64_t in_bucket[REQUEST_STATS_BUCKETS]; /* not cumulative: the writer sums */
 	uint64_t count;
-	double sum;                        /* seconds */
+	double sum;                           /* seconds */
 	struct request_stats_tenant *tenants; /* uthash by name */
 	size_t tenant_count;
 	size_t tenant_max;                 /* [admin] tenant_metrics; 0 = no per-tenant series */

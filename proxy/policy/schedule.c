@@ -187,8 +187,8 @@ static size_t merge(struct interval *items, size_t n)
 	return out;
 }
 
-void schedule_at(const struct config_window *windows, size_t count, const char *timezone,
-		 int64_t now, struct schedule_state *out)
+void schedule_at(const struct config_window *windows, size_t count, const char *timezone, int64_t now,
+		 struct schedule_state *out)
 {
 	static struct occurrences o; /* 10 KiB: not on the stack; single-threaded */
 	size_t n;

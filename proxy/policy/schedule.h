@@ -30,7 +30,7 @@ struct schedule_state {
 	bool in_window;        /* now is inside a (merged) window */
 	int64_t current_start; /* in_window: the merged window around now */
 	int64_t current_end;
-	bool has_next;         /* a window starts after now (the one after the current) */
+	bool has_next; /* a window starts after now (the one after the current) */
 	int64_t next_start;
 	int64_t next_end;
 };
@@ -38,8 +38,8 @@ struct schedule_state {
 /* The state at now of count windows, weekly ones in timezone (an IANA name,
  * checked by the loader; NULL or "" = UTC). Occurrences are looked for up to
  * 8 weeks ahead, so a weekly window always has a next one. */
-void schedule_at(const struct config_window *windows, size_t count, const char *timezone,
-		 int64_t now, struct schedule_state *out);
+void schedule_at(const struct config_window *windows, size_t count, const char *timezone, int64_t now,
+		 struct schedule_state *out);
 
 /* The next moment after now at which schedule_at() may answer differently:
  * the end of the current window, else the next start; 0 when there is none. */

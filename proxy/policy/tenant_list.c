@@ -8,14 +8,12 @@
 
 #include "policy/tenant_list.h"
 
-static int
-compare_names(const void *a, const void *b)
+static int compare_names(const void *a, const void *b)
 {
 	return strcmp(a, b);
 }
 
-const char *
-tenant_list_invalid(char *const *names, size_t count)
+const char *tenant_list_invalid(char *const *names, size_t count)
 {
 	size_t i, len;
 
@@ -29,8 +27,7 @@ tenant_list_invalid(char *const *names, size_t count)
 	return NULL;
 }
 
-bool
-tenant_list_copy(struct tenant_list *out, char *const *names, size_t count)
+bool tenant_list_copy(struct tenant_list *out, char *const *names, size_t count)
 {
 	size_t i;
 
@@ -48,24 +45,21 @@ tenant_list_copy(struct tenant_list *out, char *const *names, size_t count)
 	return true;
 }
 
-void
-tenant_list_free(struct tenant_list *list)
+void tenant_list_free(struct tenant_list *list)
 {
 	free(list->names);
 	list->names = NULL;
 	list->count = 0;
 }
 
-bool
-tenant_list_has(const struct tenant_list *list, const char *tenant)
+bool tenant_list_has(const struct tenant_list *list, const char *tenant)
 {
 	if (list->count == 0 || tenant == NULL)
 		return false;
 	return bsearch(tenant, list->names, list->count, sizeof(*list->names), compare_names) != NULL;
 }
 
-bool
-tenant_list_same(const struct tenant_list *a, const struct tenant_list *b)
+bool tenant_list_same(const struct tenant_list *a, const struct tenant_list *b)
 {
 	size_t i;
 
@@ -77,8 +71,7 @@ tenant_list_same(const struct tenant_list *a, const struct tenant_list *b)
 	return true;
 }
 
-const char *
-tenant_list_common(const struct tenant_list *a, const struct tenant_list *b)
+const char *tenant_list_common(const struct tenant_list *a, const struct tenant_list *b)
 {
 	size_t i;
 

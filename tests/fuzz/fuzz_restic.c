@@ -97,8 +97,8 @@ static size_t count_slashes(const char *s, size_t len)
 	return n;
 }
 
-static void classify(const struct profile_options *options, const struct http_head *head,
-		     const char *client, struct outcome *o)
+static void classify(const struct profile_options *options, const struct http_head *head, const char *client,
+		     struct outcome *o)
 {
 	memset(o, 0, sizeof *o);
 	o->ok = restic_classify(options, head, client, &o->req, &o->err);
@@ -106,8 +106,7 @@ static void classify(const struct profile_options *options, const struct http_he
 
 static bool same_error(const struct tsp_error *a, const struct tsp_error *b)
 {
-	return a->status == b->status && strcmp(a->code, b->code) == 0 &&
-	       strcmp(a->reason, b->reason) == 0 &&
+	return a->status == b->status && strcmp(a->code, b->code) == 0 && strcmp(a->reason, b->reason) == 0 &&
 	       (a->allow == NULL ? b->allow == NULL : b->allow != NULL && strcmp(a->allow, b->allow) == 0);
 }
 
@@ -129,9 +128,8 @@ static void check_error(const struct tsp_error *err, bool private_repos)
 	static const struct {
 		unsigned status;
 		const char *code;
-	} known[] = { { 400, "bad-request" },	     { 401, "unauthorized" }, { 403, "forbidden" },
-		      { 404, "not-found" },	     { 405, "method-not-allowed" },
-		      { 413, "object-too-large" } };
+	} known[] = { { 400, "bad-request" }, { 401, "unauthorized" },       { 403, "forbidden" },
+		      { 404, "not-found" },   { 405, "method-not-allowed" }, { 413, "object-too-large" } };
 	bool found = false;
 
 	CHECK(err->code != NULL && err->reason != NULL && err->reason[0] != '\0');
@@ -187,7 +185,8 @@ static void check_request(const struct http_head *head, const struct tsp_request
 	if (query != NULL)
 		path_len = (size_t)(query - target);
 	/* Values in range, strings terminated inside their arrays. */
-	CHECK(req->role < TSP_ROLE_COUNT && req->category < TSP_CAT_COUNT && req->source_category < TSP_CAT_COUNT);
+	CHECK(req->role < TSP_ROLE_COUNT && req->category < TSP_CAT_COUNT &&
+	      req->source_category < TSP_CAT_COUNT);
 	CHECK(bounded(req->tenant, sizeof req->tenant) && bounded(req->job, sizeof req->job) &&
 	      bounded(req->task, sizeof req->task) && bounded(req->repository, sizeof req->repository) &&
 	      bounded(req->client, sizeof req->client) && bounded(req->source, sizeof req->source) &&
@@ -242,12 +241,11 @@ static void check_request(const struct http_head *head, const struct tsp_request
 	else
 		CHECK(req->task[0] == '\0');
 	/* How every command opens a repository; a backup's last write. */
-	CHECK(req->opens_repository == (req->role == TSP_ROLE_READ && query == NULL &&
-					path_len == base + 7 && memcmp(target + base, "/config", 7) == 0));
-	CHECK(req->saves_snapshot ==
-	      (req->role == TSP_ROLE_WRITE && m == HTTP_METHOD_POST && query == NULL && path_len > base + 11 &&
-	       memcmp(target + base, "/snapshots/", 11) == 0 &&
-	       memchr(target + base + 11, '/', path_len - base - 11) == NULL));
+	CHECK(req->opens_repository == (req->role == TSP_ROLE_READ && query == NULL && path_len == base + 7 &&
+					memcmp(target + base, "/config", 7) == 0));
+	CHECK(req->saves_snapshot == (req->role == TSP_ROLE_WRITE && m == HTTP_METHOD_POST && query == NULL &&
+				      path_len > base + 11 && memcmp(target + base, "/snapshots/", 11) == 0 &&
+				      memchr(target + base + 11, '/', path_len - base - 11) == NULL));
 	/* Bodies: a POST's Content-Length, nothing elsewhere. */
 	if (m == HTTP_METHOD_POST) {
 		uint64_t length = head->body == HTTP_BODY_LENGTH ? head->content_length : 0;
@@ -268,8 +266,8 @@ static void check_request(const struct http_head *head, const struct tsp_request
 	      req->digest[0] == '\0');
 }
 
-static void check_one(const struct http_head *head, const struct profile_options *options,
-		      const char *client, const struct outcome *o)
+static void check_one(const struct http_head *head, const struct profile_options *options, const char *client,
+		      const struct outcome *o)
 {
 	if (o->ok)
 		check_request(head, &o->req, options, client);

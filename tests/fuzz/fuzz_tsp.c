@@ -20,10 +20,10 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(cond)                    \
-	do {                           \
-		if (!(cond))           \
-			abort();       \
+#define CHECK(cond)              \
+	do {                     \
+		if (!(cond))     \
+			abort(); \
 	} while (0)
 
 static bool is_id(const char *s)
@@ -47,8 +47,10 @@ static void check_error(const struct tsp_error *err)
 	static const struct {
 		unsigned status;
 		const char *code;
-	} known[] = { { 400, "bad-request" },	     { 401, "unauthorized" },
-		      { 404, "not-found" },	     { 405, "method-not-allowed" },
+	} known[] = { { 400, "bad-request" },
+		      { 401, "unauthorized" },
+		      { 404, "not-found" },
+		      { 405, "method-not-allowed" },
 		      { 413, "block-too-large" } };
 	bool found = false;
 	char body[512];

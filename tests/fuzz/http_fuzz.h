@@ -29,8 +29,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define FUZZ_MSGS 512
 
 struct fuzz_msg {
-	uint64_t line_hash;   /* method, target, status */
-	uint64_t body_hash;   /* every BODY byte, in order */
+	uint64_t line_hash; /* method, target, status */
+	uint64_t body_hash; /* every BODY byte, in order */
 	uint64_t body_len;
 	uint64_t content_length;
 	size_t head_end, end; /* stream offsets of HEAD and END */
@@ -43,7 +43,7 @@ struct fuzz_trace {
 	struct fuzz_msg msg[FUZZ_MSGS];
 	unsigned n;
 	unsigned status;
-	const char *reason;   /* static strings: compared by address */
+	const char *reason; /* static strings: compared by address */
 	size_t consumed;
 };
 
@@ -104,7 +104,8 @@ static void on_head(struct fuzz_trace *t, const struct http_framer *f, size_t of
 	m = &t->msg[t->n++];
 	memset(m, 0, sizeof *m);
 	m->line_hash = fnv(fnv(fnv(0xcbf29ce484222325ULL, h->method_name.ptr, h->method_name.len),
-			       h->target.ptr, h->target.len), (const char *)&h->status, sizeof h->status);
+			       h->target.ptr, h->target.len),
+			   (const char *)&h->status, sizeof h->status);
 	m->body_hash = 0xcbf29ce484222325ULL;
 	m->content_length = h->body == HTTP_BODY_LENGTH ? h->content_length : 0;
 	m->head_end = offset;
@@ -117,8 +118,8 @@ static void on_head(struct fuzz_trace *t, const struct http_framer *f, size_t of
 	m->expect_continue = h->expect_continue;
 }
 
-static void on_event(struct fuzz_trace *t, struct http_framer *f, const struct http_event *ev,
-		     size_t offset, const struct http_limits *l)
+static void on_event(struct fuzz_trace *t, struct http_framer *f, const struct http_event *ev, size_t offset,
+		     const struct http_limits *l)
 {
 	struct fuzz_msg *m = t->n ? &t->msg[t->n - 1] : NULL;
 
@@ -150,8 +151,8 @@ static void on_event(struct fuzz_trace *t, struct http_framer *f, const struct h
 }
 
 /* Feed one slice until the framer wants more; false once it is dead. */
-static int feed_slice(struct fuzz_trace *t, struct http_framer *f, const char *s, size_t len,
-		      size_t base, const struct http_limits *l)
+static int feed_slice(struct fuzz_trace *t, struct http_framer *f, const char *s, size_t len, size_t base,
+		      const struct http_limits *l)
 {
 	size_t off = 0;
 
@@ -178,8 +179,8 @@ static int feed_slice(struct fuzz_trace *t, struct http_framer *f, const char *s
 }
 
 /* Frame stream[0, len) cut at cuts[0..ncuts); then the peer closes. */
-static void fuzz_run(struct fuzz_trace *t, enum http_kind kind, int no_body, const char *stream,
-		     size_t len, const size_t *cuts, size_t ncuts)
+static void fuzz_run(struct fuzz_trace *t, enum http_kind kind, int no_body, const char *stream, size_t len,
+		     const size_t *cuts, size_t ncuts)
 {
 	struct http_limits l;
 	struct http_framer *f;

@@ -22,7 +22,8 @@ int conf_fixture_setup(void **state)
 	char template[PATH_MAX];
 
 	assert_non_null(f);
-	snprintf(template, sizeof template, "%s/sluice-conf-XXXXXX", tmp != NULL && tmp[0] != '\0' ? tmp : "/tmp");
+	snprintf(template, sizeof template, "%s/sluice-conf-XXXXXX",
+		 tmp != NULL && tmp[0] != '\0' ? tmp : "/tmp");
 	assert_non_null(mkdtemp(template));
 	/* realpath: the loader reports directories without symlinks (TMPDIR may have some). */
 	assert_non_null(realpath(template, f->dir));

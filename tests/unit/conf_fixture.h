@@ -13,16 +13,17 @@
 #define CONF_FIXTURE_FILES 16
 
 struct conf_fixture {
-	char dir[PATH_MAX];                   /* absolute, without symlinks */
-	char *files[CONF_FIXTURE_FILES];      /* absolute paths written so far */
+	char dir[PATH_MAX];              /* absolute, without symlinks */
+	char *files[CONF_FIXTURE_FILES]; /* absolute paths written so far */
 	unsigned file_count;
-	struct sluice_config *cfg;            /* the last load_ini() result, freed by teardown */
+	struct sluice_config *cfg; /* the last load_ini() result, freed by teardown */
 	struct config_error err;
 };
 
 /* A minimal valid file: upstream and a (dummy, readable) certificate and key
  * in the scratch directory. Tests append sections and keys to it. */
-#define CONF_MINIMAL "[proxy]\nupstream = 127.0.0.1:9000\n[tls]\ncertificate = test.crt\nprivate_key = test.key\n"
+#define CONF_MINIMAL \
+	"[proxy]\nupstream = 127.0.0.1:9000\n[tls]\ncertificate = test.crt\nprivate_key = test.key\n"
 
 /* cmocka group setup/teardown: *state is a struct conf_fixture. Setup also
  * writes test.crt and test.key. */

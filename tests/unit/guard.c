@@ -19,8 +19,7 @@ static int guard_map(struct guard *g, size_t len)
 {
 	size_t page = page_size();
 	size_t usable = (len / page + 1) * page;
-	char *map = mmap(NULL, usable + page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-			 -1, 0);
+	char *map = mmap(NULL, usable + page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 	if (map == MAP_FAILED)
 		return -1;

@@ -17,11 +17,13 @@
 #include <stddef.h>
 
 struct guard {
-	char *map;       /* usable pages followed by one PROT_NONE page */
-	size_t usable;   /* bytes before the PROT_NONE page */
+	char *map;     /* usable pages followed by one PROT_NONE page */
+	size_t usable; /* bytes before the PROT_NONE page */
 };
 
+/* clang-format off */
 #define GUARD_INIT { NULL, 0 }
+/* clang-format on */
 
 const char *guard_place(struct guard *g, const void *data, size_t len);
 void guard_release(struct guard *g);

@@ -16,8 +16,8 @@ enum http_method method_of(const char *name)
 	static const struct {
 		const char *name;
 		enum http_method method;
-	} methods[] = { { "GET", HTTP_METHOD_GET },	  { "HEAD", HTTP_METHOD_HEAD },
-			{ "POST", HTTP_METHOD_POST },	  { "PUT", HTTP_METHOD_PUT },
+	} methods[] = { { "GET", HTTP_METHOD_GET },       { "HEAD", HTTP_METHOD_HEAD },
+			{ "POST", HTTP_METHOD_POST },     { "PUT", HTTP_METHOD_PUT },
 			{ "DELETE", HTTP_METHOD_DELETE }, { "OPTIONS", HTTP_METHOD_OPTIONS } };
 
 	for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++) {

@@ -39,8 +39,8 @@ static void record_head(struct trace *t, const struct http_framer *f, size_t off
 		assert_true(t->msg[t->n - 1].ended);
 	m = &t->msg[t->n++];
 	if (h->kind == HTTP_KIND_REQUEST)
-		snprintf(m->line, sizeof m->line, "%.*s %.*s", (int)h->method_name.len,
-			 h->method_name.ptr, (int)h->target.len, h->target.ptr);
+		snprintf(m->line, sizeof m->line, "%.*s %.*s", (int)h->method_name.len, h->method_name.ptr,
+			 (int)h->target.len, h->target.ptr);
 	else
 		snprintf(m->line, sizeof m->line, "%u", h->status);
 	copy_str(m->host, h->host);
@@ -82,8 +82,7 @@ static void record_end(struct trace *t, size_t offset)
 	m->end = offset;
 }
 
-static void record(struct trace *t, const struct http_framer *f, const struct http_event *ev,
-		   size_t offset)
+static void record(struct trace *t, const struct http_framer *f, const struct http_event *ev, size_t offset)
 {
 	switch (ev->type) {
 	case HTTP_EV_HEAD:
@@ -126,8 +125,8 @@ static void after_end(struct http_framer *f, const struct trace *t, unsigned no_
 }
 
 /* Feed one slice (s is its guarded copy) until the framer wants more. */
-static void feed_slice(struct trace *t, struct http_framer *f, const char *s, size_t len,
-		       size_t base, unsigned no_body)
+static void feed_slice(struct trace *t, struct http_framer *f, const char *s, size_t len, size_t base,
+		       unsigned no_body)
 {
 	size_t off = 0;
 
@@ -232,10 +231,14 @@ const char *trace_diff(const struct trace *a, const struct trace *b)
 static const char *body_kind_name(enum http_body_kind k)
 {
 	switch (k) {
-	case HTTP_BODY_NONE: return "none";
-	case HTTP_BODY_LENGTH: return "len";
-	case HTTP_BODY_CHUNKED: return "chunked";
-	case HTTP_BODY_UNTIL_EOF: return "eof";
+	case HTTP_BODY_NONE:
+		return "none";
+	case HTTP_BODY_LENGTH:
+		return "len";
+	case HTTP_BODY_CHUNKED:
+		return "chunked";
+	case HTTP_BODY_UNTIL_EOF:
+		return "eof";
 	}
 	return "?";
 }
@@ -290,8 +293,8 @@ size_t trace_head_end(const char *data, size_t len, size_t from)
 	return 0;
 }
 
-static void check_one_split(const struct trace_input *in, const struct trace *whole,
-			    const size_t *cuts, unsigned ncuts)
+static void check_one_split(const struct trace_input *in, const struct trace *whole, const size_t *cuts,
+			    unsigned ncuts)
 {
 	struct trace t;
 	const char *d;

@@ -27,7 +27,7 @@
 #define TRACE_TEXT 160
 
 struct trace_msg {
-	char line[TRACE_TEXT];  /* "GET /x" or "200" */
+	char line[TRACE_TEXT]; /* "GET /x" or "200" */
 	char host[TRACE_TEXT];
 	char auth[TRACE_TEXT];
 	unsigned version_minor;
@@ -38,21 +38,21 @@ struct trace_msg {
 	bool expect_continue;
 	unsigned header_count;
 	size_t head_bytes;
-	size_t head_end;        /* stream offset right after the head */
-	size_t end;             /* stream offset right after the message */
+	size_t head_end; /* stream offset right after the head */
+	size_t end;      /* stream offset right after the message */
 	bool ended;
 	size_t body_len;
 	char body[TRACE_BODY];
 };
 
 struct trace {
-	unsigned n;             /* messages whose head was reported */
+	unsigned n; /* messages whose head was reported */
 	struct trace_msg msg[TRACE_MSGS];
 	bool failed;
 	unsigned status;
 	const char *code;
 	const char *reason;
-	size_t consumed;        /* all bytes consumed, drain and eof included */
+	size_t consumed; /* all bytes consumed, drain and eof included */
 };
 
 /* What to feed and how. */
@@ -61,8 +61,8 @@ struct trace_input {
 	const char *data;
 	size_t len;
 	const struct http_limits *limits; /* NULL: defaults */
-	unsigned no_body;       /* bit i: message i answers a HEAD request */
-	bool eof;               /* call http_framer_eof() after the last slice */
+	unsigned no_body;                 /* bit i: message i answers a HEAD request */
+	bool eof;                         /* call http_framer_eof() after the last slice */
 };
 
 /* Feed in->data cut at cuts[0..ncuts) (ascending offsets). */

@@ -7,9 +7,7 @@
 
 #include "policy_fixture.h"
 
-
-int
-fx_setup(void **state)
+int fx_setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 	struct jobs_limits limits;
@@ -29,8 +27,7 @@ fx_setup(void **state)
 	return 0;
 }
 
-int
-fx_teardown(void **state)
+int fx_teardown(void **state)
 {
 	struct fixture *f = *state;
 
@@ -42,9 +39,8 @@ fx_teardown(void **state)
 
 /* ---- the shell's part ---- */
 
-struct tsp_request
-fx_request(enum tsp_category cat, enum tsp_role role, const char *tenant, const char *job,
-	const char *task)
+struct tsp_request fx_request(enum tsp_category cat, enum tsp_role role, const char *tenant, const char *job,
+			      const char *task)
 {
 	struct tsp_request req;
 
@@ -58,16 +54,14 @@ fx_request(enum tsp_category cat, enum tsp_role role, const char *tenant, const 
 }
 
 /* Count the state changes tick reports; keep the last one. */
-void
-fx_tick(struct fixture *f)
+void fx_tick(struct fixture *f)
 {
 	if (policy_tick(f->policy, f->jobs, f->now, &f->change))
 		f->ticks++;
 }
 
 /* One request end to end; status is the repository's answer when forwarded. */
-struct policy_decision
-fx_send_status(struct fixture *f, const struct tsp_request *req, unsigned status)
+struct policy_decision fx_send_status(struct fixture *f, const struct tsp_request *req, unsigned status)
 {
 	struct policy_decision d = policy_decide(f->policy, f->jobs, req, f->now);
 	struct policy_record rec;
@@ -80,18 +74,17 @@ fx_send_status(struct fixture *f, const struct tsp_request *req, unsigned status
 	return d;
 }
 
-struct policy_decision
-fx_send(struct fixture *f, enum tsp_category cat, enum tsp_role role, const char *job,
-     const char *task)
+struct policy_decision fx_send(struct fixture *f, enum tsp_category cat, enum tsp_role role, const char *job,
+			       const char *task)
 {
 	struct tsp_request req = fx_request(cat, role, "acme", job, task);
 
 	return fx_send_status(f, &req, 200);
 }
 
-struct policy_decision
-fx_open_job(struct fixture *f, enum tsp_category cat, const char *tenant, const char *job,
-	 enum tsp_origin origin, enum tsp_workload workload, enum tsp_operation op)
+struct policy_decision fx_open_job(struct fixture *f, enum tsp_category cat, const char *tenant,
+				   const char *job, enum tsp_origin origin, enum tsp_workload workload,
+				   enum tsp_operation op)
 {
 	struct tsp_request req = fx_request(cat, TSP_ROLE_JOB_OPEN, tenant, job, "");
 
@@ -101,8 +94,7 @@ fx_open_job(struct fixture *f, enum tsp_category cat, const char *tenant, const 
 	return fx_send_status(f, &req, 201);
 }
 
-void
-fx_apply(struct fixture *f)
+void fx_apply(struct fixture *f)
 {
 	const char *error = "unset";
 
@@ -111,8 +103,7 @@ fx_apply(struct fixture *f)
 	fx_tick(f);
 }
 
-void
-fx_maintenance(struct fixture *f, bool enabled, enum policy_mode mode)
+void fx_maintenance(struct fixture *f, bool enabled, enum policy_mode mode)
 {
 	f->settings.enabled = enabled;
 	f->settings.mode = mode;
@@ -120,8 +111,7 @@ fx_maintenance(struct fixture *f, bool enabled, enum policy_mode mode)
 }
 
 /* A server-managed job with one task running: the usual state at T. */
-void
-fx_running_vbr_task(struct fixture *f, enum tsp_category cat, enum tsp_workload workload)
+void fx_running_vbr_task(struct fixture *f, enum tsp_category cat, enum tsp_workload workload)
 {
 	assert_forwarded(fx_open_job(f, cat, "acme", "job", TSP_ORIGIN_VBR, workload, TSP_OP_NONE),
 			 POLICY_WHY_OFF);
@@ -129,8 +119,7 @@ fx_running_vbr_task(struct fixture *f, enum tsp_category cat, enum tsp_workload 
 	assert_forwarded(fx_send(f, cat, TSP_ROLE_BLOCK_WRITE, "job", "t1"), POLICY_WHY_OFF);
 }
 
-void
-fx_restore_passes(struct fixture *f, const char *tenant)
+void fx_restore_passes(struct fixture *f, const char *tenant)
 {
 	struct tsp_request req = fx_request(TSP_CAT_RESTORE, TSP_ROLE_JOB_OPEN, tenant, "r1", "");
 

@@ -32,9 +32,8 @@ const struct profile_options *options_of(enum rv_options o)
 
 /* ---- outcomes ---- */
 
-
-void classify_into(const struct http_head *head, const struct profile_options *options,
-			  const char *client, struct outcome *o)
+void classify_into(const struct http_head *head, const struct profile_options *options, const char *client,
+		   struct outcome *o)
 {
 	memset(o, 0, sizeof *o);
 	o->ok = restic_classify(options, head, client, &o->req, &o->err);
@@ -109,13 +108,20 @@ bool is_hex64(const char *s)
 const char *code_of(unsigned status)
 {
 	switch (status) {
-	case 400: return "bad-request";
-	case 401: return "unauthorized";
-	case 403: return "forbidden";
-	case 404: return "not-found";
-	case 405: return "method-not-allowed";
-	case 413: return "object-too-large";
-	default: return "?";
+	case 400:
+		return "bad-request";
+	case 401:
+		return "unauthorized";
+	case 403:
+		return "forbidden";
+	case 404:
+		return "not-found";
+	case 405:
+		return "method-not-allowed";
+	case 413:
+		return "object-too-large";
+	default:
+		return "?";
 	}
 }
 
@@ -149,7 +155,8 @@ void check_outcome(const struct restic_vector *v, const struct outcome *o, const
 		const struct tsp_request *req = &o->req;
 
 		if (!o->ok)
-			fail_msg("%s: refused %u %s (%s)", v->name, o->err.status, o->err.code, o->err.reason);
+			fail_msg("%s: refused %u %s (%s)", v->name, o->err.status, o->err.code,
+				 o->err.reason);
 		assert_int_equal(req->role, v->role);
 		assert_int_equal(req->category, v->category);
 		assert_int_equal(req->source_category, v->source_category);

@@ -23,8 +23,8 @@ struct outcome {
 };
 
 const struct profile_options *options_of(enum rv_options o);
-void classify_into(const struct http_head *head, const struct profile_options *options,
-	const char *client, struct outcome *o);
+void classify_into(const struct http_head *head, const struct profile_options *options, const char *client,
+		   struct outcome *o);
 int str_cmp_null(const char *a, const char *b);
 const char *outcome_diff(const struct outcome *a, const struct outcome *b);
 void assert_same(const struct outcome *a, const struct outcome *b, const char *what);

@@ -13,9 +13,8 @@
 /* A request as restic_classify() would make it: reads have category
  * restore, the rest the session's category; source_category is always the
  * session's (backup unless changed with as_copy()). */
-struct tsp_request
-restic_req(enum tsp_role role, const char *tenant, const char *repo, const char *client,
-	   const char *lock)
+struct tsp_request restic_req(enum tsp_role role, const char *tenant, const char *repo, const char *client,
+			      const char *lock)
 {
 	struct tsp_request req;
 
@@ -34,8 +33,7 @@ restic_req(enum tsp_role role, const char *tenant, const char *repo, const char 
 
 /* The session's category is backup-copy (a repository matching
  * [restic] backup_copy_repositories). */
-struct tsp_request
-as_copy(struct tsp_request req)
+struct tsp_request as_copy(struct tsp_request req)
 {
 	if (req.role != TSP_ROLE_READ)
 		req.category = TSP_CAT_BACKUP_COPY;
@@ -43,21 +41,18 @@ as_copy(struct tsp_request req)
 	return req;
 }
 
-struct tsp_request
-lock_create(const char *lock)
+struct tsp_request lock_create(const char *lock)
 {
 	return restic_req(TSP_ROLE_LOCK_CREATE, TENANT, REPO, HOST, lock);
 }
 
-struct tsp_request
-lock_delete(const char *lock)
+struct tsp_request lock_delete(const char *lock)
 {
 	return restic_req(TSP_ROLE_LOCK_DELETE, TENANT, REPO, HOST, lock);
 }
 
 /* POST data/..., index/... (bytes of body); snapshot: POST snapshots/... */
-struct tsp_request
-write_req(uint32_t bytes, bool snapshot)
+struct tsp_request write_req(uint32_t bytes, bool snapshot)
 {
 	struct tsp_request req = restic_req(TSP_ROLE_WRITE, TENANT, REPO, HOST, NULL);
 
@@ -67,8 +62,7 @@ write_req(uint32_t bytes, bool snapshot)
 }
 
 /* GET data/..., or with config = true HEAD/GET config (a command begins). */
-struct tsp_request
-read_req(bool config)
+struct tsp_request read_req(bool config)
 {
 	struct tsp_request req = restic_req(TSP_ROLE_READ, TENANT, REPO, HOST, NULL);
 
@@ -81,9 +75,8 @@ read_req(bool config)
 /* One request end to end; status is the repository's final answer when it
  * is forwarded (0: none came). *end (may be NULL) gets what policy_settle
  * said; it is filled with garbage first so that the test sees it cleared. */
-struct policy_decision
-play_end(struct fixture *f, const struct tsp_request *req, unsigned status,
-	 struct policy_session_end *end)
+struct policy_decision play_end(struct fixture *f, const struct tsp_request *req, unsigned status,
+				struct policy_session_end *end)
 {
 	struct policy_decision d = policy_decide(f->policy, f->jobs, req, f->now);
 	struct policy_session_end local;
@@ -104,15 +97,13 @@ play_end(struct fixture *f, const struct tsp_request *req, unsigned status,
 	return d;
 }
 
-struct policy_decision
-play(struct fixture *f, const struct tsp_request *req, unsigned status)
+struct policy_decision play(struct fixture *f, const struct tsp_request *req, unsigned status)
 {
 	return play_end(f, req, status, NULL);
 }
 
-struct job *
-find_session(struct fixture *f, const char *tenant, enum tsp_category category, const char *repo,
-	     const char *client)
+struct job *find_session(struct fixture *f, const char *tenant, enum tsp_category category, const char *repo,
+			 const char *client)
 {
 	char key[TSP_ID_MAX + 1];
 
@@ -120,15 +111,13 @@ find_session(struct fixture *f, const char *tenant, enum tsp_category category, 
 	return jobs_find(f->jobs, tenant, category, key);
 }
 
-struct job *
-the_session(struct fixture *f)
+struct job *the_session(struct fixture *f)
 {
 	return find_session(f, TENANT, TSP_CAT_BACKUP, REPO, HOST);
 }
 
 /* A session with one lock, opened while maintenance is off. */
-void
-open_session(struct fixture *f, const char *lock)
+void open_session(struct fixture *f, const char *lock)
 {
 	struct tsp_request req = lock_create(lock);
 
@@ -136,8 +125,7 @@ open_session(struct fixture *f, const char *lock)
 	assert_non_null(the_session(f));
 }
 
-void
-set_idle_expiry(struct fixture *f, double seconds)
+void set_idle_expiry(struct fixture *f, double seconds)
 {
 	struct jobs_limits limits = *jobs_limits(f->jobs);
 

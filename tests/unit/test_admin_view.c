@@ -67,10 +67,22 @@ static int setup(void **state)
 	w.last = (struct server_reload_log){ .happened = true, .ok = false, .at = 0, .generation = 3 };
 	snprintf(w.last.error, sizeof w.last.error, "/etc/sluice.ini:5: [maintenance] mode: bad");
 	w.view = (struct admin_view){
-		.version = "9.9", .pid = 42, .now = 160.0, .wall_offset = 999840.0, .started_at = 40.0,
-		.config_file = "/etc/sluice.ini", .generation = 3, .loaded_at = 86400, .last_reload = &w.last,
-		.cfg = &w.cfg, .retry_after = 120, .policy = w.policy, .jobs = w.jobs,
-		.counters = &w.counters, .tls_handshakes = 9, .connections = 4,
+		.version = "9.9",
+		.pid = 42,
+		.now = 160.0,
+		.wall_offset = 999840.0,
+		.started_at = 40.0,
+		.config_file = "/etc/sluice.ini",
+		.generation = 3,
+		.loaded_at = 86400,
+		.last_reload = &w.last,
+		.cfg = &w.cfg,
+		.retry_after = 120,
+		.policy = w.policy,
+		.jobs = w.jobs,
+		.counters = &w.counters,
+		.tls_handshakes = 9,
+		.connections = 4,
 	};
 	*state = &w;
 	return 0;
@@ -115,22 +127,27 @@ static void test_status_document(void **state)
 	assert_false(t.failed);
 	assert_non_null(strstr(t.data, "\"version\":\"9.9\",\"pid\":42,\"uptime_seconds\":120,"));
 	assert_non_null(strstr(t.data, "\"config\":{\"file\":\"/etc/sluice.ini\",\"generation\":3,"
-				      "\"loaded_at\":\"1970-01-02T00:00:00Z\"}"));
+				       "\"loaded_at\":\"1970-01-02T00:00:00Z\"}"));
 	assert_non_null(strstr(t.data, "\"reloads\":{\"ok\":2,\"failed\":1,\"last\":{\"result\":\"failed\","
-				      "\"at\":\"1970-01-01T00:00:00Z\",\"generation\":3,"
-				      "\"error\":\"/etc/sluice.ini:5: [maintenance] mode: bad\"}}"));
+				       "\"at\":\"1970-01-01T00:00:00Z\",\"generation\":3,"
+				       "\"error\":\"/etc/sluice.ini:5: [maintenance] mode: bad\"}}"));
 	/* T was 60 s before now. */
-	assert_non_null(strstr(t.data, "\"maintenance\":{\"state\":\"draining\",\"mode\":\"drain\","
-				      "\"since\":\"1970-01-12T13:45:40Z\",\"categories\":[\"backup\",\"backup-copy\"],"
-				      "\"message\":\"Back \\\"soon\\\"\\u001b[2J\",\"retry_after_seconds\":120,"
-				      "\"drain_timeout_seconds\":600,\"drain_time_left_seconds\":540,"));
-	assert_non_null(strstr(t.data, "\"draining\":{\"tasks\":2,\"agent_jobs\":1,\"tenants\":["
-				      "{\"tenant\":\"acme\",\"tasks\":2,\"agent_jobs\":0,\"jobs\":[{\"category\":\"backup\","
-				      "\"job\":\"nightly\",\"origin\":\"vbr\",\"agent\":false,\"tasks\":[\"vm-1\",\"vm-2\"]}]},"
-				      "{\"tenant\":\"beta\",\"tasks\":0,\"agent_jobs\":1,\"jobs\":[{\"category\":\"backup\","
-				      "\"job\":\"laptop\",\"origin\":\"agent\",\"agent\":true,\"tasks\":[]}]}]}}"));
-	assert_non_null(strstr(t.data, "\"connections\":{\"current\":4,\"max\":500},\"jobs_open\":{\"backup\":2,"
-				      "\"backup-copy\":0,\"replication\":0,\"restore\":0}"));
+	assert_non_null(
+		strstr(t.data,
+		       "\"maintenance\":{\"state\":\"draining\",\"mode\":\"drain\","
+		       "\"since\":\"1970-01-12T13:45:40Z\",\"categories\":[\"backup\",\"backup-copy\"],"
+		       "\"message\":\"Back \\\"soon\\\"\\u001b[2J\",\"retry_after_seconds\":120,"
+		       "\"drain_timeout_seconds\":600,\"drain_time_left_seconds\":540,"));
+	assert_non_null(
+		strstr(t.data,
+		       "\"draining\":{\"tasks\":2,\"agent_jobs\":1,\"tenants\":["
+		       "{\"tenant\":\"acme\",\"tasks\":2,\"agent_jobs\":0,\"jobs\":[{\"category\":\"backup\","
+		       "\"job\":\"nightly\",\"origin\":\"vbr\",\"agent\":false,\"tasks\":[\"vm-1\",\"vm-2\"]}]},"
+		       "{\"tenant\":\"beta\",\"tasks\":0,\"agent_jobs\":1,\"jobs\":[{\"category\":\"backup\","
+		       "\"job\":\"laptop\",\"origin\":\"agent\",\"agent\":true,\"tasks\":[]}]}]}}"));
+	assert_non_null(strstr(t.data,
+			       "\"connections\":{\"current\":4,\"max\":500},\"jobs_open\":{\"backup\":2,"
+			       "\"backup-copy\":0,\"replication\":0,\"restore\":0}"));
 	assert_non_null(strstr(t.data, "\"backup\":{\"forwarded\":0,\"refused_maintenance\":7,"));
 	assert_string_equal(t.data + t.len - 3, "}}\n");
 	textbuf_free(&t);
@@ -173,11 +190,14 @@ static void test_metrics_exposition(void **state)
 	textbuf_init(&t, 1 << 20);
 	metrics_text(&w->view, &t);
 	assert_false(t.failed);
-	assert_non_null(strstr(t.data, "\n# TYPE sluice_maintenance_state gauge\nsluice_maintenance_state 1\n"));
+	assert_non_null(
+		strstr(t.data, "\n# TYPE sluice_maintenance_state gauge\nsluice_maintenance_state 1\n"));
 	assert_non_null(strstr(t.data, "\nsluice_draining_tasks 2\n"));
 	assert_non_null(strstr(t.data, "\nsluice_draining_agent_jobs 1\n"));
 	assert_non_null(strstr(t.data, "\nsluice_drain_seconds 60\n"));
-	assert_non_null(strstr(t.data, "\nsluice_messages_total{category=\"backup\",decision=\"refused_maintenance\"} 7\n"));
+	assert_non_null(
+		strstr(t.data,
+		       "\nsluice_messages_total{category=\"backup\",decision=\"refused_maintenance\"} 7\n"));
 	assert_non_null(strstr(t.data, "\nsluice_bytes_total{direction=\"in\"} 12345\n"));
 	assert_non_null(strstr(t.data, "\nsluice_tls_handshakes_total 9\n"));
 	assert_non_null(strstr(t.data, "\nsluice_reloads_total{result=\"failed\"} 1\n"));
@@ -226,12 +246,9 @@ static void test_state_words(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_textbuf_escapes_and_bound),
-		cmocka_unit_test(test_status_document),
-		cmocka_unit_test(test_status_over_its_bound_fails),
-		cmocka_unit_test(test_metrics_exposition),
-		cmocka_unit_test(test_metrics_certificate_expiry),
-		cmocka_unit_test(test_state_words),
+		cmocka_unit_test(test_textbuf_escapes_and_bound),   cmocka_unit_test(test_status_document),
+		cmocka_unit_test(test_status_over_its_bound_fails), cmocka_unit_test(test_metrics_exposition),
+		cmocka_unit_test(test_metrics_certificate_expiry),  cmocka_unit_test(test_state_words),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -16,8 +16,7 @@
 
 /* Lay out a ring with its readable bytes 0, 1, 2, ... starting at a chosen
  * offset (white-box: the public calls cannot move the start of an empty ring). */
-static void
-place(struct buffer *b, size_t start, size_t length)
+static void place(struct buffer *b, size_t start, size_t length)
 {
 	size_t i;
 
@@ -29,8 +28,7 @@ place(struct buffer *b, size_t start, size_t length)
 	b->length = length;
 }
 
-static void
-test_init_rejects_bad_capacity(void **state)
+static void test_init_rejects_bad_capacity(void **state)
 {
 	struct buffer b;
 
@@ -46,8 +44,7 @@ test_init_rejects_bad_capacity(void **state)
 	assert_null(b.data);
 }
 
-static void
-test_empty_edges(void **state)
+static void test_empty_edges(void **state)
 {
 	struct buffer b;
 	size_t n;
@@ -73,8 +70,7 @@ test_empty_edges(void **state)
 	buffer_fini(&b);
 }
 
-static void
-test_full_edges(void **state)
+static void test_full_edges(void **state)
 {
 	struct buffer b;
 	unsigned char src[64];
@@ -97,8 +93,7 @@ test_full_edges(void **state)
 	buffer_fini(&b);
 }
 
-static void
-test_full_after_wrap(void **state)
+static void test_full_after_wrap(void **state)
 {
 	struct buffer b;
 	unsigned char out[16];
@@ -120,8 +115,7 @@ test_full_after_wrap(void **state)
 	buffer_fini(&b);
 }
 
-static void
-test_empty_returns_to_start(void **state)
+static void test_empty_returns_to_start(void **state)
 {
 	struct buffer b;
 	size_t n;
@@ -141,8 +135,7 @@ test_empty_returns_to_start(void **state)
 	buffer_fini(&b);
 }
 
-static void
-test_write_span_wraps(void **state)
+static void test_write_span_wraps(void **state)
 {
 	struct buffer b;
 	size_t n;
@@ -174,8 +167,7 @@ test_write_span_wraps(void **state)
 	buffer_fini(&b);
 }
 
-static void
-test_iov_both_directions(void **state)
+static void test_iov_both_directions(void **state)
 {
 	struct buffer b;
 	struct iovec iov[2];
@@ -203,8 +195,7 @@ test_iov_both_directions(void **state)
 	buffer_fini(&b);
 }
 
-static void
-test_data_ending_at_storage_end(void **state)
+static void test_data_ending_at_storage_end(void **state)
 {
 	struct buffer b;
 	struct iovec iov[2];
@@ -223,8 +214,7 @@ test_data_ending_at_storage_end(void **state)
 	buffer_fini(&b);
 }
 
-static void
-test_linearize_wrapped(void **state)
+static void test_linearize_wrapped(void **state)
 {
 	struct buffer b;
 	size_t n, i;
@@ -252,8 +242,7 @@ test_linearize_wrapped(void **state)
 	buffer_fini(&b);
 }
 
-static void
-test_capacity_one(void **state)
+static void test_capacity_one(void **state)
 {
 	struct buffer b;
 	unsigned char c = 0;
@@ -272,8 +261,7 @@ test_capacity_one(void **state)
 }
 
 /* xorshift: a deterministic generator so failures reproduce. */
-static uint32_t
-next_random(uint32_t *s)
+static uint32_t next_random(uint32_t *s)
 {
 	uint32_t x = *s;
 
@@ -289,8 +277,7 @@ struct model {
 	size_t head, len; /* a plain FIFO: bytes[head .. head + len) */
 };
 
-static void
-model_push(struct model *m, const unsigned char *p, size_t n)
+static void model_push(struct model *m, const unsigned char *p, size_t n)
 {
 	if (m->head + m->len + n > sizeof(m->bytes)) {
 		memmove(m->bytes, m->bytes + m->head, m->len);
@@ -302,8 +289,7 @@ model_push(struct model *m, const unsigned char *p, size_t n)
 
 /* One random step: write into the span, read out of the span, or linearize;
  * every span is checked against the capacity and the model. */
-static void
-random_step(struct buffer *b, struct model *m, uint32_t *seed, unsigned char *counter)
+static void random_step(struct buffer *b, struct model *m, uint32_t *seed, unsigned char *counter)
 {
 	uint32_t op = next_random(seed) % 7;
 	size_t n, i, want;
@@ -338,8 +324,7 @@ random_step(struct buffer *b, struct model *m, uint32_t *seed, unsigned char *co
 	assert_int_equal(buffer_full(b), m->len == buffer_capacity(b));
 }
 
-static void
-test_random_against_model(void **state)
+static void test_random_against_model(void **state)
 {
 	static const size_t capacities[] = { 1, 2, 3, 7, 16, 100, 1024 };
 	size_t c;
@@ -359,8 +344,7 @@ test_random_against_model(void **state)
 	}
 }
 
-static void
-test_random_iov_against_model(void **state)
+static void test_random_iov_against_model(void **state)
 {
 	struct buffer b;
 	uint32_t seed = 88172645u;
@@ -413,8 +397,7 @@ test_random_iov_against_model(void **state)
 
 /* Storage handed back by buffer_release() and adopted again is the same ring,
  * empty, whatever it held. */
-static void
-test_adopt_release(void **state)
+static void test_adopt_release(void **state)
 {
 	struct buffer b;
 	unsigned char *storage;
@@ -467,8 +450,7 @@ static void test_insert_wrapped(void **state)
 	buffer_fini(&b);
 }
 
-int
-main(void)
+int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_init_rejects_bad_capacity),

@@ -108,8 +108,8 @@ static void test_duration_units(void **state)
 		const char *text;
 		uint64_t ms;
 	} good[] = {
-		{ "500ms", 500 }, { "30s", 30000 }, { "5m", 300000 }, { "2h", 7200000 },
-		{ "1d", 86400000 }, { "45", 45000 }, { "0", 0 }, { "0s", 0 }, { "007s", 7000 },
+		{ "500ms", 500 }, { "30s", 30000 }, { "5m", 300000 }, { "2h", 7200000 }, { "1d", 86400000 },
+		{ "45", 45000 },  { "0", 0 },       { "0s", 0 },      { "007s", 7000 },
 	};
 	struct config_error err;
 	uint64_t ms;
@@ -124,7 +124,17 @@ static void test_duration_units(void **state)
 static void test_duration_rejects(void **state)
 {
 	static const char *const bad[] = {
-		"", "s", "5 m", "5M", "5min", "-1s", "1.5s", "+3s", "3s ", "1w", "99999999999999999999d",
+		"",
+		"s",
+		"5 m",
+		"5M",
+		"5min",
+		"-1s",
+		"1.5s",
+		"+3s",
+		"3s ",
+		"1w",
+		"99999999999999999999d",
 		"18446744073709551615d",
 	};
 	struct config_error err;
@@ -136,7 +146,8 @@ static void test_duration_rejects(void **state)
 			fail_msg("accepted duration \"%s\"", bad[i]);
 	}
 	assert_int_equal(ms, 42);
-	assert_string_equal(err.message, "\"18446744073709551615d\" is not a duration; use a whole number "
+	assert_string_equal(err.message,
+			    "\"18446744073709551615d\" is not a duration; use a whole number "
 			    "with ms, s, m, h or d (none = seconds) from 0s to 18446744073709551615ms");
 }
 
@@ -159,8 +170,8 @@ static void test_duration_format(void **state)
 		uint64_t ms;
 		const char *text;
 	} cases[] = {
-		{ 0, "0s" }, { 1, "1ms" }, { 1500, "1500ms" }, { 90000, "90s" }, { 300000, "5m" },
-		{ 5400000, "90m" }, { 43200000, "12h" }, { 172800000, "2d" },
+		{ 0, "0s" },      { 1, "1ms" },       { 1500, "1500ms" },  { 90000, "90s" },
+		{ 300000, "5m" }, { 5400000, "90m" }, { 43200000, "12h" }, { 172800000, "2d" },
 	};
 	char out[CONFIG_FORMAT_MAX];
 	struct config_error err;
@@ -183,8 +194,8 @@ static void test_size_units(void **state)
 		const char *text;
 		uint64_t bytes;
 	} good[] = {
-		{ "512", 512 }, { "64k", 65536 }, { "64K", 65536 }, { "16m", 16777216 }, { "1g", 1073741824 },
-		{ "1G", 1073741824 }, { "0", 0 },
+		{ "512", 512 },       { "64k", 65536 },     { "64K", 65536 }, { "16m", 16777216 },
+		{ "1g", 1073741824 }, { "1G", 1073741824 }, { "0", 0 },
 	};
 	struct config_error err;
 	uint64_t bytes;
@@ -210,7 +221,7 @@ static void test_size_rejects(void **state)
 	assert_int_equal(bytes, 7);
 	assert_false(config_parse_size("1t", 1024, 65536, &bytes, &err));
 	assert_string_equal(err.message, "\"1t\" is not a size; use a whole number of bytes with k, m or g "
-			    "(powers of 1024) or none, from 1k to 64k");
+					 "(powers of 1024) or none, from 1k to 64k");
 	assert_false(config_parse_size("65537", 1024, 65536, &bytes, &err));
 	assert_string_equal(err.message, "65537 is out of range; use 1k to 64k");
 }
@@ -234,8 +245,8 @@ static void test_size_format(void **state)
 
 /* ---- addresses ---- */
 
-static void assert_address(const char *text, enum config_flavor flavor, const char *host,
-			   unsigned port, const char *formatted)
+static void assert_address(const char *text, enum config_flavor flavor, const char *host, unsigned port,
+			   const char *formatted)
 {
 	struct config_address a;
 	struct config_error err;
@@ -256,7 +267,8 @@ static void test_address_inet(void **state)
 	(void)state;
 	assert_address("127.0.0.1:8443", CONFIG_FLAVOR_LISTEN, "127.0.0.1", 8443, "127.0.0.1:8443");
 	assert_address("[::1]:443", CONFIG_FLAVOR_LISTEN, "::1", 443, "[::1]:443");
-	assert_address("[2001:db8::7]:9000", CONFIG_FLAVOR_CONNECT, "2001:db8::7", 9000, "[2001:db8::7]:9000");
+	assert_address("[2001:db8::7]:9000", CONFIG_FLAVOR_CONNECT, "2001:db8::7", 9000,
+		       "[2001:db8::7]:9000");
 	assert_address("*:443", CONFIG_FLAVOR_LISTEN, "", 443, "*:443");
 	assert_address("*:0", CONFIG_FLAVOR_LISTEN, "", 0, "*:0");
 	assert_address("repo.example.net:9000", CONFIG_FLAVOR_CONNECT, "repo.example.net", 9000,
@@ -299,7 +311,8 @@ static void test_address_rejects(void **state)
 		enum config_flavor flavor;
 		const char *error;
 	} bad[] = {
-		{ "127.0.0.1", CONFIG_FLAVOR_CONNECT, "\"127.0.0.1\" has no port; use host:port, [v6]:port or unix:/path" },
+		{ "127.0.0.1", CONFIG_FLAVOR_CONNECT,
+		  "\"127.0.0.1\" has no port; use host:port, [v6]:port or unix:/path" },
 		{ "::1:443", CONFIG_FLAVOR_LISTEN, "IPv6 addresses go in brackets ([::1]:443)" },
 		{ "[::1]", CONFIG_FLAVOR_LISTEN, "has no port" },
 		{ "[zz::1]:80", CONFIG_FLAVOR_LISTEN, "\"zz::1\" is not an IPv6 address" },
@@ -335,7 +348,10 @@ static void test_address_rejects(void **state)
 static void test_enum_words(void **state)
 {
 	static const struct config_enum_value modes[] = {
-		{ "drain", 0 }, { "block", 1 }, { "stop", 2 }, { NULL, 0 },
+		{ "drain", 0 },
+		{ "block", 1 },
+		{ "stop", 2 },
+		{ NULL, 0 },
 	};
 	struct config_error err;
 	char choices[64];
@@ -357,8 +373,8 @@ static void test_enum_words(void **state)
 static void test_text_is_printable_utf8(void **state)
 {
 	static const char *const bad[] = {
-		"bell\a", "tab\there", "del\x7f", "cr\r", "\xc3\x28", "\xc0\xaf", "\xed\xa0\x80",
-		"\xf4\x90\x80\x80", "c1\xc2\x85", "cut\xe2\x82",
+		"bell\a",   "tab\there",    "del\x7f",          "cr\r",       "\xc3\x28",
+		"\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "c1\xc2\x85", "cut\xe2\x82",
 	};
 	struct config_error err;
 
@@ -370,9 +386,11 @@ static void test_text_is_printable_utf8(void **state)
 			fail_msg("accepted text #%zu", i);
 	}
 	assert_false(config_check_string("bell\a", CONFIG_FLAVOR_TEXT, 1, 512, &err));
-	assert_string_equal(err.message, "control character 0x07 at byte 5; use printable text (UTF-8) on one line");
+	assert_string_equal(err.message,
+			    "control character 0x07 at byte 5; use printable text (UTF-8) on one line");
 	assert_false(config_check_string("c1\xc2\x85", CONFIG_FLAVOR_TEXT, 1, 512, &err));
-	assert_string_equal(err.message, "invalid UTF-8 or a control character at byte 3; use printable UTF-8 text");
+	assert_string_equal(err.message,
+			    "invalid UTF-8 or a control character at byte 3; use printable UTF-8 text");
 }
 
 static void test_string_length_and_flavors(void **state)
@@ -396,7 +414,8 @@ static void test_string_length_and_flavors(void **state)
 	assert_error_has(&err, "is not a host name");
 	assert_true(config_check_string("_sluice", CONFIG_FLAVOR_USER, 0, 32, &err));
 	assert_false(config_check_string("-x", CONFIG_FLAVOR_USER, 0, 32, &err));
-	assert_true(config_check_string("ECDHE+AESGCM:!aNULL:@SECLEVEL=2", CONFIG_FLAVOR_CIPHERS, 1, 1024, &err));
+	assert_true(
+		config_check_string("ECDHE+AESGCM:!aNULL:@SECLEVEL=2", CONFIG_FLAVOR_CIPHERS, 1, 1024, &err));
 	assert_false(config_check_string("ECDHE;rm", CONFIG_FLAVOR_CIPHERS, 1, 1024, &err));
 	assert_error_has(&err, "is not an OpenSSL cipher list");
 }
@@ -498,7 +517,8 @@ int main(void)
 		cmocka_unit_test(test_string_length_and_flavors),
 		cmocka_unit_test(test_tenant_names),
 		cmocka_unit_test(test_quote_bounds_and_sanitises),
-		cmocka_unit_test_setup_teardown(test_path_resolution, conf_fixture_setup, conf_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_path_resolution, conf_fixture_setup,
+						conf_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_input_path_must_be_a_readable_file, conf_fixture_setup,
 						conf_fixture_teardown),
 	};

@@ -112,7 +112,8 @@ static void test_defaults_in_the_struct(void **state)
 	assert_int_equal(cfg->tls.ticket_rotation_ms, 12 * CONFIG_MS_HOUR);
 	assert_false(cfg->maintenance.enabled);
 	assert_int_equal(cfg->maintenance.mode, CONFIG_MAINTENANCE_DRAIN);
-	assert_string_equal(cfg->maintenance.message, "Service provider is currently undergoing scheduled maintenance.");
+	assert_string_equal(cfg->maintenance.message,
+			    "Service provider is currently undergoing scheduled maintenance.");
 	assert_true(config_category_in(cfg->maintenance.categories, TSP_CAT_BACKUP));
 	assert_true(config_category_in(cfg->maintenance.categories, TSP_CAT_BACKUP_COPY));
 	assert_false(config_category_in(cfg->maintenance.categories, TSP_CAT_REPLICATION));
@@ -164,7 +165,8 @@ static void test_every_type_in_a_file(void **state)
 	assert_true(f->cfg->maintenance.enabled);
 	assert_int_equal(f->cfg->maintenance.mode, CONFIG_MAINTENANCE_BLOCK);
 	assert_int_equal(f->cfg->maintenance.retry_after_ms, 90000);
-	assert_int_equal(f->cfg->maintenance.categories, (1u << TSP_CAT_BACKUP) | (1u << TSP_CAT_REPLICATION));
+	assert_int_equal(f->cfg->maintenance.categories,
+			 (1u << TSP_CAT_BACKUP) | (1u << TSP_CAT_REPLICATION));
 	assert_int_equal(f->cfg->tenants.disabled_count, 2);
 	assert_string_equal(f->cfg->tenants.disabled[1], "globex.eu");
 	assert_int_equal(f->cfg->limits.header_bytes, 32768);
@@ -188,7 +190,8 @@ static void test_unknown_section(void **state)
 
 static void test_unknown_section_without_keys(void **state)
 {
-	assert_load_fails(*state, MINIMAL "[maintenance]\n[Maintenance]\n", 7, "unknown section [Maintenance]");
+	assert_load_fails(*state, MINIMAL "[maintenance]\n[Maintenance]\n", 7,
+			  "unknown section [Maintenance]");
 }
 
 static void test_unknown_key(void **state)
@@ -224,7 +227,8 @@ static void test_error_line_counts_every_line(void **state)
 	/* Comments, blank lines, CRLF, a BOM and a long line before the error. */
 	snprintf(text, sizeof text,
 		 "\xEF\xBB\xBF; comment\r\n\r\n# another\r\n" MINIMAL "[tls]\nciphers = %0300d\n\n"
-		 "[timeouts]\nidle = 5 minutes\n", 7);
+		 "[timeouts]\nidle = 5 minutes\n",
+		 7);
 	assert_load_fails(*state, text, 13, "[timeouts] idle: \"5 minutes\" is not a duration");
 }
 
@@ -234,10 +238,10 @@ static void test_indentation_and_comments(void **state)
 
 	/* inih would join an indented line onto the key above: not here. */
 	assert_loads(f, "[proxy]\n    upstream = 127.0.0.1:9000\n    backlog = 77 ; comment\n"
-		     "[tls]\n\tenabled = off ; behind a terminator\n"
-		     "[maintenance]\nmessage = Back at 18:00; sorry # not a comment\n"
-		     "  ; indented comment\n"
-		     "[timeouts] ; comment after a section\nidle=90s\n");
+			"[tls]\n\tenabled = off ; behind a terminator\n"
+			"[maintenance]\nmessage = Back at 18:00; sorry # not a comment\n"
+			"  ; indented comment\n"
+			"[timeouts] ; comment after a section\nidle=90s\n");
 	assert_int_equal(f->cfg->proxy.backlog, 77);
 	assert_false(f->cfg->tls.enabled);
 	assert_string_equal(f->cfg->maintenance.message, "Back at 18:00; sorry # not a comment");
@@ -252,10 +256,11 @@ static void test_long_lines_are_read_whole(void **state)
 
 	/* 30 names, about 800 bytes: far over inih's 200-byte line. */
 	for (int i = 0; i < 30; i++)
-		used += (size_t)snprintf(ciphers + used, sizeof ciphers - used, "%sECDHE-RSA-AES%d-GCM-SHA384",
-					 i > 0 ? ":" : "", i);
-	snprintf(text, sizeof text, MINIMAL "ciphers = %s    ; a long comment too\n[tenants]\ndisabled = %s\n",
-		 ciphers, "t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11, t12, t13, t14, t15, t16, t17, t18, t19, "
+		used += (size_t)snprintf(ciphers + used, sizeof ciphers - used,
+					 "%sECDHE-RSA-AES%d-GCM-SHA384", i > 0 ? ":" : "", i);
+	snprintf(text, sizeof text,
+		 MINIMAL "ciphers = %s    ; a long comment too\n[tenants]\ndisabled = %s\n", ciphers,
+		 "t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11, t12, t13, t14, t15, t16, t17, t18, t19, "
 		 "t20, t21, t22, t23, t24, t25, t26, t27, t28, t29, t30, t31, t32, t33, t34, t35, t36, t37, t38");
 	assert_loads(f, text);
 	assert_string_equal(f->cfg->tls.ciphers, ciphers);
@@ -323,7 +328,8 @@ static void test_message_rules(void **state)
 
 	assert_load_fails(*state, MINIMAL "[maintenance]\nmessage = Down\a now\n", 7,
 			  "[maintenance] message: control character 0x07 at byte 5");
-	assert_load_fails(*state, MINIMAL "[maintenance]\nmessage = Down\rnow\n", 7, "control character 0x0d");
+	assert_load_fails(*state, MINIMAL "[maintenance]\nmessage = Down\rnow\n", 7,
+			  "control character 0x0d");
 	assert_load_fails(*state, MINIMAL "[maintenance]\nmessage =\n", 7, "must not be empty");
 	snprintf(text, sizeof text, MINIMAL "[maintenance]\nmessage = %0513d\n", 0);
 	assert_load_fails(*state, text, 7, "is 513 bytes long; use 1 to 512 bytes");
@@ -335,8 +341,10 @@ static void test_categories(void **state)
 			  "restore is never refused for maintenance (rule R5");
 	assert_load_fails(*state, MINIMAL "[maintenance]\ncategories =\n", 7,
 			  "must name at least one of backup, backup-copy or replication");
-	assert_load_fails(*state, MINIMAL "[maintenance]\ncategories = backup,,backup-copy\n", 7, "empty entry 2");
-	assert_load_fails(*state, MINIMAL "[maintenance]\ncategories = backup, backup\n", 7, "backup is listed twice");
+	assert_load_fails(*state, MINIMAL "[maintenance]\ncategories = backup,,backup-copy\n", 7,
+			  "empty entry 2");
+	assert_load_fails(*state, MINIMAL "[maintenance]\ncategories = backup, backup\n", 7,
+			  "backup is listed twice");
 }
 
 static void test_lists(void **state)
@@ -345,7 +353,8 @@ static void test_lists(void **state)
 	size_t used;
 
 	assert_load_fails(*state, MINIMAL "[tenants]\ndisabled = acme, acme\n", 7, "acme is listed twice");
-	assert_load_fails(*state, MINIMAL "[tenants]\ndisabled = acme, ..\n", 7, "\"..\" is not a tenant name");
+	assert_load_fails(*state, MINIMAL "[tenants]\ndisabled = acme, ..\n", 7,
+			  "\"..\" is not a tenant name");
 	assert_load_fails(*state, MINIMAL "[tenants]\ndisabled = acme,\n", 7, "empty entry 2");
 	assert_load_fails(*state, MINIMAL "[proxy]\nlisten = *:1, *:1\n", 7, "*:1 is listed twice");
 	assert_load_fails(*state, MINIMAL "[proxy]\nlisten =\n", 7, "[proxy] listen: needs at least 1 entry");
@@ -381,8 +390,10 @@ static void test_rule_tls_needs_certificate_and_key(void **state)
 			  "[tls] certificate: required while [tls] enabled = on");
 	assert_load_fails(*state, "[proxy]\nupstream = 127.0.0.1:9000\n[tls]\ncertificate = test.crt\n", 0,
 			  "[tls] private_key: required while [tls] enabled = on");
-	assert_load_fails(*state, "[proxy]\nupstream = 127.0.0.1:9000\n[tls]\ncertificate = test.crt\n"
-			  "private_key =\n", 5, "[tls] private_key: required");
+	assert_load_fails(*state,
+			  "[proxy]\nupstream = 127.0.0.1:9000\n[tls]\ncertificate = test.crt\n"
+			  "private_key =\n",
+			  5, "[tls] private_key: required");
 	assert_loads(*state, "[proxy]\nupstream = 127.0.0.1:9000\n[tls]\nenabled = off\n");
 }
 
@@ -391,8 +402,10 @@ static void test_rule_certificate_must_be_readable(void **state)
 	struct conf_fixture *f = *state;
 	char expect[PATH_MAX + 64];
 
-	snprintf(expect, sizeof expect, "[tls] certificate: cannot read %s/missing.crt: No such file", f->dir);
-	assert_load_fails(f, "[proxy]\nupstream = 127.0.0.1:9000\n[tls]\ncertificate = missing.crt\n", 4, expect);
+	snprintf(expect, sizeof expect, "[tls] certificate: cannot read %s/missing.crt: No such file",
+		 f->dir);
+	assert_load_fails(f, "[proxy]\nupstream = 127.0.0.1:9000\n[tls]\ncertificate = missing.crt\n", 4,
+			  expect);
 }
 
 static void test_rule_upstream_tls_keys(void **state)
@@ -405,23 +418,28 @@ static void test_rule_upstream_tls_keys(void **state)
 			  "[proxy] upstream_name: set while upstream_tls = off");
 	assert_load_fails(f, MINIMAL "[proxy]\nupstream_tls = on\nupstream_ca = /nonexistent/ca.pem\n", 8,
 			  "[proxy] upstream_ca: cannot read /nonexistent/ca.pem");
-	assert_loads(f, MINIMAL "[proxy]\nupstream_tls = on\nupstream_ca = test.crt\nupstream_name = repo.example\n");
+	assert_loads(f, MINIMAL
+		     "[proxy]\nupstream_tls = on\nupstream_ca = test.crt\nupstream_name = repo.example\n");
 	assert_true(f->cfg->proxy.upstream_tls);
 }
 
 static void test_rule_upstream_required_and_not_a_listener(void **state)
 {
-	assert_load_fails(*state, "[tls]\nenabled = off\n", 0, "[proxy] upstream: missing; name the backup repository");
-	assert_load_fails(*state, "[proxy]\nupstream = 127.0.0.1:8443\nlisten = 127.0.0.1:8443\n[tls]\nenabled=off\n",
+	assert_load_fails(*state, "[tls]\nenabled = off\n", 0,
+			  "[proxy] upstream: missing; name the backup repository");
+	assert_load_fails(*state,
+			  "[proxy]\nupstream = 127.0.0.1:8443\nlisten = 127.0.0.1:8443\n[tls]\nenabled=off\n",
 			  2, "[proxy] upstream: is also a listen address");
 }
 
 static void test_rule_other_keys(void **state)
 {
-	assert_load_fails(*state, MINIMAL "[log]\ntarget = file\n", 0, "[log] file: required while target = file");
+	assert_load_fails(*state, MINIMAL "[log]\ntarget = file\n", 0,
+			  "[log] file: required while target = file");
 	assert_load_fails(*state, MINIMAL "[limits]\nheader_bytes = 64k\nbuffer_bytes = 32k\n", 8,
 			  "[limits] buffer_bytes: 32k is smaller than header_bytes = 64k");
-	assert_load_fails(*state, "[proxy]\nupstream = 127.0.0.1:9\n[tls]\nenabled = off\nclient_ca = test.crt\n", 5,
+	assert_load_fails(*state,
+			  "[proxy]\nupstream = 127.0.0.1:9\n[tls]\nenabled = off\nclient_ca = test.crt\n", 5,
 			  "[tls] client_ca: set while [tls] enabled = off");
 	assert_load_fails(*state, MINIMAL "[admin]\nsocket_mode = 1777\n", 7,
 			  "[admin] socket_mode: 1777 is out of range; use 0000 to 0777");
@@ -487,7 +505,8 @@ static void test_dump_round_trips_every_changed_key(void **state)
 {
 	struct conf_fixture *f = *state;
 
-	assert_loads(f, "[proxy]\nlisten = [::1]:0, 127.0.0.1:1\nupstream = unix:repo.sock\nupstream_tls = on\n"
+	assert_loads(f,
+		     "[proxy]\nlisten = [::1]:0, 127.0.0.1:1\nupstream = unix:repo.sock\nupstream_tls = on\n"
 		     "upstream_ca = test.crt\nupstream_name = repo.example\nmax_connections = 5\nbacklog = 9\n"
 		     "pidfile =\nuser = sluice\n"
 		     "[tls]\ncertificate = test.crt\nprivate_key = test.key\nmin_version = TLSv1.3\n"
@@ -517,8 +536,10 @@ static void record_change(const struct config_change *change, void *user)
 	struct seen *seen = user;
 
 	assert_true(seen->count < 4);
-	snprintf(seen->keys[seen->count], sizeof seen->keys[0], "%s.%s", change->key->section, change->key->name);
-	snprintf(seen->texts[seen->count], sizeof seen->texts[0], "%s -> %s", change->old_text, change->new_text);
+	snprintf(seen->keys[seen->count], sizeof seen->keys[0], "%s.%s", change->key->section,
+		 change->key->name);
+	snprintf(seen->texts[seen->count], sizeof seen->texts[0], "%s -> %s", change->old_text,
+		 change->new_text);
 	seen->reloadable[seen->count] = change->reloadable;
 	seen->count++;
 }
@@ -532,8 +553,9 @@ static void test_diff_reports_exactly_the_changed_keys(void **state)
 	assert_loads(f, MINIMAL "[proxy]\nlisten = *:8443\n[maintenance]\nmessage = Back soon.\n");
 	old = f->cfg;
 	f->cfg = NULL;
-	assert_loads(f, MINIMAL "[proxy]\nlisten = *:9443\n[maintenance]\nenabled = on\nmessage = Back soon.\n"
-		     "[timeouts]\nidle = 300\n[tenants]\ndisabled = acme\n");
+	assert_loads(f,
+		     MINIMAL "[proxy]\nlisten = *:9443\n[maintenance]\nenabled = on\nmessage = Back soon.\n"
+			     "[timeouts]\nidle = 300\n[tenants]\ndisabled = acme\n");
 	assert_int_equal(config_diff(old, f->cfg, record_change, &seen), 3);
 	assert_int_equal(seen.count, 3);
 	assert_string_equal(seen.keys[0], "proxy.listen");
@@ -560,7 +582,8 @@ static void test_check_value_for_tools(void **state)
 	assert_null(config_key_find("maintenance", "nope"));
 	assert_true(config_check_value(message, "Back at 18:00.", NULL, &err));
 	assert_false(config_check_value(message, "two\nlines", NULL, &err));
-	assert_string_equal(err.message, "control character 0x0a at byte 4; use printable text (UTF-8) on one line");
+	assert_string_equal(err.message,
+			    "control character 0x0a at byte 4; use printable text (UTF-8) on one line");
 	assert_true(config_check_value(mode, "block", NULL, &err));
 	assert_false(config_check_value(mode, "pause", NULL, &err));
 	assert_string_equal(err.message, "\"pause\" is not allowed; use drain or block");

@@ -54,11 +54,12 @@ static int setup(void **state)
 	const char *tmp = getenv("TMPDIR");
 
 	assert_non_null(fx);
-	snprintf(fx->dir, sizeof fx->dir, "%s/sluicectl-XXXXXX", tmp != NULL && tmp[0] != '\0' ? tmp : "/tmp");
+	snprintf(fx->dir, sizeof fx->dir, "%s/sluicectl-XXXXXX",
+		 tmp != NULL && tmp[0] != '\0' ? tmp : "/tmp");
 	assert_non_null(mkdtemp(fx->dir));
 	snprintf(fx->log, sizeof fx->log, "%s/log", fx->dir);
-	assert_true(snprintf(fx->daemon.socket_path, sizeof fx->daemon.socket_path, "%s/admin.sock", fx->dir) <
-		    (int)sizeof fx->daemon.socket_path);
+	assert_true(snprintf(fx->daemon.socket_path, sizeof fx->daemon.socket_path, "%s/admin.sock",
+			     fx->dir) < (int)sizeof fx->daemon.socket_path);
 	assert_true(snprintf(fx->daemon.pidfile, sizeof fx->daemon.pidfile, "%s/sluice.pid", fx->dir) <
 		    (int)sizeof fx->daemon.pidfile);
 	*state = fx;
@@ -273,8 +274,8 @@ static char *answer(const char *status_line, const char *body)
 	char *out = buffers[next++ % 8];
 
 	snprintf(out, sizeof buffers[0],
-		 "HTTP/1.1 %s\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s", status_line,
-		 strlen(body), body);
+		 "HTTP/1.1 %s\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
+		 status_line, strlen(body), body);
 	return out;
 }
 
@@ -294,7 +295,8 @@ static void test_request_and_content_length_answer(void **state)
 	char *log;
 
 	start_fake(fx, true, false, answers, 1);
-	assert_int_equal(admin_request(fx->daemon.socket_path, "GET", "/status", 5000, &reply, &err), ADMIN_OK);
+	assert_int_equal(admin_request(fx->daemon.socket_path, "GET", "/status", 5000, &reply, &err),
+			 ADMIN_OK);
 	assert_int_equal(reply.status, 200);
 	assert_int_equal(reply.body_len, 11);
 	assert_string_equal(reply.body, "{\"a\": true}");
@@ -315,7 +317,8 @@ static void test_post_sends_an_empty_body(void **state)
 	char *log;
 
 	start_fake(fx, true, false, answers, 1);
-	assert_int_equal(admin_request(fx->daemon.socket_path, "POST", "/reload", 5000, &reply, &err), ADMIN_OK);
+	assert_int_equal(admin_request(fx->daemon.socket_path, "POST", "/reload", 5000, &reply, &err),
+			 ADMIN_OK);
 	assert_int_equal(reply.status, 204);
 	assert_int_equal(reply.body_len, 0);
 	assert_string_equal(reply.body, "");
@@ -337,14 +340,17 @@ static void test_chunked_close_delimited_and_interim_answers(void **state)
 	struct ctl_error err;
 
 	start_fake(fx, true, false, answers, 3);
-	assert_int_equal(admin_request(fx->daemon.socket_path, "GET", "/status", 5000, &reply, &err), ADMIN_OK);
+	assert_int_equal(admin_request(fx->daemon.socket_path, "GET", "/status", 5000, &reply, &err),
+			 ADMIN_OK);
 	assert_string_equal(reply.body, "{\"a\":1}");
 	admin_reply_free(&reply);
-	assert_int_equal(admin_request(fx->daemon.socket_path, "GET", "/status", 5000, &reply, &err), ADMIN_OK);
+	assert_int_equal(admin_request(fx->daemon.socket_path, "GET", "/status", 5000, &reply, &err),
+			 ADMIN_OK);
 	assert_int_equal(reply.status, 503);
 	assert_string_equal(reply.body, "not yet");
 	admin_reply_free(&reply);
-	assert_int_equal(admin_request(fx->daemon.socket_path, "GET", "/status", 5000, &reply, &err), ADMIN_OK);
+	assert_int_equal(admin_request(fx->daemon.socket_path, "GET", "/status", 5000, &reply, &err),
+			 ADMIN_OK);
 	assert_int_equal(reply.status, 200);
 	assert_string_equal(reply.body, "{}");
 	admin_reply_free(&reply);
@@ -362,12 +368,15 @@ static void test_broken_answers(void **state)
 	struct ctl_error err;
 
 	start_fake(fx, true, false, answers, 3);
-	assert_int_equal(admin_request(fx->daemon.socket_path, "GET", "/status", 5000, &reply, &err), ADMIN_FAILED);
+	assert_int_equal(admin_request(fx->daemon.socket_path, "GET", "/status", 5000, &reply, &err),
+			 ADMIN_FAILED);
 	assert_non_null(strstr(err.message, "without answering"));
 	assert_null(reply.body);
-	assert_int_equal(admin_request(fx->daemon.socket_path, "GET", "/status", 5000, &reply, &err), ADMIN_FAILED);
+	assert_int_equal(admin_request(fx->daemon.socket_path, "GET", "/status", 5000, &reply, &err),
+			 ADMIN_FAILED);
 	assert_non_null(strstr(err.message, "not an HTTP answer"));
-	assert_int_equal(admin_request(fx->daemon.socket_path, "GET", "/status", 5000, &reply, &err), ADMIN_FAILED);
+	assert_int_equal(admin_request(fx->daemon.socket_path, "GET", "/status", 5000, &reply, &err),
+			 ADMIN_FAILED);
 	assert_non_null(strstr(err.message, fx->daemon.socket_path));
 }
 
@@ -401,7 +410,8 @@ static void test_no_daemon_and_timeouts(void **state)
 	/* A daemon that never answers: bounded by the timeout. */
 	start_fake(fx, true, false, answers, 1);
 	start = ctl_now_ms();
-	assert_int_equal(admin_request(fx->daemon.socket_path, "GET", "/status", 200, &reply, &err), ADMIN_FAILED);
+	assert_int_equal(admin_request(fx->daemon.socket_path, "GET", "/status", 200, &reply, &err),
+			 ADMIN_FAILED);
 	assert_true(ctl_now_ms() - start >= 200);
 	assert_non_null(strstr(err.message, "no answer"));
 }
@@ -422,7 +432,8 @@ static void test_answer_size_is_bounded(void **state)
 	big[head + size] = '\0';
 	answers[0] = big;
 	start_fake(fx, true, false, answers, 1);
-	assert_int_equal(admin_request(fx->daemon.socket_path, "GET", "/status", 10000, &reply, &err), ADMIN_FAILED);
+	assert_int_equal(admin_request(fx->daemon.socket_path, "GET", "/status", 10000, &reply, &err),
+			 ADMIN_FAILED);
 	assert_non_null(strstr(err.message, "larger than"));
 	free(big);
 }
@@ -434,7 +445,8 @@ static void test_reload_through_the_endpoint(void **state)
 	struct fixture *fx = *state;
 	const char *answers[] = {
 		answer("200 OK", "{\"result\":\"ok\",\"generation\":7}"),
-		answer("422 Unprocessable Content", "{\"result\":\"failed\",\"error\":\"sluice.ini:3: [tls] x: bad\"}"),
+		answer("422 Unprocessable Content",
+		       "{\"result\":\"failed\",\"error\":\"sluice.ini:3: [tls] x: bad\"}"),
 		answer("500 Internal Server Error", "oops"),
 	};
 	struct ctl_reload_result result;
@@ -560,18 +572,19 @@ static void test_status_summary(void **state)
 {
 	(void)state;
 	assert_true(json_valid(span(status_doc)));
-	assert_string_equal(print_to_string(print_summary, status_doc),
-			    "sluice 0.1.0, pid 4242, up 1d 2h\n"
-			    "configuration: /etc/sluice/sluice.ini, generation 3, loaded 2026-11-24T10:00:00Z\n"
-			    "last reload: failed at 2026-11-24T10:05:00Z: sluice.ini:57: [maintenance] mode: bad\n"
-			    "maintenance: on, draining, mode drain, since 2026-11-24T10:00:00Z; categories backup, "
-			    "backup-copy\n"
-			    "  message: Back at 10:00 UTC.?[2J\n"
-			    "  draining: 3 tasks, 1 agent job; the rest is blocked in 25m\n"
-			    "    acme: 2 tasks, 0 agent jobs\n"
-			    "    beta: 1 task, 1 agent job\n"
-			    "connections: 12 (max 10000)\n"
-			    "jobs open: backup 4, backup-copy 0, replication 1, restore 0\n");
+	assert_string_equal(
+		print_to_string(print_summary, status_doc),
+		"sluice 0.1.0, pid 4242, up 1d 2h\n"
+		"configuration: /etc/sluice/sluice.ini, generation 3, loaded 2026-11-24T10:00:00Z\n"
+		"last reload: failed at 2026-11-24T10:05:00Z: sluice.ini:57: [maintenance] mode: bad\n"
+		"maintenance: on, draining, mode drain, since 2026-11-24T10:00:00Z; categories backup, "
+		"backup-copy\n"
+		"  message: Back at 10:00 UTC.?[2J\n"
+		"  draining: 3 tasks, 1 agent job; the rest is blocked in 25m\n"
+		"    acme: 2 tasks, 0 agent jobs\n"
+		"    beta: 1 task, 1 agent job\n"
+		"connections: 12 (max 10000)\n"
+		"jobs open: backup 4, backup-copy 0, replication 1, restore 0\n");
 }
 
 static void test_status_summary_of_a_sparse_answer(void **state)
@@ -670,8 +683,9 @@ static int run_captured(struct fixture *fx, int (*command)(const struct ctl_args
 	return status;
 }
 
-#define DRAINING(tasks, agents) \
-	"{\"maintenance\":{\"state\":\"draining\",\"draining\":{\"tasks\":" #tasks ",\"agent_jobs\":" #agents "}}}"
+#define DRAINING(tasks, agents)                                                    \
+	"{\"maintenance\":{\"state\":\"draining\",\"draining\":{\"tasks\":" #tasks \
+	",\"agent_jobs\":" #agents "}}}"
 
 static void test_wait_drained_returns_when_the_drain_completes(void **state)
 {
@@ -687,8 +701,9 @@ static void test_wait_drained_returns_when_the_drain_completes(void **state)
 	write_config(fx, &args, path, sizeof path);
 	start_fake(fx, true, false, answers, 3);
 	assert_int_equal(run_captured(fx, ctl_wait_drained, &args, out, err, sizeof out), CTL_EXIT_OK);
-	assert_string_equal(out, "draining: 2 tasks, 1 agent job\n"
-				 "drained: nothing that was running when maintenance began is still running\n");
+	assert_string_equal(out,
+			    "draining: 2 tasks, 1 agent job\n"
+			    "drained: nothing that was running when maintenance began is still running\n");
 	assert_non_null(strstr(err, "warning:"));
 	assert_int_equal(count_of(fake_log(fx), "GET /status"), 3);
 }

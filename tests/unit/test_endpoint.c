@@ -44,13 +44,12 @@ struct tls_pair {
  * (the peer's side here) writes with write(2) and is not affected. */
 static int short_sends;
 
-ssize_t
-send(int fd, const void *buf, size_t len, int flags)
+ssize_t send(int fd, const void *buf, size_t len, int flags)
 {
 	static ssize_t (*real_send)(int, const void *, size_t, int);
 
 	if (real_send == NULL)
-		real_send = (ssize_t (*)(int, const void *, size_t, int))dlsym(RTLD_NEXT, "send");
+		real_send = (ssize_t(*)(int, const void *, size_t, int))dlsym(RTLD_NEXT, "send");
 	if (short_sends == 1 && len > 10) {
 		short_sends = 2;
 		return real_send(fd, buf, 10, flags);
@@ -62,8 +61,7 @@ send(int fd, const void *buf, size_t len, int flags)
 	return real_send(fd, buf, len, flags);
 }
 
-static void
-no_event(struct ev_loop *loop, ev_io *w, int revents)
+static void no_event(struct ev_loop *loop, ev_io *w, int revents)
 {
 	(void)loop;
 	(void)w;
@@ -71,8 +69,7 @@ no_event(struct ev_loop *loop, ev_io *w, int revents)
 }
 
 /* A self-signed P-256 certificate, made for the test. */
-static SSL_CTX *
-server_ctx_new(void)
+static SSL_CTX *server_ctx_new(void)
 {
 	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
 	EVP_PKEY *key = EVP_EC_gen("P-256");
@@ -83,8 +80,8 @@ server_ctx_new(void)
 		  X509_gmtime_adj(X509_getm_notBefore(cert), 0) != NULL &&
 		  X509_gmtime_adj(X509_getm_notAfter(cert), 3600) != NULL &&
 		  X509_set_pubkey(cert, key) == 1 &&
-		  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)"test",
-					     -1, -1, 0) == 1 &&
+		  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)"test", -1, -1,
+					     0) == 1 &&
 		  X509_set_issuer_name(cert, name) == 1 && X509_sign(cert, key, EVP_sha256()) > 0 &&
 		  SSL_CTX_use_certificate(ctx, cert) == 1 && SSL_CTX_use_PrivateKey(ctx, key) == 1;
 
@@ -99,14 +96,12 @@ server_ctx_new(void)
 	return ctx;
 }
 
-static void
-set_nonblocking(int fd)
+static void set_nonblocking(int fd)
 {
 	assert_int_equal(fcntl(fd, F_SETFL, O_NONBLOCK), 0);
 }
 
-static void
-handshake(struct tls_pair *t)
+static void handshake(struct tls_pair *t)
 {
 	enum endpoint_status st = ENDPOINT_AGAIN;
 	int client_done = 0, rounds = 0;
@@ -121,8 +116,7 @@ handshake(struct tls_pair *t)
 	}
 }
 
-static int
-setup(void **state)
+static int setup(void **state)
 {
 	struct tls_pair *t = calloc(1, sizeof *t);
 	int fds[2];
@@ -155,8 +149,7 @@ setup(void **state)
 	return 0;
 }
 
-static int
-teardown(void **state)
+static int teardown(void **state)
 {
 	struct tls_pair *t = *state;
 
@@ -173,19 +166,16 @@ teardown(void **state)
 }
 
 /* What the client can read now; returns the last SSL_read_ex's error. */
-static int
-client_read(struct tls_pair *t)
+static int client_read(struct tls_pair *t)
 {
 	size_t n;
 
-	while (SSL_read_ex(t->client, t->received + t->received_len, RECEIVED_MAX - t->received_len,
-			   &n) == 1)
+	while (SSL_read_ex(t->client, t->received + t->received_len, RECEIVED_MAX - t->received_len, &n) == 1)
 		t->received_len += n;
 	return SSL_get_error(t->client, 0);
 }
 
-static size_t
-queued(int fd)
+static size_t queued(int fd)
 {
 	int n = -1;
 
@@ -193,8 +183,7 @@ queued(int fd)
 	return (size_t)n;
 }
 
-static void
-test_the_endpoint_owns_the_bio(void **state)
+static void test_the_endpoint_owns_the_bio(void **state)
 {
 	struct tls_pair *t = *state;
 
@@ -202,8 +191,7 @@ test_the_endpoint_owns_the_bio(void **state)
 	assert_int_equal(SSL_get_fd(t->ep.ssl), t->ep.fd);
 }
 
-static void
-test_a_span_is_written_whole(void **state)
+static void test_a_span_is_written_whole(void **state)
 {
 	struct tls_pair *t = *state;
 	size_t n = 0;
@@ -219,8 +207,7 @@ test_a_span_is_written_whole(void **state)
 	assert_memory_equal(t->received, t->sent, SPAN);
 }
 
-static void
-test_a_short_span_is_one_record(void **state)
+static void test_a_short_span_is_one_record(void **state)
 {
 	struct tls_pair *t = *state;
 	size_t n = 0;
@@ -235,8 +222,7 @@ test_a_short_span_is_one_record(void **state)
 /* The caller's loop (conn.c tenant_write): pass the bytes not written yet,
  * consume what the endpoint says, wait for EV_WRITE after AGAIN; the reader
  * takes a little at a time. */
-static void
-test_a_slow_reader_gets_every_byte(void **state)
+static void test_a_slow_reader_gets_every_byte(void **state)
 {
 	struct tls_pair *t = *state;
 	int small = 8192, rounds = 0, again = 0;
@@ -271,8 +257,7 @@ test_a_slow_reader_gets_every_byte(void **state)
 
 /* While the records of a span wait, the span is not counted, even when the
  * caller offers more bytes behind it; then exactly the span is. */
-static void
-test_a_waiting_span_counts_once_out(void **state)
+static void test_a_waiting_span_counts_once_out(void **state)
 {
 	struct tls_pair *t = *state;
 	int small = 8192, rounds = 0;
@@ -298,8 +283,7 @@ test_a_waiting_span_counts_once_out(void **state)
 	assert_memory_equal(t->received, t->sent, SPAN);
 }
 
-static void
-test_close_notify_follows_the_span(void **state)
+static void test_close_notify_follows_the_span(void **state)
 {
 	struct tls_pair *t = *state;
 	size_t n = 0;
@@ -311,8 +295,7 @@ test_close_notify_follows_the_span(void **state)
 	assert_memory_equal(t->received, t->sent, SPAN);
 }
 
-static void
-test_a_reset_peer_is_an_error(void **state)
+static void test_a_reset_peer_is_an_error(void **state)
 {
 	struct tls_pair *t = *state;
 	size_t n = 0;
@@ -330,8 +313,7 @@ test_a_reset_peer_is_an_error(void **state)
  * The rest is owed: the watcher asks for EV_WRITE although the owner wants
  * nothing, the writable event sends it, the renegotiation completes and the
  * span is written. (Before, it stayed held and the connection stalled.) */
-static void
-test_a_held_flight_leaves_when_writable(void **state)
+static void test_a_held_flight_leaves_when_writable(void **state)
 {
 	static unsigned char span[SPAN], junk[SPAN];
 	SSL_CTX *peer_ctx = server_ctx_new(), *ctx = SSL_CTX_new(TLS_client_method());
@@ -402,8 +384,7 @@ test_a_held_flight_leaves_when_writable(void **state)
 	SSL_CTX_free(ctx);
 }
 
-int
-main(void)
+int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_the_endpoint_owns_the_bio, setup, teardown),

@@ -34,105 +34,174 @@ struct vector {
 #define RES HTTP_KIND_RESPONSE
 
 /* ---- requests: the TSP shapes, then HTTP details ---- */
-static struct vector req_session_hello = { REQ, V_HELLO, 0, false, false,
-	"GET /tsp/1/session 1.1 none keep" };
-static struct vector req_job_open = { REQ, V_JOB_OPEN, 0, false, false,
-	"POST /tsp/1/backup/jobs/job-1 1.1 len=0 keep" };
-static struct vector req_block_write = { REQ, V_BLOCK_WRITE, 0, false, false,
+static struct vector req_session_hello = { REQ, V_HELLO, 0, false, false, "GET /tsp/1/session 1.1 none keep" };
+static struct vector req_job_open = { REQ,   V_JOB_OPEN, 0,
+				      false, false,      "POST /tsp/1/backup/jobs/job-1 1.1 len=0 keep" };
+static struct vector req_block_write = {
+	REQ,
+	V_BLOCK_WRITE,
+	0,
+	false,
+	false,
 	"PUT /tsp/1/backup/jobs/job-1/tasks/vm-1/blocks/0 1.1 len=17 keep 100-continue "
-	"body=\"0123456789abcdef!\"" };
-static struct vector req_block_read = { REQ, V_BLOCK_READ, 0, false, false,
-	"GET /tsp/1/restore/jobs/r-1/tasks/vm-1/blocks/7 1.1 none keep" };
-static struct vector req_job_close = { REQ, V_JOB_CLOSE, 0, false, false,
-	"POST /tsp/1/backup/jobs/job-1/close 1.1 len=0 close" };
-static struct vector req_http10 = { REQ, "GET /tsp/1/session HTTP/1.0\r\nHost: a\r\n\r\n",
-	0, false, false, "GET /tsp/1/session 1.0 none close" };
-static struct vector req_http10_keep_alive = { REQ,
-	"GET /x HTTP/1.0\r\nConnection: keep-alive\r\nExpect: 100-continue\r\n\r\n", 0, false,
-	false, "GET /x 1.0 none keep" };
-static struct vector req_chunked_post = { REQ,
+	"body=\"0123456789abcdef!\""
+};
+static struct vector req_block_read = {
+	REQ, V_BLOCK_READ, 0, false, false, "GET /tsp/1/restore/jobs/r-1/tasks/vm-1/blocks/7 1.1 none keep"
+};
+static struct vector req_job_close = { REQ,   V_JOB_CLOSE,
+				       0,     false,
+				       false, "POST /tsp/1/backup/jobs/job-1/close 1.1 len=0 close" };
+static struct vector req_http10 = { REQ,   "GET /tsp/1/session HTTP/1.0\r\nHost: a\r\n\r\n",
+				    0,     false,
+				    false, "GET /tsp/1/session 1.0 none close" };
+static struct vector req_http10_keep_alive = {
+	REQ,   "GET /x HTTP/1.0\r\nConnection: keep-alive\r\nExpect: 100-continue\r\n\r\n",
+	0,     false,
+	false, "GET /x 1.0 none keep"
+};
+static struct vector req_chunked_post = {
+	REQ,
 	"POST /upload HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
-	"5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n", 0, false, false,
-	"POST /upload 1.1 chunked keep body=\"hello world\"" };
-static struct vector req_te_ows_and_case = { REQ,
-	"POST /u HTTP/1.1\r\ntransfer-encoding:\tChunked \r\n\r\n1\r\nx\r\n0\r\n\r\n", 0, false,
-	false, "POST /u 1.1 chunked keep body=\"x\"" };
+	"5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n",
+	0,
+	false,
+	false,
+	"POST /upload 1.1 chunked keep body=\"hello world\""
+};
+static struct vector req_te_ows_and_case = {
+	REQ,   "POST /u HTTP/1.1\r\ntransfer-encoding:\tChunked \r\n\r\n1\r\nx\r\n0\r\n\r\n",
+	0,     false,
+	false, "POST /u 1.1 chunked keep body=\"x\""
+};
 /* OWS around a value is legal HTTP (OWS = SP / HTAB) and every parser trims
  * it, so " 5", "5 " and "5\t" frame the same 5 bytes everywhere: accepted,
  * unlike "+5", "5 5" or "5\t5" (test_http_strict.c). http-parser refuses a
  * tab after the digits by itself; the framer has it read as a space. */
-static struct vector req_cl_ows = { REQ,
-	"PUT /b HTTP/1.1\r\nContent-Length:\t 5  \r\n\r\nhello", 0, false, false,
-	"PUT /b 1.1 len=5 keep body=\"hello\"" };
-static struct vector req_cl_trailing_tab = { REQ,
-	"PUT /b HTTP/1.1\r\nHost: h\r\nContent-Length: 5\t\r\n\r\nhello", 0, false, false,
-	"PUT /b 1.1 len=5 keep body=\"hello\"" };
-static struct vector req_cl_tabs_around = { REQ,
+static struct vector req_cl_ows = { REQ,   "PUT /b HTTP/1.1\r\nContent-Length:\t 5  \r\n\r\nhello",
+				    0,     false,
+				    false, "PUT /b 1.1 len=5 keep body=\"hello\"" };
+static struct vector req_cl_trailing_tab = {
+	REQ,   "PUT /b HTTP/1.1\r\nHost: h\r\nContent-Length: 5\t\r\n\r\nhello",
+	0,     false,
+	false, "PUT /b 1.1 len=5 keep body=\"hello\""
+};
+static struct vector req_cl_tabs_around = {
+	REQ,
 	"PUT /b HTTP/1.1\r\nContent-Length:\t12 \t\t \r\nX-After: 1\r\n\r\nhello world!"
-	"GET /next HTTP/1.1\r\nHost: h\r\n\r\n", 0, false, true,
-	"PUT /b 1.1 len=12 keep body=\"hello world!\"; GET /next 1.1 none keep" };
-static struct vector res_cl_trailing_tab = { RES,
-	"HTTP/1.1 200 OK\r\nContent-Length:\t2\t\r\n\r\nok", 0, false, false,
-	"200 1.1 len=2 keep body=\"ok\"" };
-static struct vector req_empty_value_and_tab = { REQ,
+	"GET /next HTTP/1.1\r\nHost: h\r\n\r\n",
+	0,
+	false,
+	true,
+	"PUT /b 1.1 len=12 keep body=\"hello world!\"; GET /next 1.1 none keep"
+};
+static struct vector res_cl_trailing_tab = { RES,   "HTTP/1.1 200 OK\r\nContent-Length:\t2\t\r\n\r\nok",
+					     0,     false,
+					     false, "200 1.1 len=2 keep body=\"ok\"" };
+static struct vector req_empty_value_and_tab = {
+	REQ,
 	"GET /q?a=1&b=%20 HTTP/1.1\r\nX-Empty:\r\nX-Tab: a\tb\r\nX-Obs: caf\xc3\xa9\r\n"
-	"Host: h\r\n\r\n", 0, false, false, "GET /q?a=1&b=%20 1.1 none keep" };
-static struct vector req_other_method = { REQ, "PATCH /p HTTP/1.1\r\nHost: h\r\n\r\n", 0, false,
-	false, "PATCH /p 1.1 none keep" };
+	"Host: h\r\n\r\n",
+	0,
+	false,
+	false,
+	"GET /q?a=1&b=%20 1.1 none keep"
+};
+static struct vector req_other_method = { REQ,   "PATCH /p HTTP/1.1\r\nHost: h\r\n\r\n",
+					  0,     false,
+					  false, "PATCH /p 1.1 none keep" };
 
 /* ---- responses ---- */
-static struct vector res_hello_length = { RES, V_HELLO_REPLY, 0, false, false,
-	"200 1.1 len=32 keep body=\"{\"tsp\":1,\"server\":\"sluice-repo\"}\"" };
-static struct vector res_chunked = { RES, V_CHUNKED_REPLY, 0, false, false,
-	"200 1.1 chunked keep body=\"0123456789abcdefghijklmnopqrstuvwxyz\"" };
-static struct vector res_chunk_leading_zeros = { RES,
-	"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0005\r\nhello\r\n000\r\n\r\n", 0,
-	false, false, "200 1.1 chunked keep body=\"hello\"" };
-static struct vector res_close_delimited = { RES,
-	"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil the end", 0, true, false,
-	"200 1.1 eof close body=\"until the end\"" };
-static struct vector res_close_delimited_open = { RES,
-	"HTTP/1.1 200 OK\r\n\r\nstill coming", 0, false, false,
-	"200 1.1 eof close body=\"still coming\" open" };
-static struct vector res_http10_eof = { RES, "HTTP/1.0 200 OK\r\n\r\nold", 0, true, false,
-	"200 1.0 eof close body=\"old\"" };
+static struct vector res_hello_length = {
+	RES,   V_HELLO_REPLY, 0,
+	false, false,         "200 1.1 len=32 keep body=\"{\"tsp\":1,\"server\":\"sluice-repo\"}\""
+};
+static struct vector res_chunked = {
+	RES,   V_CHUNKED_REPLY, 0,
+	false, false,           "200 1.1 chunked keep body=\"0123456789abcdefghijklmnopqrstuvwxyz\""
+};
+static struct vector res_chunk_leading_zeros = {
+	RES,   "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0005\r\nhello\r\n000\r\n\r\n",
+	0,     false,
+	false, "200 1.1 chunked keep body=\"hello\""
+};
+static struct vector res_close_delimited = {
+	RES,   "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil the end",
+	0,     true,
+	false, "200 1.1 eof close body=\"until the end\""
+};
+static struct vector res_close_delimited_open = { RES,   "HTTP/1.1 200 OK\r\n\r\nstill coming",
+						  0,     false,
+						  false, "200 1.1 eof close body=\"still coming\" open" };
+static struct vector res_http10_eof = { RES,   "HTTP/1.0 200 OK\r\n\r\nold",    0, true,
+					false, "200 1.0 eof close body=\"old\"" };
 static struct vector res_no_content = { RES, V_NO_CONTENT, 0, false, false, "204 1.1 none keep" };
-static struct vector res_not_modified = { RES,
-	"HTTP/1.1 304 Not Modified\r\nContent-Length: 99\r\n\r\n", 0, false, false,
-	"304 1.1 none keep" };
-static struct vector res_head_length = { RES, "HTTP/1.1 200 OK\r\nContent-Length: 1234\r\n\r\n",
-	1, false, false, "200 1.1 none keep" };
-static struct vector res_head_chunked = { RES,
-	"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", 1, false, false,
-	"200 1.1 none keep" };
-static struct vector res_head_no_length = { RES, "HTTP/1.1 200 OK\r\n\r\n", 1, false, false,
-	"200 1.1 none keep" };
-static struct vector res_continue_created = { RES, V_CONTINUE V_CREATED, 0, false, false,
-	"100 1.1 none keep; 201 1.1 len=0 keep" };
-static struct vector res_maintenance = { RES, V_MAINTENANCE, 0, false, false,
+static struct vector res_not_modified = { RES,   "HTTP/1.1 304 Not Modified\r\nContent-Length: 99\r\n\r\n",
+					  0,     false,
+					  false, "304 1.1 none keep" };
+static struct vector res_head_length = { RES,   "HTTP/1.1 200 OK\r\nContent-Length: 1234\r\n\r\n",
+					 1,     false,
+					 false, "200 1.1 none keep" };
+static struct vector res_head_chunked = { RES,   "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n",
+					  1,     false,
+					  false, "200 1.1 none keep" };
+static struct vector res_head_no_length = { RES,   "HTTP/1.1 200 OK\r\n\r\n", 1, false,
+					    false, "200 1.1 none keep" };
+static struct vector res_continue_created = { RES,   V_CONTINUE V_CREATED,
+					      0,     false,
+					      false, "100 1.1 none keep; 201 1.1 len=0 keep" };
+static struct vector res_maintenance = {
+	RES,
+	V_MAINTENANCE,
+	0,
+	false,
+	false,
 	"503 1.1 len=63 close "
-	"body=\"{\"error\":\"maintenance\",\"message\":\"storage upgrade until 06:00\"}\"" };
-static struct vector res_no_reason = { RES, "HTTP/1.1 200\r\nContent-Length: 2\r\n\r\nok", 0,
-	false, false, "200 1.1 len=2 keep body=\"ok\"" };
-static struct vector res_head_then_get = { RES,
+	"body=\"{\"error\":\"maintenance\",\"message\":\"storage upgrade until 06:00\"}\""
+};
+static struct vector res_no_reason = { RES,   "HTTP/1.1 200\r\nContent-Length: 2\r\n\r\nok",
+				       0,     false,
+				       false, "200 1.1 len=2 keep body=\"ok\"" };
+static struct vector res_head_then_get = {
+	RES,
 	"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello",
-	1, false, false, "200 1.1 none keep; 200 1.1 len=5 keep body=\"hello\"" };
-static struct vector res_continue_then_head = { RES,
-	V_CONTINUE "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n", 1, false, false,
-	"100 1.1 none keep; 200 1.1 none keep" };
+	1,
+	false,
+	false,
+	"200 1.1 none keep; 200 1.1 len=5 keep body=\"hello\""
+};
+static struct vector res_continue_then_head = {
+	RES,   V_CONTINUE "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n",
+	1,     false,
+	false, "100 1.1 none keep; 200 1.1 none keep"
+};
 
 /* ---- three pipelined messages, cut at every pair of offsets ---- */
-static struct vector pipe_requests = { REQ, V_HELLO V_BLOCK_WRITE V_JOB_CLOSE, 0, false, true,
+static struct vector pipe_requests = {
+	REQ,
+	V_HELLO V_BLOCK_WRITE V_JOB_CLOSE,
+	0,
+	false,
+	true,
 	"GET /tsp/1/session 1.1 none keep; "
 	"PUT /tsp/1/backup/jobs/job-1/tasks/vm-1/blocks/0 1.1 len=17 keep 100-continue "
-	"body=\"0123456789abcdef!\"; POST /tsp/1/backup/jobs/job-1/close 1.1 len=0 close" };
-static struct vector pipe_responses = { RES, V_CONTINUE V_CREATED V_CHUNKED_REPLY, 0, false, true,
-	"100 1.1 none keep; 201 1.1 len=0 keep; "
-	"200 1.1 chunked keep body=\"0123456789abcdefghijklmnopqrstuvwxyz\"" };
+	"body=\"0123456789abcdef!\"; POST /tsp/1/backup/jobs/job-1/close 1.1 len=0 close"
+};
+static struct vector pipe_responses = { RES,
+					V_CONTINUE V_CREATED V_CHUNKED_REPLY,
+					0,
+					false,
+					true,
+					"100 1.1 none keep; 201 1.1 len=0 keep; "
+					"200 1.1 chunked keep body=\"0123456789abcdefghijklmnopqrstuvwxyz\"" };
 static struct vector pipe_no_body = { RES,
-	V_NO_CONTENT "HTTP/1.1 200 OK\r\nContent-Length: 7\r\n\r\n" V_HELLO_REPLY, 2, false, true,
-	"204 1.1 none keep; 200 1.1 none keep; "
-	"200 1.1 len=32 keep body=\"{\"tsp\":1,\"server\":\"sluice-repo\"}\"" };
+				      V_NO_CONTENT
+				      "HTTP/1.1 200 OK\r\nContent-Length: 7\r\n\r\n" V_HELLO_REPLY,
+				      2,
+				      false,
+				      true,
+				      "204 1.1 none keep; 200 1.1 none keep; "
+				      "200 1.1 len=32 keep body=\"{\"tsp\":1,\"server\":\"sluice-repo\"}\"" };
 
 /* Where HEAD and END were reported, against the oracle and the framing. */
 static void check_offsets(const struct trace *t, const char *data, size_t len)
@@ -202,7 +271,9 @@ static int group_teardown(void **state)
 	return 0;
 }
 
+/* clang-format off */
 #define VECTOR(v) { #v, test_vector, NULL, NULL, &v }
+/* clang-format on */
 
 int main(void)
 {

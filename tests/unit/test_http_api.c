@@ -28,8 +28,7 @@ static struct http_framer *framer(enum http_kind kind, const struct http_limits 
 }
 
 /* Feed a string (one slice) until `stop`, the end of it, or an error. */
-static struct http_event feed_until(struct http_framer *f, const char *s,
-				    enum http_event_type stop)
+static struct http_event feed_until(struct http_framer *f, const char *s, enum http_event_type stop)
 {
 	size_t len = strlen(s), off = 0;
 	struct http_event ev;
@@ -64,9 +63,12 @@ static void test_limits_default(void **state)
 static void test_new_rejects_bad_limits(void **state)
 {
 	static const struct http_limits bad[] = {
-		{ HTTP_HEADER_BYTES_MIN - 1, 64, 32 }, { HTTP_HEADER_BYTES_MAX + 1, 64, 1024 },
-		{ 16384, 0, 1024 }, { 16384, HTTP_MAX_HEADERS_MAX + 1, 1024 },
-		{ 16384, 64, 0 }, { 1024, 64, 1025 },
+		{ HTTP_HEADER_BYTES_MIN - 1, 64, 32 },
+		{ HTTP_HEADER_BYTES_MAX + 1, 64, 1024 },
+		{ 16384, 0, 1024 },
+		{ 16384, HTTP_MAX_HEADERS_MAX + 1, 1024 },
+		{ 16384, 64, 0 },
+		{ 1024, 64, 1025 },
 	};
 	struct http_limits ok = { HTTP_HEADER_BYTES_MAX, HTTP_MAX_HEADERS_MAX, HTTP_HEADER_BYTES_MAX };
 	size_t i;
@@ -85,8 +87,7 @@ static void test_new_rejects_bad_limits(void **state)
 
 /* "GET /<target> HTTP/1.1\r\n" then `headers` lines "X-Nn: <pad>" sized so
  * that the whole head is exactly head_len bytes. */
-static size_t build_head(char *buf, size_t size, size_t target_len, unsigned headers,
-			 size_t head_len)
+static size_t build_head(char *buf, size_t size, size_t target_len, unsigned headers, size_t head_len)
 {
 	size_t n = 0, fixed;
 	unsigned i;
@@ -110,8 +111,8 @@ static size_t build_head(char *buf, size_t size, size_t target_len, unsigned hea
 	return n;
 }
 
-static void run_limited(const char *buf, size_t len, const struct http_limits *l,
-			unsigned status, const char *reason)
+static void run_limited(const char *buf, size_t len, const struct http_limits *l, unsigned status,
+			const char *reason)
 {
 	struct trace_input in = { HTTP_KIND_REQUEST, buf, len, l, 0, false };
 	static struct trace t;
@@ -291,9 +292,11 @@ static void test_head_fields_and_find(void **state)
 
 	assert_int_equal(h->kind, HTTP_KIND_REQUEST);
 	assert_int_equal(h->header_count, 0);
-	expect_event(f, "POST /tsp/1/backup/jobs/j HTTP/1.1\r\nhost:  cloud \r\nX-A: first\r\n"
+	expect_event(f,
+		     "POST /tsp/1/backup/jobs/j HTTP/1.1\r\nhost:  cloud \r\nX-A: first\r\n"
 		     "Tsp-Origin:\tagent\t\r\nx-a: second\r\nAuthorization: Basic YTpi\r\n"
-		     "Content-Length: 0\r\n\r\n", HTTP_EV_HEAD);
+		     "Content-Length: 0\r\n\r\n",
+		     HTTP_EV_HEAD);
 	assert_int_equal(h->method, HTTP_METHOD_POST);
 	assert_true(http_str_eq(h->method_name, "POST"));
 	assert_int_equal(h->version_minor, 1);
@@ -408,13 +411,27 @@ static void test_status_text(void **state)
 		unsigned status;
 		const char *text;
 	} known[] = {
-		{ 100, "Continue" }, { 200, "OK" }, { 201, "Created" }, { 204, "No Content" },
-		{ 400, "Bad Request" }, { 401, "Unauthorized" }, { 403, "Forbidden" },
-		{ 404, "Not Found" }, { 405, "Method Not Allowed" }, { 408, "Request Timeout" },
-		{ 409, "Conflict" }, { 411, "Length Required" }, { 413, "Content Too Large" },
-		{ 414, "URI Too Long" }, { 417, "Expectation Failed" }, { 429, "Too Many Requests" },
-		{ 431, "Request Header Fields Too Large" }, { 500, "Internal Server Error" },
-		{ 502, "Bad Gateway" }, { 503, "Service Unavailable" }, { 504, "Gateway Timeout" },
+		{ 100, "Continue" },
+		{ 200, "OK" },
+		{ 201, "Created" },
+		{ 204, "No Content" },
+		{ 400, "Bad Request" },
+		{ 401, "Unauthorized" },
+		{ 403, "Forbidden" },
+		{ 404, "Not Found" },
+		{ 405, "Method Not Allowed" },
+		{ 408, "Request Timeout" },
+		{ 409, "Conflict" },
+		{ 411, "Length Required" },
+		{ 413, "Content Too Large" },
+		{ 414, "URI Too Long" },
+		{ 417, "Expectation Failed" },
+		{ 429, "Too Many Requests" },
+		{ 431, "Request Header Fields Too Large" },
+		{ 500, "Internal Server Error" },
+		{ 502, "Bad Gateway" },
+		{ 503, "Service Unavailable" },
+		{ 504, "Gateway Timeout" },
 		{ 507, "Insufficient Storage" },
 	};
 	size_t i;
@@ -523,14 +540,15 @@ static void test_huge_length_and_chunk_size(void **state)
 	struct http_framer *f = framer(HTTP_KIND_RESPONSE, NULL);
 	struct http_event ev;
 
-	expect_event(f, "HTTP/1.1 200 OK\r\nContent-Length: 9223372036854775807\r\n\r\n",
-		     HTTP_EV_HEAD);
+	expect_event(f, "HTTP/1.1 200 OK\r\nContent-Length: 9223372036854775807\r\n\r\n", HTTP_EV_HEAD);
 	assert_int_equal(http_framer_head(f)->content_length, INT64_MAX);
 	assert_int_equal(http_framer_feed(f, "abc", 3, &ev), 3);
 	assert_int_equal(ev.type, HTTP_EV_BODY);
 	http_framer_reset(f);
-	expect_event(f, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-		     "FFFFFFFFFFFFFFFF\r\nxyz", HTTP_EV_NONE);
+	expect_event(f,
+		     "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+		     "FFFFFFFFFFFFFFFF\r\nxyz",
+		     HTTP_EV_NONE);
 	http_framer_eof(f, &ev);
 	assert_int_equal(ev.type, HTTP_EV_ERROR);
 	http_framer_free(f);

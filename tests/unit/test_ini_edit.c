@@ -127,8 +127,7 @@ static void test_replace_with_colon_separator(void **state)
 static void test_fill_an_empty_value(void **state)
 {
 	(void)state;
-	expect_set("[tenants]\ndisabled =\n", "tenants", "disabled", "acme",
-		   "[tenants]\ndisabled = acme\n");
+	expect_set("[tenants]\ndisabled =\n", "tenants", "disabled", "acme", "[tenants]\ndisabled = acme\n");
 	expect_set("[tenants]\ndisabled=\n", "tenants", "disabled", "acme", "[tenants]\ndisabled=acme\n");
 	expect_set("[tenants]\ndisabled:\n", "tenants", "disabled", "acme", "[tenants]\ndisabled: acme\n");
 	expect_set("[tenants]\ndisabled =   \n", "tenants", "disabled", "acme",
@@ -378,8 +377,8 @@ static void test_find(void **state)
 /* ---- what the loader reads ---- */
 
 /* Edit CONF_MINIMAL, load the result, and compare the loaded value's text. */
-static void expect_loads_as(struct conf_fixture *f, const char *base, const char *section,
-			    const char *key, const char *value, const char *loaded)
+static void expect_loads_as(struct conf_fixture *f, const char *base, const char *section, const char *key,
+			    const char *value, const char *loaded)
 {
 	struct config_error err;
 	char *out, *text;
@@ -404,8 +403,8 @@ static void test_loader_reads_what_was_written(void **state)
 	expect_loads_as(f, CONF_MINIMAL, "maintenance", "message", "a;b = c: d #e", "a;b = c: d #e");
 	expect_loads_as(f, CONF_MINIMAL "[maintenance]\nmessage = ; empty, but a comment\n", "maintenance",
 			"message", "Back at 10:00 UTC.", "Back at 10:00 UTC.");
-	expect_loads_as(f, CONF_MINIMAL "[maintenance]\r\nmode = drain ; x\r\n", "maintenance", "mode", "block",
-			"block");
+	expect_loads_as(f, CONF_MINIMAL "[maintenance]\r\nmode = drain ; x\r\n", "maintenance", "mode",
+			"block", "block");
 	expect_loads_as(f, CONF_MINIMAL "[maintenance]\nretry_after = 1m", "maintenance", "retry_after", "90",
 			"90s");
 	expect_loads_as(f, "\xEF\xBB\xBF" CONF_MINIMAL, "proxy", "max_connections", "12", "12");

@@ -18,8 +18,7 @@
 static const struct job_desc vbr_vsphere = { TSP_ORIGIN_VBR, TSP_WORKLOAD_VSPHERE, TSP_OP_NONE };
 static const struct job_desc agent_linux = { TSP_ORIGIN_AGENT, TSP_WORKLOAD_LINUX, TSP_OP_NONE };
 
-static struct jobs *
-table(size_t max_jobs, size_t max_tasks, double idle_expiry)
+static struct jobs *table(size_t max_jobs, size_t max_tasks, double idle_expiry)
 {
 	struct jobs_limits limits;
 	struct jobs *jobs;
@@ -33,8 +32,8 @@ table(size_t max_jobs, size_t max_tasks, double idle_expiry)
 	return jobs;
 }
 
-static struct job *
-open_job(struct jobs *jobs, const char *tenant, enum tsp_category cat, const char *id, double now)
+static struct job *open_job(struct jobs *jobs, const char *tenant, enum tsp_category cat, const char *id,
+			    double now)
 {
 	struct job *job = NULL;
 
@@ -43,8 +42,7 @@ open_job(struct jobs *jobs, const char *tenant, enum tsp_category cat, const cha
 	return job;
 }
 
-static struct job_task *
-open_task(struct jobs *jobs, struct job *job, const char *id, double now)
+static struct job_task *open_task(struct jobs *jobs, struct job *job, const char *id, double now)
 {
 	struct job_task *task = NULL;
 
@@ -53,8 +51,7 @@ open_task(struct jobs *jobs, struct job *job, const char *id, double now)
 	return task;
 }
 
-static void
-test_new_rejects_zero_limits(void **state)
+static void test_new_rejects_zero_limits(void **state)
 {
 	struct jobs_limits limits;
 
@@ -71,8 +68,7 @@ test_new_rejects_zero_limits(void **state)
 	jobs_free(NULL);
 }
 
-static void
-test_open_find_fields(void **state)
+static void test_open_find_fields(void **state)
 {
 	struct jobs *jobs = table(10, 10, 60);
 	struct job *job, *found;
@@ -99,8 +95,7 @@ test_open_find_fields(void **state)
 	jobs_free(jobs);
 }
 
-static void
-test_tenant_isolation(void **state)
+static void test_tenant_isolation(void **state)
 {
 	struct jobs *jobs = table(10, 10, 60);
 	struct job *a, *b;
@@ -122,8 +117,7 @@ test_tenant_isolation(void **state)
 	jobs_free(jobs);
 }
 
-static void
-test_category_is_part_of_key(void **state)
+static void test_category_is_part_of_key(void **state)
 {
 	struct jobs *jobs = table(10, 10, 60);
 	struct job *b, *c;
@@ -139,8 +133,7 @@ test_category_is_part_of_key(void **state)
 	jobs_free(jobs);
 }
 
-static void
-test_open_existing_keeps_entry(void **state)
+static void test_open_existing_keeps_entry(void **state)
 {
 	struct jobs *jobs = table(10, 10, 60);
 	struct job *job, *again = NULL;
@@ -149,8 +142,7 @@ test_open_existing_keeps_entry(void **state)
 	(void)state;
 	job = open_job(jobs, "acme", TSP_CAT_BACKUP, "j1", 1);
 	task = open_task(jobs, job, "t1", 2);
-	assert_int_equal(jobs_open(jobs, "acme", TSP_CAT_BACKUP, "j1", &agent_linux, 5, &again),
-			 JOBS_EXISTS);
+	assert_int_equal(jobs_open(jobs, "acme", TSP_CAT_BACKUP, "j1", &agent_linux, 5, &again), JOBS_EXISTS);
 	assert_ptr_equal(again, job);
 	assert_int_equal(job->desc.origin, TSP_ORIGIN_VBR); /* not rewritten by a bare open */
 	assert_true(job->opened_at == 1);
@@ -163,8 +155,7 @@ test_open_existing_keeps_entry(void **state)
 	jobs_free(jobs);
 }
 
-static void
-test_size_bound(void **state)
+static void test_size_bound(void **state)
 {
 	struct jobs *jobs = table(3, 10, 60);
 	struct job *job = NULL;
@@ -174,16 +165,13 @@ test_size_bound(void **state)
 	open_job(jobs, "acme", TSP_CAT_BACKUP, "j2", 1);
 	open_job(jobs, "globex", TSP_CAT_BACKUP, "j1", 1);
 	assert_true(jobs_full(jobs));
-	assert_int_equal(jobs_open(jobs, "acme", TSP_CAT_BACKUP, "j3", &vbr_vsphere, 2, &job),
-			 JOBS_FULL);
+	assert_int_equal(jobs_open(jobs, "acme", TSP_CAT_BACKUP, "j3", &vbr_vsphere, 2, &job), JOBS_FULL);
 	assert_null(job);
 	assert_null(jobs_find(jobs, "acme", TSP_CAT_BACKUP, "j3"));
 	/* an open of a job that is there is not an addition */
-	assert_int_equal(jobs_open(jobs, "acme", TSP_CAT_BACKUP, "j1", &vbr_vsphere, 2, NULL),
-			 JOBS_EXISTS);
+	assert_int_equal(jobs_open(jobs, "acme", TSP_CAT_BACKUP, "j1", &vbr_vsphere, 2, NULL), JOBS_EXISTS);
 	/* a new tenant does not get a slot either, and leaves nothing behind */
-	assert_int_equal(jobs_open(jobs, "initech", TSP_CAT_BACKUP, "j1", &vbr_vsphere, 2, NULL),
-			 JOBS_FULL);
+	assert_int_equal(jobs_open(jobs, "initech", TSP_CAT_BACKUP, "j1", &vbr_vsphere, 2, NULL), JOBS_FULL);
 	assert_null(jobs_find_tenant(jobs, "initech"));
 	jobs_close(jobs, jobs_find(jobs, "acme", TSP_CAT_BACKUP, "j2"));
 	assert_false(jobs_full(jobs));
@@ -192,8 +180,7 @@ test_size_bound(void **state)
 	jobs_free(jobs);
 }
 
-static void
-test_tasks_per_job_bound(void **state)
+static void test_tasks_per_job_bound(void **state)
 {
 	struct jobs *jobs = table(10, 2, 60);
 	struct job *a, *b;
@@ -216,8 +203,7 @@ test_tasks_per_job_bound(void **state)
 	jobs_free(jobs);
 }
 
-static void
-test_table_wide_task_bound(void **state)
+static void test_table_wide_task_bound(void **state)
 {
 	struct jobs_limits limits;
 	struct jobs *jobs;
@@ -239,8 +225,7 @@ test_table_wide_task_bound(void **state)
 	jobs_free(jobs);
 }
 
-static void
-test_bad_names(void **state)
+static void test_bad_names(void **state)
 {
 	struct jobs *jobs = table(10, 10, 60);
 	char long_id[TSP_ID_MAX + 2];
@@ -249,16 +234,12 @@ test_bad_names(void **state)
 	(void)state;
 	memset(long_id, 'x', sizeof(long_id) - 1);
 	long_id[sizeof(long_id) - 1] = '\0'; /* 65 characters: one too many */
-	assert_int_equal(jobs_open(jobs, "", TSP_CAT_BACKUP, "j", &vbr_vsphere, 1, NULL),
-			 JOBS_BAD_NAME);
-	assert_int_equal(jobs_open(jobs, "acme", TSP_CAT_BACKUP, "", &vbr_vsphere, 1, NULL),
-			 JOBS_BAD_NAME);
-	assert_int_equal(jobs_open(jobs, long_id, TSP_CAT_BACKUP, "j", &vbr_vsphere, 1, NULL),
-			 JOBS_BAD_NAME);
+	assert_int_equal(jobs_open(jobs, "", TSP_CAT_BACKUP, "j", &vbr_vsphere, 1, NULL), JOBS_BAD_NAME);
+	assert_int_equal(jobs_open(jobs, "acme", TSP_CAT_BACKUP, "", &vbr_vsphere, 1, NULL), JOBS_BAD_NAME);
+	assert_int_equal(jobs_open(jobs, long_id, TSP_CAT_BACKUP, "j", &vbr_vsphere, 1, NULL), JOBS_BAD_NAME);
 	assert_int_equal(jobs_open(jobs, "acme", TSP_CAT_BACKUP, long_id, &vbr_vsphere, 1, NULL),
 			 JOBS_BAD_NAME);
-	assert_int_equal(jobs_open(jobs, "acme", TSP_CAT_COUNT, "j", &vbr_vsphere, 1, NULL),
-			 JOBS_BAD_NAME);
+	assert_int_equal(jobs_open(jobs, "acme", TSP_CAT_COUNT, "j", &vbr_vsphere, 1, NULL), JOBS_BAD_NAME);
 	assert_null(jobs_find(jobs, "acme", TSP_CAT_BACKUP, long_id));
 	long_id[TSP_ID_MAX] = '\0'; /* exactly 64: fine */
 	job = open_job(jobs, "acme", TSP_CAT_BACKUP, long_id, 1);
@@ -273,8 +254,7 @@ struct expiry_log {
 	char last[3 * (TSP_ID_MAX + 1)];
 };
 
-static void
-note_expired(void *ctx, const struct job *job, const struct job_task *task)
+static void note_expired(void *ctx, const struct job *job, const struct job_task *task)
 {
 	struct expiry_log *log = ctx;
 
@@ -286,8 +266,7 @@ note_expired(void *ctx, const struct job *job, const struct job_task *task)
 		 task != NULL ? task->id : "-");
 }
 
-static void
-test_expiry_removes_idle_jobs(void **state)
+static void test_expiry_removes_idle_jobs(void **state)
 {
 	struct jobs *jobs = table(10, 10, 60);
 	struct expiry_log log = { 0, 0, "" };
@@ -311,8 +290,7 @@ test_expiry_removes_idle_jobs(void **state)
 	jobs_free(jobs);
 }
 
-static void
-test_activity_defers_expiry(void **state)
+static void test_activity_defers_expiry(void **state)
 {
 	struct jobs *jobs = table(10, 10, 60);
 	struct job *job;
@@ -332,8 +310,7 @@ test_activity_defers_expiry(void **state)
 	jobs_free(jobs);
 }
 
-static void
-test_abandoned_task_expires_alone(void **state)
+static void test_abandoned_task_expires_alone(void **state)
 {
 	struct jobs *jobs = table(10, 10, 60);
 	struct expiry_log log = { 0, 0, "" };
@@ -355,8 +332,7 @@ test_abandoned_task_expires_alone(void **state)
 	jobs_free(jobs);
 }
 
-static void
-test_expiry_zero_means_never(void **state)
+static void test_expiry_zero_means_never(void **state)
 {
 	struct jobs *jobs = table(10, 10, 0);
 
@@ -367,8 +343,7 @@ test_expiry_zero_means_never(void **state)
 	jobs_free(jobs);
 }
 
-static void
-test_draining_counts_follow_removals(void **state)
+static void test_draining_counts_follow_removals(void **state)
 {
 	struct jobs *jobs = table(10, 10, 60);
 	struct job *a, *b;
@@ -409,21 +384,20 @@ test_draining_counts_follow_removals(void **state)
 
 /* Two connections of one tenant: the table is process-wide, so a task opened
  * on one is found, written and closed from the other. */
-static void
-test_cross_connection_use(void **state)
+static void test_cross_connection_use(void **state)
 {
 	struct jobs *jobs = table(10, 10, 60);
 	struct job *on_first, *on_second;
 
 	(void)state;
-	on_first = open_job(jobs, "acme", TSP_CAT_BACKUP, "nightly", 0);  /* connection 1 */
-	on_second = jobs_find(jobs, "acme", TSP_CAT_BACKUP, "nightly");    /* connection 2 */
+	on_first = open_job(jobs, "acme", TSP_CAT_BACKUP, "nightly", 0); /* connection 1 */
+	on_second = jobs_find(jobs, "acme", TSP_CAT_BACKUP, "nightly");  /* connection 2 */
 	assert_ptr_equal(on_first, on_second);
-	open_task(jobs, on_second, "vm-1", 1);                              /* connection 2 */
+	open_task(jobs, on_second, "vm-1", 1);                                          /* connection 2 */
 	open_task(jobs, jobs_find(jobs, "acme", TSP_CAT_BACKUP, "nightly"), "vm-2", 1); /* 3 */
 	assert_true(jobs_count_bytes(jobs, "acme", TSP_CAT_BACKUP, "nightly", "vm-1", 10, 2));
 	jobs_close_task(jobs, jobs_find_task(jobs_find(jobs, "acme", TSP_CAT_BACKUP, "nightly"),
-					     "vm-1"));                    /* connection 1 */
+					     "vm-1")); /* connection 1 */
 	assert_int_equal(on_first->task_count, 1);
 	jobs_close(jobs, jobs_find(jobs, "acme", TSP_CAT_BACKUP, "nightly")); /* connection 3 */
 	assert_int_equal(jobs_count(jobs), 0);
@@ -436,8 +410,7 @@ struct walk {
 	char order[128];
 };
 
-static void
-walk_task(void *ctx, const struct job_task *task)
+static void walk_task(void *ctx, const struct job_task *task)
 {
 	struct walk *w = ctx;
 
@@ -446,8 +419,7 @@ walk_task(void *ctx, const struct job_task *task)
 	strncat(w->order, " ", sizeof(w->order) - strlen(w->order) - 1);
 }
 
-static void
-walk_job(void *ctx, const struct job *job)
+static void walk_job(void *ctx, const struct job *job)
 {
 	struct walk *w = ctx;
 
@@ -457,8 +429,7 @@ walk_job(void *ctx, const struct job *job)
 	jobs_foreach_task(job, walk_task, w);
 }
 
-static void
-walk_tenant(void *ctx, const struct jobs_tenant *tenant)
+static void walk_tenant(void *ctx, const struct jobs_tenant *tenant)
 {
 	struct walk *w = ctx;
 
@@ -468,8 +439,7 @@ walk_tenant(void *ctx, const struct jobs_tenant *tenant)
 	jobs_foreach_job(tenant, walk_job, w);
 }
 
-static void
-test_iteration_in_insertion_order(void **state)
+static void test_iteration_in_insertion_order(void **state)
 {
 	struct jobs *jobs = table(10, 10, 60);
 	struct walk w = { 0, 0, 0, "" };
@@ -490,8 +460,7 @@ test_iteration_in_insertion_order(void **state)
 	jobs_free(jobs);
 }
 
-static void
-mark_all(void *ctx, struct jobs *jobs, struct job *job)
+static void mark_all(void *ctx, struct jobs *jobs, struct job *job)
 {
 	int *seen = ctx;
 
@@ -499,8 +468,7 @@ mark_all(void *ctx, struct jobs *jobs, struct job *job)
 	jobs_set_job_draining(jobs, job, true);
 }
 
-static void
-test_mutable_walk(void **state)
+static void test_mutable_walk(void **state)
 {
 	struct jobs *jobs = table(10, 10, 60);
 	int seen = 0;
@@ -514,8 +482,7 @@ test_mutable_walk(void **state)
 	jobs_free(jobs);
 }
 
-static void
-test_set_limits(void **state)
+static void test_set_limits(void **state)
 {
 	struct jobs *jobs = table(5, 10, 60);
 	struct jobs_limits limits = *jobs_limits(jobs);
@@ -526,16 +493,14 @@ test_set_limits(void **state)
 	limits.max_jobs = 1;
 	assert_true(jobs_set_limits(jobs, &limits));
 	assert_int_equal(jobs_count(jobs), 2); /* nothing evicted */
-	assert_int_equal(jobs_open(jobs, "acme", TSP_CAT_BACKUP, "c", &vbr_vsphere, 0, NULL),
-			 JOBS_FULL);
+	assert_int_equal(jobs_open(jobs, "acme", TSP_CAT_BACKUP, "c", &vbr_vsphere, 0, NULL), JOBS_FULL);
 	limits.max_jobs = 0;
 	assert_false(jobs_set_limits(jobs, &limits));
 	assert_int_equal(jobs_limits(jobs)->max_jobs, 1);
 	jobs_free(jobs);
 }
 
-static void
-test_learned_flag(void **state)
+static void test_learned_flag(void **state)
 {
 	struct jobs *jobs = table(5, 10, 60);
 	struct job *job;
@@ -554,8 +519,7 @@ test_learned_flag(void **state)
 }
 
 /* xorshift: deterministic, so a failure reproduces. */
-static uint32_t
-next_random(uint32_t *s)
+static uint32_t next_random(uint32_t *s)
 {
 	uint32_t x = *s;
 
@@ -568,8 +532,7 @@ next_random(uint32_t *s)
 
 /* Random opens, closes and expiry against a small model of which
  * (tenant, job, task) triples exist; counts must always agree. */
-static size_t
-model_count(const bool *flags, size_t n)
+static size_t model_count(const bool *flags, size_t n)
 {
 	size_t i, count = 0;
 
@@ -580,8 +543,7 @@ model_count(const bool *flags, size_t n)
 
 /* Random opens, closes and expiry against a small model of which
  * (tenant, job, task) triples exist; results and counts must always agree. */
-static void
-test_random_against_model(void **state)
+static void test_random_against_model(void **state)
 {
 	enum { TENANTS = 3, JOBS = 4, TASKS = 3, MAX_JOBS = 8, MAX_TASKS = 2 };
 	static const char *const tenants[TENANTS] = { "acme", "globex", "initech" };
@@ -605,15 +567,17 @@ test_random_against_model(void **state)
 		assert_int_equal(job != NULL, job_open[t][j]);
 		if (op == 0) {
 			r = jobs_open(jobs, tenants[t], TSP_CAT_BACKUP, ids[j], &vbr_vsphere, step, NULL);
-			assert_int_equal(r, job_open[t][j] ? JOBS_EXISTS
-					 : jobs_now >= MAX_JOBS ? JOBS_FULL : JOBS_OK);
+			assert_int_equal(r, job_open[t][j]         ? JOBS_EXISTS
+					    : jobs_now >= MAX_JOBS ? JOBS_FULL
+								   : JOBS_OK);
 			job_open[t][j] = true;
 			if (r == JOBS_FULL)
 				job_open[t][j] = false;
 		} else if (op == 1 && job != NULL) {
 			r = jobs_open_task(jobs, job, task_ids[k], step, NULL);
-			assert_int_equal(r, task_open[t][j][k] ? JOBS_EXISTS
-					 : tasks_in_job >= MAX_TASKS ? JOBS_FULL : JOBS_OK);
+			assert_int_equal(r, task_open[t][j][k]          ? JOBS_EXISTS
+					    : tasks_in_job >= MAX_TASKS ? JOBS_FULL
+									: JOBS_OK);
 			if (r == JOBS_OK)
 				task_open[t][j][k] = true;
 		} else if (op == 2 && job != NULL) {
@@ -635,8 +599,7 @@ test_random_against_model(void **state)
 	jobs_free(jobs);
 }
 
-int
-main(void)
+int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_new_rejects_zero_limits),

@@ -17,7 +17,6 @@
 
 #include "json.h"
 
-
 static struct json_span span(const char *text)
 {
 	return (struct json_span){ text, strlen(text) };
@@ -28,11 +27,11 @@ static void test_json_valid_and_broken(void **state)
 	(void)state;
 	assert_true(json_valid(span(" {\"a\": [1, -2.5e3, true, false, null, \"x\\u00e9\"], \"b\": {}} ")));
 	assert_true(json_valid(span("[]")));
-	assert_false(json_valid(span("{\"a\": 1")));          /* cut short */
-	assert_false(json_valid(span("{\"a\": 1,}")));        /* trailing comma */
-	assert_false(json_valid(span("{\"a\": 01}")));        /* leading zero: "0" then junk */
-	assert_false(json_valid(span("{\"a\": \"\x01\"}")));  /* control character in a string */
-	assert_false(json_valid(span("{\"a\": \"\\q\"}")));   /* unknown escape */
+	assert_false(json_valid(span("{\"a\": 1")));         /* cut short */
+	assert_false(json_valid(span("{\"a\": 1,}")));       /* trailing comma */
+	assert_false(json_valid(span("{\"a\": 01}")));       /* leading zero: "0" then junk */
+	assert_false(json_valid(span("{\"a\": \"\x01\"}"))); /* control character in a string */
+	assert_false(json_valid(span("{\"a\": \"\\q\"}")));  /* unknown escape */
 	assert_false(json_valid(span("{\"a\": tru}")));
 	assert_false(json_valid(span("{} {}")));
 	assert_false(json_valid(span("")));
@@ -59,9 +58,10 @@ static void test_json_depth_is_bounded(void **state)
 
 static void test_json_paths_and_values(void **state)
 {
-	static const char doc[] = "{\"state\":\"x\",\"maintenance\":{\"message\":\"a\\\"b\\\\c\\u00e9\\ud83d\\ude00\","
-				  "\"state\":\"draining\",\"draining\":{\"tasks\":3}},\"n\":18446744073709551615,"
-				  "\"big\":18446744073709551616,\"neg\":-1,\"frac\":1.5,\"no\":null,\"yes\":true}";
+	static const char doc[] =
+		"{\"state\":\"x\",\"maintenance\":{\"message\":\"a\\\"b\\\\c\\u00e9\\ud83d\\ude00\","
+		"\"state\":\"draining\",\"draining\":{\"tasks\":3}},\"n\":18446744073709551615,"
+		"\"big\":18446744073709551616,\"neg\":-1,\"frac\":1.5,\"no\":null,\"yes\":true}";
 	char text[64];
 	uint64_t number = 0;
 	struct json_span value;
@@ -173,12 +173,9 @@ static void test_json_escape_every_byte(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_json_valid_and_broken),
-		cmocka_unit_test(test_json_depth_is_bounded),
-		cmocka_unit_test(test_json_paths_and_values),
-		cmocka_unit_test(test_json_iteration),
-		cmocka_unit_test(test_json_write_string),
-		cmocka_unit_test(test_json_escape_every_byte),
+		cmocka_unit_test(test_json_valid_and_broken), cmocka_unit_test(test_json_depth_is_bounded),
+		cmocka_unit_test(test_json_paths_and_values), cmocka_unit_test(test_json_iteration),
+		cmocka_unit_test(test_json_write_string),     cmocka_unit_test(test_json_escape_every_byte),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -21,8 +21,7 @@
 
 #define T_2026_12_24_22 INT64_C(1798149600) /* 2026-12-24T22:00:00Z */
 
-static const char *
-render(const char *template, const struct notice_vars *vars)
+static const char *render(const char *template, const struct notice_vars *vars)
 {
 	static char out[NOTICE_MAX + 1];
 	size_t len = notice_render(template, vars, out);
@@ -31,8 +30,7 @@ render(const char *template, const struct notice_vars *vars)
 	return out;
 }
 
-static void
-test_placeholders(void **state)
+static void test_placeholders(void **state)
 {
 	struct notice_vars v = { T_2026_12_24_22, T_2026_12_24_22 + 4 * 3600, "acme", 1800 };
 
@@ -43,8 +41,7 @@ test_placeholders(void **state)
 	assert_string_equal(render("no placeholders", &v), "no placeholders");
 }
 
-static void
-test_unknown_values_are_empty(void **state)
+static void test_unknown_values_are_empty(void **state)
 {
 	struct notice_vars v = { T_2026_12_24_22, 0, NULL, 0 };
 
@@ -52,8 +49,7 @@ test_unknown_values_are_empty(void **state)
 	assert_string_equal(render("[{end}][{tenant}][{retry_after}]", &v), "[][][]");
 }
 
-static void
-test_literal_braces(void **state)
+static void test_literal_braces(void **state)
 {
 	struct notice_vars v = { T_2026_12_24_22, 0, "acme", 0 };
 	char why[NOTICE_WHY_MAX];
@@ -63,8 +59,7 @@ test_literal_braces(void **state)
 	assert_true(notice_check("{{tenant}} }}{{", why));
 }
 
-static void
-test_check_rejects(void **state)
+static void test_check_rejects(void **state)
 {
 	char why[NOTICE_WHY_MAX];
 
@@ -84,8 +79,7 @@ test_check_rejects(void **state)
 }
 
 /* The rendered text is bounded, and never ends inside a UTF-8 character. */
-static void
-test_bounded_at_character_boundary(void **state)
+static void test_bounded_at_character_boundary(void **state)
 {
 	char template[513];
 	char tenant[65];
@@ -116,12 +110,11 @@ test_bounded_at_character_boundary(void **state)
 	assert_int_equal(out[1022], 'a');
 }
 
-static void
-test_retry_after(void **state)
+static void test_retry_after(void **state)
 {
 	(void)state;
 	assert_int_equal(notice_retry_after(0, 0, 1000), 0);
-	assert_int_equal(notice_retry_after(1500, 0, 1000), 2);   /* rounded up */
+	assert_int_equal(notice_retry_after(1500, 0, 1000), 2); /* rounded up */
 	assert_int_equal(notice_retry_after(1800000, 5000, 1000), 1800);
 	assert_int_equal(notice_retry_after(CONFIG_DURATION_AUTO, 0, 1000), 0); /* no window end */
 	assert_int_equal(notice_retry_after(CONFIG_DURATION_AUTO, 4600, 1000), 3600);
@@ -131,10 +124,9 @@ test_retry_after(void **state)
 
 /* ---- the keys, loaded from a file ---- */
 
-#define MAINTENANCE CONF_MINIMAL "[maintenance]\n"   /* [maintenance] is line 6 */
+#define MAINTENANCE CONF_MINIMAL "[maintenance]\n" /* [maintenance] is line 6 */
 
-static void
-assert_load_fails_at(struct conf_fixture *f, const char *text, unsigned line, const char *part)
+static void assert_load_fails_at(struct conf_fixture *f, const char *text, unsigned line, const char *part)
 {
 	char prefix[PATH_MAX + 64];
 
@@ -147,8 +139,7 @@ assert_load_fails_at(struct conf_fixture *f, const char *text, unsigned line, co
 		fail_msg("error \"%s\" does not contain \"%s\"", f->err.message, part);
 }
 
-static void
-assert_value_text(struct conf_fixture *f, const char *name, const char *expected)
+static void assert_value_text(struct conf_fixture *f, const char *name, const char *expected)
 {
 	char *text = config_value_text(f->cfg, config_key_find("maintenance", name));
 
@@ -157,8 +148,7 @@ assert_value_text(struct conf_fixture *f, const char *name, const char *expected
 	free(text);
 }
 
-static void
-test_retry_after_auto_round_trips(void **state)
+static void test_retry_after_auto_round_trips(void **state)
 {
 	struct conf_fixture *f = *state;
 
@@ -174,8 +164,7 @@ test_retry_after_auto_round_trips(void **state)
 	assert_load_fails_at(f, MAINTENANCE "retry_after = 8d\n", 7, "out of range");
 }
 
-static void
-test_message_template_checked_at_load(void **state)
+static void test_message_template_checked_at_load(void **state)
 {
 	struct conf_fixture *f = *state;
 
@@ -186,8 +175,7 @@ test_message_template_checked_at_load(void **state)
 	assert_load_fails_at(f, MAINTENANCE "message = Down }\n", 7, "closes nothing");
 }
 
-static void
-test_scope_lists_at_load(void **state)
+static void test_scope_lists_at_load(void **state)
 {
 	struct conf_fixture *f = *state;
 
@@ -202,8 +190,7 @@ test_scope_lists_at_load(void **state)
 	assert_load_fails_at(f, MAINTENANCE "tenants = a b\n", 7, "not a tenant name");
 }
 
-int
-main(void)
+int main(void)
 {
 #define CONF(name) cmocka_unit_test_setup_teardown(name, conf_fixture_setup, conf_fixture_teardown)
 	const struct CMUnitTest tests[] = {

@@ -29,9 +29,8 @@ static void open_job(struct fixture *f, enum tsp_category cat, const char *tenan
 	assert_int_equal(fx_send_status(f, &req, 201).verdict, POLICY_FORWARD);
 }
 
-static void task_message(struct fixture *f, enum tsp_category cat, enum tsp_role role,
-			 const char *tenant, const char *job, const char *task, uint32_t bytes,
-			 enum tsp_result result)
+static void task_message(struct fixture *f, enum tsp_category cat, enum tsp_role role, const char *tenant,
+			 const char *job, const char *task, uint32_t bytes, enum tsp_result result)
 {
 	struct tsp_request req = fx_request(cat, role, tenant, job, task);
 
@@ -77,8 +76,8 @@ static const struct plan_tenant *tenant_of(const struct plan *plan, const char *
 	return NULL;
 }
 
-static const struct plan_item *item_of(const struct plan *plan, const char *tenant,
-				       enum plan_item_kind kind, const char *job, const char *task)
+static const struct plan_item *item_of(const struct plan *plan, const char *tenant, enum plan_item_kind kind,
+				       const char *job, const char *task)
 {
 	const struct plan_tenant *t = tenant_of(plan, tenant);
 
@@ -331,8 +330,8 @@ static void test_session(void **state)
 static void test_restore_never_listed(void **state)
 {
 	struct fixture *f = *state;
-	struct plan_settings s = { POLICY_MODE_BLOCK, POLICY_CATEGORIES_ALLOWED | POLICY_CATEGORY(TSP_CAT_RESTORE),
-				   NULL, 0 };
+	struct plan_settings s = { POLICY_MODE_BLOCK,
+				   POLICY_CATEGORIES_ALLOWED | POLICY_CATEGORY(TSP_CAT_RESTORE), NULL, 0 };
 	struct tsp_request req;
 	struct plan *plan;
 
@@ -376,8 +375,9 @@ static void test_changes_nothing(void **state)
 	assert_int_equal(policy_generation(f->policy), generation);
 	assert_int_equal(jobs_draining_tasks(f->jobs), 0);
 	assert_int_equal(jobs_draining_jobs(f->jobs), 0);
-	assert_forwarded(fx_open_job(f, TSP_CAT_BACKUP, "acme", "new", TSP_ORIGIN_VBR,
-				     TSP_WORKLOAD_VSPHERE, TSP_OP_NONE), POLICY_WHY_OFF);
+	assert_forwarded(fx_open_job(f, TSP_CAT_BACKUP, "acme", "new", TSP_ORIGIN_VBR, TSP_WORKLOAD_VSPHERE,
+				     TSP_OP_NONE),
+			 POLICY_WHY_OFF);
 
 	/* while on, the plan is the same as while off: the same hypothetical T */
 	fx_maintenance(f, true, POLICY_MODE_DRAIN);

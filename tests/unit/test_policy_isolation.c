@@ -25,8 +25,8 @@ struct in_flight {
 	struct policy_record rec;
 };
 
-static void forward(struct fixture *f, struct in_flight *r, enum tsp_category cat,
-		    enum tsp_role role, const char *tenant, const char *job, const char *task)
+static void forward(struct fixture *f, struct in_flight *r, enum tsp_category cat, enum tsp_role role,
+		    const char *tenant, const char *job, const char *task)
 {
 	r->req = fx_request(cat, role, tenant, job, task);
 	if (role == TSP_ROLE_JOB_OPEN) {
@@ -68,8 +68,8 @@ static void test_late_401_does_not_remove_the_job_another_opened(void **state)
 	assert_int_equal(jobs_draining_tasks(f->jobs), 1);
 	assert_int_equal(policy_state(f->policy), POLICY_DRAINING); /* the barrier does not lie */
 	{
-		struct tsp_request write = fx_request(TSP_CAT_BACKUP, TSP_ROLE_BLOCK_WRITE, "globex",
-						      "J", "vm1");
+		struct tsp_request write =
+			fx_request(TSP_CAT_BACKUP, TSP_ROLE_BLOCK_WRITE, "globex", "J", "vm1");
 
 		assert_forwarded(fx_send_status(f, &write, 200), POLICY_WHY_TASK_AT_T); /* R1 */
 	}
@@ -82,8 +82,9 @@ static void test_late_401_does_not_remove_the_task_another_opened(void **state)
 	struct in_flight forged, real;
 	struct tsp_request write = fx_request(TSP_CAT_BACKUP, TSP_ROLE_BLOCK_WRITE, "globex", "J", "vm1");
 
-	assert_forwarded(fx_open_job(f, TSP_CAT_BACKUP, "globex", "J", TSP_ORIGIN_VBR,
-				     TSP_WORKLOAD_VSPHERE, TSP_OP_NONE), POLICY_WHY_OFF);
+	assert_forwarded(fx_open_job(f, TSP_CAT_BACKUP, "globex", "J", TSP_ORIGIN_VBR, TSP_WORKLOAD_VSPHERE,
+				     TSP_OP_NONE),
+			 POLICY_WHY_OFF);
 	forward(f, &forged, TSP_CAT_BACKUP, TSP_ROLE_TASK_OPEN, "globex", "J", "vm1");
 	forward(f, &real, TSP_CAT_BACKUP, TSP_ROLE_TASK_OPEN, "globex", "J", "vm1");
 	answer(f, &real, 201);
@@ -107,7 +108,7 @@ static void test_forged_opens_leave_nothing(void **state)
 	assert_non_null(task_of(f, "globex", "J", "vm1")); /* t and b still pending */
 	answer(f, &t, 401);
 	assert_non_null(jobs_find(f->jobs, "globex", TSP_CAT_BACKUP, "J")); /* b pending */
-	answer(f, &b, 0); /* no answer at all */
+	answer(f, &b, 0);                                                   /* no answer at all */
 	assert_int_equal(jobs_count(f->jobs), 0);
 	assert_int_equal(jobs_task_count(f->jobs), 0);
 }
@@ -118,8 +119,9 @@ static void test_answer_ignores_a_recreated_entry(void **state)
 	struct fixture *f = *state;
 	struct in_flight old_close, forged, reopen;
 
-	assert_forwarded(fx_open_job(f, TSP_CAT_BACKUP, "globex", "J", TSP_ORIGIN_VBR,
-				     TSP_WORKLOAD_VSPHERE, TSP_OP_NONE), POLICY_WHY_OFF);
+	assert_forwarded(fx_open_job(f, TSP_CAT_BACKUP, "globex", "J", TSP_ORIGIN_VBR, TSP_WORKLOAD_VSPHERE,
+				     TSP_OP_NONE),
+			 POLICY_WHY_OFF);
 	forward(f, &forged, TSP_CAT_BACKUP, TSP_ROLE_JOB_CLOSE, "globex", "J", "");
 	forward(f, &old_close, TSP_CAT_BACKUP, TSP_ROLE_JOB_CLOSE, "globex", "J", "");
 	answer(f, &old_close, 200); /* closed for real */
@@ -181,14 +183,16 @@ static void test_one_tenant_cannot_fill_the_table(void **state)
 	for (int i = 0; i < 4; i++) {
 		snprintf(id, sizeof id, "j%d", i);
 		assert_forwarded(fx_open_job(f, TSP_CAT_BACKUP, "mallory", id, TSP_ORIGIN_VBR,
-					     TSP_WORKLOAD_VSPHERE, TSP_OP_NONE), POLICY_WHY_OFF);
+					     TSP_WORKLOAD_VSPHERE, TSP_OP_NONE),
+				 POLICY_WHY_OFF);
 	}
 	d = fx_open_job(f, TSP_CAT_BACKUP, "mallory", "j4", TSP_ORIGIN_VBR, TSP_WORKLOAD_VSPHERE,
 			TSP_OP_NONE);
 	assert_int_equal(d.verdict, POLICY_REFUSE_BUSY);
 	assert_int_equal(d.reason, POLICY_WHY_TABLE_FULL);
 	assert_forwarded(fx_open_job(f, TSP_CAT_BACKUP, "acme", "nightly", TSP_ORIGIN_VBR,
-				     TSP_WORKLOAD_VSPHERE, TSP_OP_NONE), POLICY_WHY_OFF);
+				     TSP_WORKLOAD_VSPHERE, TSP_OP_NONE),
+			 POLICY_WHY_OFF);
 	/* tasks: three for mallory across jobs, then busy; acme's still open */
 	for (int i = 0; i < 3; i++) {
 		struct tsp_request t = fx_request(TSP_CAT_BACKUP, TSP_ROLE_TASK_OPEN, "mallory", "j0", "");
@@ -198,7 +202,8 @@ static void test_one_tenant_cannot_fill_the_table(void **state)
 	}
 	{
 		struct tsp_request t = fx_request(TSP_CAT_BACKUP, TSP_ROLE_TASK_OPEN, "mallory", "j1", "t9");
-		struct tsp_request mine = fx_request(TSP_CAT_BACKUP, TSP_ROLE_TASK_OPEN, "acme", "nightly", "vm");
+		struct tsp_request mine =
+			fx_request(TSP_CAT_BACKUP, TSP_ROLE_TASK_OPEN, "acme", "nightly", "vm");
 
 		assert_int_equal(fx_send_status(f, &t, 201).verdict, POLICY_REFUSE_BUSY);
 		assert_forwarded(fx_send_status(f, &mine, 201), POLICY_WHY_OFF);
@@ -221,11 +226,15 @@ static void test_pending_forged_opens_do_not_use_the_share(void **state)
 		forward(f, &forged[i], TSP_CAT_BACKUP, TSP_ROLE_JOB_OPEN, "acme", id, "");
 	}
 	assert_forwarded(fx_open_job(f, TSP_CAT_BACKUP, "acme", "nightly", TSP_ORIGIN_VBR,
-				     TSP_WORKLOAD_VSPHERE, TSP_OP_NONE), POLICY_WHY_OFF);
+				     TSP_WORKLOAD_VSPHERE, TSP_OP_NONE),
+			 POLICY_WHY_OFF);
 	assert_forwarded(fx_open_job(f, TSP_CAT_BACKUP, "acme", "weekly", TSP_ORIGIN_VBR,
-				     TSP_WORKLOAD_VSPHERE, TSP_OP_NONE), POLICY_WHY_OFF);
-	assert_int_equal(fx_open_job(f, TSP_CAT_BACKUP, "acme", "third", TSP_ORIGIN_VBR,
-				     TSP_WORKLOAD_VSPHERE, TSP_OP_NONE).verdict, POLICY_REFUSE_BUSY);
+				     TSP_WORKLOAD_VSPHERE, TSP_OP_NONE),
+			 POLICY_WHY_OFF);
+	assert_int_equal(fx_open_job(f, TSP_CAT_BACKUP, "acme", "third", TSP_ORIGIN_VBR, TSP_WORKLOAD_VSPHERE,
+				     TSP_OP_NONE)
+				 .verdict,
+			 POLICY_REFUSE_BUSY);
 	for (int i = 0; i < 4; i++)
 		answer(f, &forged[i], 401);
 	assert_int_equal(jobs_count(f->jobs), 2);
@@ -266,15 +275,21 @@ static void test_drain_timeout_cuts_and_reports_drained(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_late_401_does_not_remove_the_job_another_opened, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_late_401_does_not_remove_the_task_another_opened, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_late_401_does_not_remove_the_job_another_opened,
+						fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_late_401_does_not_remove_the_task_another_opened,
+						fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_forged_opens_leave_nothing, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_answer_ignores_a_recreated_entry, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_unauthenticated_traffic_keeps_nothing_alive, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_accepted_traffic_keeps_the_task_alive, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_unauthenticated_traffic_keeps_nothing_alive, fx_setup,
+						fx_teardown),
+		cmocka_unit_test_setup_teardown(test_accepted_traffic_keeps_the_task_alive, fx_setup,
+						fx_teardown),
 		cmocka_unit_test_setup_teardown(test_one_tenant_cannot_fill_the_table, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_pending_forged_opens_do_not_use_the_share, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_drain_timeout_cuts_and_reports_drained, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_pending_forged_opens_do_not_use_the_share, fx_setup,
+						fx_teardown),
+		cmocka_unit_test_setup_teardown(test_drain_timeout_cuts_and_reports_drained, fx_setup,
+						fx_teardown),
 	};
 
 	return cmocka_run_group_tests_name("policy isolation", tests, NULL, NULL);

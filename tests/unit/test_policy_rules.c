@@ -14,8 +14,7 @@
 #include "policy_fixture.h"
 /* ---- R1-R11 ---- */
 
-static void
-test_r1_running_task_finishes_later_tasks_refused(void **state)
+static void test_r1_running_task_finishes_later_tasks_refused(void **state)
 {
 	struct fixture *f = *state;
 
@@ -24,25 +23,19 @@ test_r1_running_task_finishes_later_tasks_refused(void **state)
 	fx_maintenance(f, true, POLICY_MODE_DRAIN);
 	assert_int_equal(f->change.draining_tasks, 1);
 	f->now = 2001;
-	assert_forwarded(fx_send(f, TSP_CAT_BACKUP, TSP_ROLE_BLOCK_WRITE, "job", "t1"),
-			 POLICY_WHY_TASK_AT_T);
-	assert_forwarded(fx_send(f, TSP_CAT_BACKUP, TSP_ROLE_BLOCK_WRITE, "job", "t1"),
-			 POLICY_WHY_TASK_AT_T);
-	assert_forwarded(fx_send(f, TSP_CAT_BACKUP, TSP_ROLE_TASK_CLOSE, "job", "t1"),
-			 POLICY_WHY_TASK_AT_T);
-	assert_refused(fx_send(f, TSP_CAT_BACKUP, TSP_ROLE_TASK_OPEN, "job", "t2"),
-		       POLICY_WHY_LATER_TASK, POLICY_MODE_DRAIN);
-	assert_forwarded(fx_send(f, TSP_CAT_BACKUP, TSP_ROLE_JOB_CLOSE, "job", ""),
-			 POLICY_WHY_JOB_CLOSE);
+	assert_forwarded(fx_send(f, TSP_CAT_BACKUP, TSP_ROLE_BLOCK_WRITE, "job", "t1"), POLICY_WHY_TASK_AT_T);
+	assert_forwarded(fx_send(f, TSP_CAT_BACKUP, TSP_ROLE_BLOCK_WRITE, "job", "t1"), POLICY_WHY_TASK_AT_T);
+	assert_forwarded(fx_send(f, TSP_CAT_BACKUP, TSP_ROLE_TASK_CLOSE, "job", "t1"), POLICY_WHY_TASK_AT_T);
+	assert_refused(fx_send(f, TSP_CAT_BACKUP, TSP_ROLE_TASK_OPEN, "job", "t2"), POLICY_WHY_LATER_TASK,
+		       POLICY_MODE_DRAIN);
+	assert_forwarded(fx_send(f, TSP_CAT_BACKUP, TSP_ROLE_JOB_CLOSE, "job", ""), POLICY_WHY_JOB_CLOSE);
 }
 
-static void
-test_r2_agent_job_finishes_as_a_whole(void **state)
+static void test_r2_agent_job_finishes_as_a_whole(void **state)
 {
 	struct fixture *f = *state;
 
-	fx_open_job(f, TSP_CAT_BACKUP, "acme", "laptop", TSP_ORIGIN_AGENT, TSP_WORKLOAD_LINUX,
-		 TSP_OP_NONE);
+	fx_open_job(f, TSP_CAT_BACKUP, "acme", "laptop", TSP_ORIGIN_AGENT, TSP_WORKLOAD_LINUX, TSP_OP_NONE);
 	fx_send(f, TSP_CAT_BACKUP, TSP_ROLE_TASK_OPEN, "laptop", "disk0");
 	fx_maintenance(f, true, POLICY_MODE_DRAIN);
 	assert_int_equal(f->change.draining_jobs, 1);
@@ -59,37 +52,34 @@ test_r2_agent_job_finishes_as_a_whole(void **state)
 	assert_forwarded(fx_send(f, TSP_CAT_BACKUP, TSP_ROLE_TASK_CLOSE, "laptop", "disk1"),
 			 POLICY_WHY_AGENT_JOB_AT_T);
 	assert_int_equal(policy_state(f->policy), POLICY_DRAINING);
-	assert_forwarded(fx_send(f, TSP_CAT_BACKUP, TSP_ROLE_JOB_CLOSE, "laptop", ""),
-			 POLICY_WHY_JOB_CLOSE);
+	assert_forwarded(fx_send(f, TSP_CAT_BACKUP, TSP_ROLE_JOB_CLOSE, "laptop", ""), POLICY_WHY_JOB_CLOSE);
 	assert_int_equal(policy_state(f->policy), POLICY_DRAINED);
 }
 
-static void
-test_r3_job_open_refused_while_on(void **state)
+static void test_r3_job_open_refused_while_on(void **state)
 {
 	struct fixture *f = *state;
 
 	fx_maintenance(f, true, POLICY_MODE_DRAIN);
-	assert_refused(fx_open_job(f, TSP_CAT_BACKUP, "acme", "new", TSP_ORIGIN_VBR,
-				TSP_WORKLOAD_HYPERV, TSP_OP_NONE),
+	assert_refused(fx_open_job(f, TSP_CAT_BACKUP, "acme", "new", TSP_ORIGIN_VBR, TSP_WORKLOAD_HYPERV,
+				   TSP_OP_NONE),
 		       POLICY_WHY_JOB_OPEN, POLICY_MODE_DRAIN);
-	assert_refused(fx_open_job(f, TSP_CAT_BACKUP, "acme", "agent", TSP_ORIGIN_AGENT,
-				TSP_WORKLOAD_MAC, TSP_OP_NONE),
+	assert_refused(fx_open_job(f, TSP_CAT_BACKUP, "acme", "agent", TSP_ORIGIN_AGENT, TSP_WORKLOAD_MAC,
+				   TSP_OP_NONE),
 		       POLICY_WHY_JOB_OPEN, POLICY_MODE_DRAIN);
-	assert_refused(fx_open_job(f, TSP_CAT_BACKUP_COPY, "acme", "copy", TSP_ORIGIN_VBR,
-				TSP_WORKLOAD_VCD, TSP_OP_NONE),
+	assert_refused(fx_open_job(f, TSP_CAT_BACKUP_COPY, "acme", "copy", TSP_ORIGIN_VBR, TSP_WORKLOAD_VCD,
+				   TSP_OP_NONE),
 		       POLICY_WHY_JOB_OPEN, POLICY_MODE_DRAIN);
 	assert_null(jobs_find(f->jobs, "acme", TSP_CAT_BACKUP, "new")); /* nothing recorded */
 	fx_maintenance(f, true, POLICY_MODE_BLOCK);
-	assert_refused(fx_open_job(f, TSP_CAT_BACKUP, "acme", "new", TSP_ORIGIN_VBR,
-				TSP_WORKLOAD_HYPERV, TSP_OP_NONE),
+	assert_refused(fx_open_job(f, TSP_CAT_BACKUP, "acme", "new", TSP_ORIGIN_VBR, TSP_WORKLOAD_HYPERV,
+				   TSP_OP_NONE),
 		       POLICY_WHY_BLOCK_MODE, POLICY_MODE_BLOCK);
 }
 
 /* The notification text is the shell's ([maintenance] message); the policy
  * gives every refusal the mode for Tsp-Maintenance and the hello its notice. */
-static void
-test_r4_refusal_carries_mode_and_hello_notice(void **state)
+static void test_r4_refusal_carries_mode_and_hello_notice(void **state)
 {
 	struct fixture *f = *state;
 	struct tsp_request hello = fx_request(TSP_CAT_CONTROL, TSP_ROLE_SESSION_HELLO, "acme", "", "");
@@ -103,26 +93,24 @@ test_r4_refusal_carries_mode_and_hello_notice(void **state)
 	assert_int_equal(d.verdict, POLICY_HELLO_NOTICE);
 	assert_int_equal(d.mode, POLICY_MODE_DRAIN);
 	assert_true(d.since == 1234);
-	assert_refused(fx_send(f, TSP_CAT_BACKUP, TSP_ROLE_TASK_OPEN, "x", "y"),
-		       POLICY_WHY_UNKNOWN_JOB, POLICY_MODE_DRAIN);
+	assert_refused(fx_send(f, TSP_CAT_BACKUP, TSP_ROLE_TASK_OPEN, "x", "y"), POLICY_WHY_UNKNOWN_JOB,
+		       POLICY_MODE_DRAIN);
 	fx_maintenance(f, true, POLICY_MODE_BLOCK);
 	d = policy_decide(f->policy, f->jobs, &hello, f->now);
 	assert_int_equal(d.verdict, POLICY_HELLO_NOTICE);
 	assert_int_equal(d.mode, POLICY_MODE_BLOCK);
-	assert_refused(fx_send(f, TSP_CAT_BACKUP, TSP_ROLE_TASK_OPEN, "x", "y"),
-		       POLICY_WHY_BLOCK_MODE, POLICY_MODE_BLOCK);
+	assert_refused(fx_send(f, TSP_CAT_BACKUP, TSP_ROLE_TASK_OPEN, "x", "y"), POLICY_WHY_BLOCK_MODE,
+		       POLICY_MODE_BLOCK);
 }
 
-
-static void
-test_r5_restore_and_replication_never_refused(void **state)
+static void test_r5_restore_and_replication_never_refused(void **state)
 {
 	struct fixture *f = *state;
 
 	fx_maintenance(f, true, POLICY_MODE_DRAIN);
 	fx_restore_passes(f, "acme");
 	assert_forwarded(fx_open_job(f, TSP_CAT_REPLICATION, "acme", "rep", TSP_ORIGIN_VBR,
-				  TSP_WORKLOAD_VSPHERE, TSP_OP_FAILOVER),
+				     TSP_WORKLOAD_VSPHERE, TSP_OP_FAILOVER),
 			 POLICY_WHY_NOT_COVERED);
 	fx_maintenance(f, true, POLICY_MODE_BLOCK);
 	fx_restore_passes(f, "acme");
@@ -131,30 +119,28 @@ test_r5_restore_and_replication_never_refused(void **state)
 	assert_int_equal(jobs_count_category(f->jobs, TSP_CAT_RESTORE), 0); /* never tracked */
 }
 
-static void
-test_r6_off_restores_service_at_once(void **state)
+static void test_r6_off_restores_service_at_once(void **state)
 {
 	struct fixture *f = *state;
 
 	fx_running_vbr_task(f, TSP_CAT_BACKUP, TSP_WORKLOAD_VSPHERE);
 	fx_maintenance(f, true, POLICY_MODE_DRAIN);
-	assert_refused(fx_send(f, TSP_CAT_BACKUP, TSP_ROLE_TASK_OPEN, "job", "t2"),
-		       POLICY_WHY_LATER_TASK, POLICY_MODE_DRAIN);
+	assert_refused(fx_send(f, TSP_CAT_BACKUP, TSP_ROLE_TASK_OPEN, "job", "t2"), POLICY_WHY_LATER_TASK,
+		       POLICY_MODE_DRAIN);
 	f->now += 60;
 	fx_maintenance(f, false, POLICY_MODE_DRAIN);
 	assert_int_equal(f->change.event, POLICY_EVENT_OFF);
 	assert_true(f->change.elapsed == 60);
 	assert_int_equal(f->change.draining_tasks, 0);
 	assert_forwarded(fx_send(f, TSP_CAT_BACKUP, TSP_ROLE_TASK_OPEN, "job", "t2"), POLICY_WHY_OFF);
-	assert_forwarded(fx_open_job(f, TSP_CAT_BACKUP, "acme", "next", TSP_ORIGIN_VBR,
-				  TSP_WORKLOAD_VSPHERE, TSP_OP_NONE),
+	assert_forwarded(fx_open_job(f, TSP_CAT_BACKUP, "acme", "next", TSP_ORIGIN_VBR, TSP_WORKLOAD_VSPHERE,
+				     TSP_OP_NONE),
 			 POLICY_WHY_OFF);
 	assert_int_equal(jobs_draining_tasks(f->jobs), 0);
 }
 
 /* R7 at the policy's level: settings that do not validate change nothing. */
-static void
-test_r7_invalid_settings_change_nothing(void **state)
+static void test_r7_invalid_settings_change_nothing(void **state)
 {
 	struct fixture *f = *state;
 	struct policy_settings bad;
@@ -174,28 +160,24 @@ test_r7_invalid_settings_change_nothing(void **state)
 	assert_false(policy_covers(f->policy, TSP_CAT_RESTORE));
 }
 
-static void
-test_r8_block_refuses_running_tasks_but_job_close(void **state)
+static void test_r8_block_refuses_running_tasks_but_job_close(void **state)
 {
 	struct fixture *f = *state;
 
 	fx_running_vbr_task(f, TSP_CAT_BACKUP, TSP_WORKLOAD_VSPHERE);
-	fx_open_job(f, TSP_CAT_BACKUP, "acme", "agent", TSP_ORIGIN_AGENT, TSP_WORKLOAD_WINDOWS,
-		 TSP_OP_NONE);
+	fx_open_job(f, TSP_CAT_BACKUP, "acme", "agent", TSP_ORIGIN_AGENT, TSP_WORKLOAD_WINDOWS, TSP_OP_NONE);
 	fx_maintenance(f, true, POLICY_MODE_BLOCK);
 	assert_int_equal(policy_state(f->policy), POLICY_BLOCKING);
-	assert_refused(fx_send(f, TSP_CAT_BACKUP, TSP_ROLE_BLOCK_WRITE, "job", "t1"),
-		       POLICY_WHY_BLOCK_MODE, POLICY_MODE_BLOCK);
-	assert_refused(fx_send(f, TSP_CAT_BACKUP, TSP_ROLE_TASK_CLOSE, "job", "t1"),
-		       POLICY_WHY_BLOCK_MODE, POLICY_MODE_BLOCK);
-	assert_refused(fx_send(f, TSP_CAT_BACKUP, TSP_ROLE_TASK_OPEN, "agent", "t9"),
-		       POLICY_WHY_BLOCK_MODE, POLICY_MODE_BLOCK);
+	assert_refused(fx_send(f, TSP_CAT_BACKUP, TSP_ROLE_BLOCK_WRITE, "job", "t1"), POLICY_WHY_BLOCK_MODE,
+		       POLICY_MODE_BLOCK);
+	assert_refused(fx_send(f, TSP_CAT_BACKUP, TSP_ROLE_TASK_CLOSE, "job", "t1"), POLICY_WHY_BLOCK_MODE,
+		       POLICY_MODE_BLOCK);
+	assert_refused(fx_send(f, TSP_CAT_BACKUP, TSP_ROLE_TASK_OPEN, "agent", "t9"), POLICY_WHY_BLOCK_MODE,
+		       POLICY_MODE_BLOCK);
 	/* jobs close so the tenant sees a final status; the drain completes */
-	assert_forwarded(fx_send(f, TSP_CAT_BACKUP, TSP_ROLE_JOB_CLOSE, "job", ""),
-			 POLICY_WHY_JOB_CLOSE);
+	assert_forwarded(fx_send(f, TSP_CAT_BACKUP, TSP_ROLE_JOB_CLOSE, "job", ""), POLICY_WHY_JOB_CLOSE);
 	assert_int_equal(policy_state(f->policy), POLICY_BLOCKING);
-	assert_forwarded(fx_send(f, TSP_CAT_BACKUP, TSP_ROLE_JOB_CLOSE, "agent", ""),
-			 POLICY_WHY_JOB_CLOSE);
+	assert_forwarded(fx_send(f, TSP_CAT_BACKUP, TSP_ROLE_JOB_CLOSE, "agent", ""), POLICY_WHY_JOB_CLOSE);
 	assert_int_equal(policy_state(f->policy), POLICY_BLOCKED);
 	assert_int_equal(f->change.event, POLICY_EVENT_DRAINED);
 }
@@ -206,8 +188,7 @@ struct tenant_counts {
 	int count;
 };
 
-static void
-collect(void *ctx, const char *tenant, size_t tasks, size_t jobs)
+static void collect(void *ctx, const char *tenant, size_t tasks, size_t jobs)
 {
 	struct tenant_counts *c = ctx;
 
@@ -218,8 +199,7 @@ collect(void *ctx, const char *tenant, size_t tasks, size_t jobs)
 	c->count++;
 }
 
-static void
-test_r9_draining_counts_per_tenant(void **state)
+static void test_r9_draining_counts_per_tenant(void **state)
 {
 	struct fixture *f = *state;
 	struct tenant_counts counts;
@@ -228,10 +208,9 @@ test_r9_draining_counts_per_tenant(void **state)
 
 	fx_running_vbr_task(f, TSP_CAT_BACKUP, TSP_WORKLOAD_VSPHERE);
 	fx_send(f, TSP_CAT_BACKUP, TSP_ROLE_TASK_OPEN, "job", "t2");
-	fx_open_job(f, TSP_CAT_BACKUP, "globex", "laptop", TSP_ORIGIN_AGENT, TSP_WORKLOAD_MAC,
-		 TSP_OP_NONE);
+	fx_open_job(f, TSP_CAT_BACKUP, "globex", "laptop", TSP_ORIGIN_AGENT, TSP_WORKLOAD_MAC, TSP_OP_NONE);
 	fx_open_job(f, TSP_CAT_BACKUP, "initech", "idle", TSP_ORIGIN_VBR, TSP_WORKLOAD_HYPERV,
-		 TSP_OP_NONE); /* no task running: nothing to drain */
+		    TSP_OP_NONE); /* no task running: nothing to drain */
 	f->now = 5000;
 	fx_maintenance(f, true, POLICY_MODE_DRAIN);
 	assert_int_equal(f->change.event, POLICY_EVENT_ON);
@@ -267,8 +246,7 @@ test_r9_draining_counts_per_tenant(void **state)
 	assert_int_equal(counts.count, 0);
 }
 
-static void
-test_r10_disabled_tenant_refused_everything(void **state)
+static void test_r10_disabled_tenant_refused_everything(void **state)
 {
 	struct fixture *f = *state;
 	static char globex[] = "globex";
@@ -307,8 +285,7 @@ test_r10_disabled_tenant_refused_everything(void **state)
 
 /* R11: in drain mode a task is refused at its start or not at all: a task
  * open at T is never refused halfway, whatever happens around it. */
-static void
-test_r11_never_refused_halfway(void **state)
+static void test_r11_never_refused_halfway(void **state)
 {
 	struct fixture *f = *state;
 	int block;
@@ -321,28 +298,26 @@ test_r11_never_refused_halfway(void **state)
 				 POLICY_WHY_TASK_AT_T);
 		if (block == 50) { /* a repeated HUP, a refused job of another tenant */
 			fx_apply(f);
-			fx_open_job(f, TSP_CAT_BACKUP, "globex", "late", TSP_ORIGIN_VBR,
-				 TSP_WORKLOAD_VCD, TSP_OP_NONE);
+			fx_open_job(f, TSP_CAT_BACKUP, "globex", "late", TSP_ORIGIN_VBR, TSP_WORKLOAD_VCD,
+				    TSP_OP_NONE);
 		}
 	}
-	assert_forwarded(fx_send(f, TSP_CAT_BACKUP, TSP_ROLE_TASK_CLOSE, "job", "t1"),
-			 POLICY_WHY_TASK_AT_T);
+	assert_forwarded(fx_send(f, TSP_CAT_BACKUP, TSP_ROLE_TASK_CLOSE, "job", "t1"), POLICY_WHY_TASK_AT_T);
 	/* the refused task was refused at its open: nothing of it is tracked */
-	assert_refused(fx_send(f, TSP_CAT_BACKUP, TSP_ROLE_TASK_OPEN, "job", "t2"),
-		       POLICY_WHY_LATER_TASK, POLICY_MODE_DRAIN);
+	assert_refused(fx_send(f, TSP_CAT_BACKUP, TSP_ROLE_TASK_OPEN, "job", "t2"), POLICY_WHY_LATER_TASK,
+		       POLICY_MODE_DRAIN);
 	assert_null(jobs_find_task(jobs_find(f->jobs, "acme", TSP_CAT_BACKUP, "job"), "t2"));
 }
 
 /* R2 is the standalone agent's backup job only; anything else drains per
  * task (the classifier already refuses agent origins outside backup and
  * restore: this is the policy's own line of defence). */
-static void
-test_r2_only_for_backup_category(void **state)
+static void test_r2_only_for_backup_category(void **state)
 {
 	struct fixture *f = *state;
 
 	fx_open_job(f, TSP_CAT_BACKUP_COPY, "acme", "copy", TSP_ORIGIN_AGENT, TSP_WORKLOAD_LINUX,
-		 TSP_OP_NONE);
+		    TSP_OP_NONE);
 	fx_send(f, TSP_CAT_BACKUP_COPY, TSP_ROLE_TASK_OPEN, "copy", "t1");
 	fx_maintenance(f, true, POLICY_MODE_DRAIN);
 	assert_int_equal(f->change.draining_jobs, 0);
@@ -353,8 +328,7 @@ test_r2_only_for_backup_category(void **state)
 
 /* A task the table holds that was not open at T (here put there directly)
  * is refused: only the draining set and R2 jobs pass. */
-static void
-test_known_task_not_open_at_t_refused(void **state)
+static void test_known_task_not_open_at_t_refused(void **state)
 {
 	struct fixture *f = *state;
 	struct job *job;
@@ -363,19 +337,17 @@ test_known_task_not_open_at_t_refused(void **state)
 	fx_maintenance(f, true, POLICY_MODE_DRAIN);
 	job = jobs_find(f->jobs, "acme", TSP_CAT_BACKUP, "job");
 	assert_int_equal(jobs_open_task(f->jobs, job, "late", f->now, NULL), JOBS_OK);
-	assert_refused(fx_send(f, TSP_CAT_BACKUP, TSP_ROLE_BLOCK_WRITE, "job", "late"),
-		       POLICY_WHY_LATER_TASK, POLICY_MODE_DRAIN);
-	assert_refused(fx_send(f, TSP_CAT_BACKUP, TSP_ROLE_TASK_CLOSE, "job", "late"),
-		       POLICY_WHY_LATER_TASK, POLICY_MODE_DRAIN);
-	assert_forwarded(fx_send(f, TSP_CAT_BACKUP, TSP_ROLE_BLOCK_WRITE, "job", "t1"),
-			 POLICY_WHY_TASK_AT_T);
+	assert_refused(fx_send(f, TSP_CAT_BACKUP, TSP_ROLE_BLOCK_WRITE, "job", "late"), POLICY_WHY_LATER_TASK,
+		       POLICY_MODE_DRAIN);
+	assert_refused(fx_send(f, TSP_CAT_BACKUP, TSP_ROLE_TASK_CLOSE, "job", "late"), POLICY_WHY_LATER_TASK,
+		       POLICY_MODE_DRAIN);
+	assert_forwarded(fx_send(f, TSP_CAT_BACKUP, TSP_ROLE_BLOCK_WRITE, "job", "t1"), POLICY_WHY_TASK_AT_T);
 }
 
 /* ---- the job matrix ---- */
 
 /* server-managed, task granularity (R1) */
-static void
-check_task_granularity(void **state, enum tsp_category cat, enum tsp_workload workload)
+static void check_task_granularity(void **state, enum tsp_category cat, enum tsp_workload workload)
 {
 	struct fixture *f = *state;
 
@@ -398,8 +370,7 @@ check_task_granularity(void **state, enum tsp_category cat, enum tsp_workload wo
 }
 
 /* standalone agent, job granularity (R2) */
-static void
-check_job_granularity(void **state, enum tsp_workload workload)
+static void check_job_granularity(void **state, enum tsp_workload workload)
 {
 	struct fixture *f = *state;
 
@@ -415,7 +386,7 @@ check_job_granularity(void **state, enum tsp_workload workload)
 	assert_forwarded(fx_send(f, TSP_CAT_BACKUP, TSP_ROLE_BLOCK_WRITE, "agent", "volume-d"),
 			 POLICY_WHY_AGENT_JOB_AT_T);
 	assert_refused(fx_open_job(f, TSP_CAT_BACKUP, "acme", "agent2", TSP_ORIGIN_AGENT, workload,
-				TSP_OP_NONE),
+				   TSP_OP_NONE),
 		       POLICY_WHY_JOB_OPEN, POLICY_MODE_DRAIN);
 	assert_int_equal(policy_state(f->policy), POLICY_DRAINING);
 	fx_send(f, TSP_CAT_BACKUP, TSP_ROLE_TASK_CLOSE, "agent", "volume-d");
@@ -425,13 +396,12 @@ check_job_granularity(void **state, enum tsp_workload workload)
 }
 
 /* replication and its operations: never refused (R5) */
-static void
-check_replication(void **state, enum tsp_operation op)
+static void check_replication(void **state, enum tsp_operation op)
 {
 	struct fixture *f = *state;
 
 	assert_forwarded(fx_open_job(f, TSP_CAT_REPLICATION, "acme", "rep", TSP_ORIGIN_VBR,
-				  TSP_WORKLOAD_HYPERV, op),
+				     TSP_WORKLOAD_HYPERV, op),
 			 POLICY_WHY_OFF);
 	fx_send(f, TSP_CAT_REPLICATION, TSP_ROLE_TASK_OPEN, "rep", "vm1");
 	fx_maintenance(f, true, POLICY_MODE_DRAIN);
@@ -441,7 +411,7 @@ check_replication(void **state, enum tsp_operation op)
 	assert_forwarded(fx_send(f, TSP_CAT_REPLICATION, TSP_ROLE_TASK_OPEN, "rep", "vm2"),
 			 POLICY_WHY_NOT_COVERED);
 	assert_forwarded(fx_open_job(f, TSP_CAT_REPLICATION, "acme", "rep2", TSP_ORIGIN_VBR,
-				  TSP_WORKLOAD_VSPHERE, op),
+				     TSP_WORKLOAD_VSPHERE, op),
 			 POLICY_WHY_NOT_COVERED);
 	fx_maintenance(f, true, POLICY_MODE_BLOCK);
 	assert_forwarded(fx_send(f, TSP_CAT_REPLICATION, TSP_ROLE_BLOCK_WRITE, "rep", "vm2"),
@@ -450,6 +420,7 @@ check_replication(void **state, enum tsp_operation op)
 			 POLICY_WHY_NOT_COVERED);
 }
 
+/* clang-format off */
 #define MATRIX_TEST(name, call) \
 	static void name(void **state) { call; }
 
@@ -470,14 +441,14 @@ MATRIX_TEST(test_matrix_replication_replicate, check_replication(state, TSP_OP_R
 MATRIX_TEST(test_matrix_replication_failover, check_replication(state, TSP_OP_FAILOVER))
 MATRIX_TEST(test_matrix_replication_failback, check_replication(state, TSP_OP_FAILBACK))
 MATRIX_TEST(test_matrix_replication_undo, check_replication(state, TSP_OP_UNDO))
+/* clang-format on */
 
-static void
-test_matrix_restore_every_workload(void **state)
+static void test_matrix_restore_every_workload(void **state)
 {
 	struct fixture *f = *state;
 	static const enum tsp_workload workloads[] = {
 		TSP_WORKLOAD_VSPHERE, TSP_WORKLOAD_HYPERV, TSP_WORKLOAD_VCD,
-		TSP_WORKLOAD_WINDOWS, TSP_WORKLOAD_LINUX, TSP_WORKLOAD_MAC,
+		TSP_WORKLOAD_WINDOWS, TSP_WORKLOAD_LINUX,  TSP_WORKLOAD_MAC,
 	};
 	size_t i;
 	int mode;
@@ -488,10 +459,9 @@ test_matrix_restore_every_workload(void **state)
 			enum tsp_origin origin = i >= 3 && mode ? TSP_ORIGIN_AGENT : TSP_ORIGIN_VBR;
 
 			assert_forwarded(fx_open_job(f, TSP_CAT_RESTORE, "acme", "restore", origin,
-						  workloads[i], TSP_OP_NONE),
+						     workloads[i], TSP_OP_NONE),
 					 POLICY_WHY_NOT_COVERED);
-			assert_forwarded(fx_send(f, TSP_CAT_RESTORE, TSP_ROLE_BLOCK_READ, "restore",
-					      "disk"),
+			assert_forwarded(fx_send(f, TSP_CAT_RESTORE, TSP_ROLE_BLOCK_READ, "restore", "disk"),
 					 POLICY_WHY_NOT_COVERED);
 		}
 	}
@@ -499,30 +469,25 @@ test_matrix_restore_every_workload(void **state)
 
 /* ---- fail closed, job close, learning ---- */
 
-static void
-test_unknown_job_or_task_refused_while_on_forwarded_while_off(void **state)
+static void test_unknown_job_or_task_refused_while_on_forwarded_while_off(void **state)
 {
 	struct fixture *f = *state;
 
-	fx_open_job(f, TSP_CAT_BACKUP, "acme", "known", TSP_ORIGIN_VBR, TSP_WORKLOAD_VSPHERE,
-		 TSP_OP_NONE);
+	fx_open_job(f, TSP_CAT_BACKUP, "acme", "known", TSP_ORIGIN_VBR, TSP_WORKLOAD_VSPHERE, TSP_OP_NONE);
 	fx_maintenance(f, true, POLICY_MODE_DRAIN);
-	assert_refused(fx_send(f, TSP_CAT_BACKUP, TSP_ROLE_BLOCK_WRITE, "ghost", "t"),
-		       POLICY_WHY_UNKNOWN_JOB, POLICY_MODE_DRAIN);
-	assert_refused(fx_send(f, TSP_CAT_BACKUP, TSP_ROLE_TASK_CLOSE, "ghost", "t"),
-		       POLICY_WHY_UNKNOWN_JOB, POLICY_MODE_DRAIN);
+	assert_refused(fx_send(f, TSP_CAT_BACKUP, TSP_ROLE_BLOCK_WRITE, "ghost", "t"), POLICY_WHY_UNKNOWN_JOB,
+		       POLICY_MODE_DRAIN);
+	assert_refused(fx_send(f, TSP_CAT_BACKUP, TSP_ROLE_TASK_CLOSE, "ghost", "t"), POLICY_WHY_UNKNOWN_JOB,
+		       POLICY_MODE_DRAIN);
 	assert_refused(fx_send(f, TSP_CAT_BACKUP, TSP_ROLE_BLOCK_WRITE, "known", "ghost"),
 		       POLICY_WHY_UNKNOWN_TASK, POLICY_MODE_DRAIN);
 	assert_null(jobs_find(f->jobs, "acme", TSP_CAT_BACKUP, "ghost")); /* nothing learned */
 	fx_maintenance(f, false, POLICY_MODE_DRAIN);
-	assert_forwarded(fx_send(f, TSP_CAT_BACKUP, TSP_ROLE_BLOCK_WRITE, "ghost", "t"),
-			 POLICY_WHY_OFF);
-	assert_forwarded(fx_send(f, TSP_CAT_BACKUP, TSP_ROLE_BLOCK_WRITE, "known", "ghost"),
-			 POLICY_WHY_OFF);
+	assert_forwarded(fx_send(f, TSP_CAT_BACKUP, TSP_ROLE_BLOCK_WRITE, "ghost", "t"), POLICY_WHY_OFF);
+	assert_forwarded(fx_send(f, TSP_CAT_BACKUP, TSP_ROLE_BLOCK_WRITE, "known", "ghost"), POLICY_WHY_OFF);
 }
 
-static void
-test_job_close_always_forwarded(void **state)
+static void test_job_close_always_forwarded(void **state)
 {
 	struct fixture *f = *state;
 	int mode;
@@ -538,8 +503,7 @@ test_job_close_always_forwarded(void **state)
 	assert_int_equal(jobs_count(f->jobs), 0); /* and nothing was learned from them */
 }
 
-static void
-test_learning_while_off_then_drains(void **state)
+static void test_learning_while_off_then_drains(void **state)
 {
 	struct fixture *f = *state;
 	struct job *job;
@@ -564,18 +528,15 @@ test_learning_while_off_then_drains(void **state)
 
 	fx_maintenance(f, true, POLICY_MODE_DRAIN);
 	assert_int_equal(f->change.draining_tasks, 1);
-	assert_forwarded(fx_send(f, TSP_CAT_BACKUP, TSP_ROLE_BLOCK_WRITE, "old", "vm"),
-			 POLICY_WHY_TASK_AT_T);
+	assert_forwarded(fx_send(f, TSP_CAT_BACKUP, TSP_ROLE_BLOCK_WRITE, "old", "vm"), POLICY_WHY_TASK_AT_T);
 	/* learned = server-managed: no later task */
-	assert_refused(fx_send(f, TSP_CAT_BACKUP, TSP_ROLE_TASK_OPEN, "old", "vm2"),
-		       POLICY_WHY_LATER_TASK, POLICY_MODE_DRAIN);
-	assert_forwarded(fx_send(f, TSP_CAT_BACKUP, TSP_ROLE_TASK_CLOSE, "old", "vm"),
-			 POLICY_WHY_TASK_AT_T);
+	assert_refused(fx_send(f, TSP_CAT_BACKUP, TSP_ROLE_TASK_OPEN, "old", "vm2"), POLICY_WHY_LATER_TASK,
+		       POLICY_MODE_DRAIN);
+	assert_forwarded(fx_send(f, TSP_CAT_BACKUP, TSP_ROLE_TASK_CLOSE, "old", "vm"), POLICY_WHY_TASK_AT_T);
 	assert_int_equal(policy_state(f->policy), POLICY_DRAINED);
 }
 
-static void
-test_learning_undone_when_repository_refuses(void **state)
+static void test_learning_undone_when_repository_refuses(void **state)
 {
 	struct fixture *f = *state;
 	struct tsp_request req = fx_request(TSP_CAT_BACKUP, TSP_ROLE_BLOCK_WRITE, "acme", "j", "t");
@@ -593,8 +554,7 @@ test_learning_undone_when_repository_refuses(void **state)
 	req = fx_request(TSP_CAT_BACKUP, TSP_ROLE_TASK_CLOSE, "acme", "k", "t");
 	{
 		struct policy_record rec;
-		struct tsp_request open = fx_request(TSP_CAT_BACKUP, TSP_ROLE_TASK_OPEN, "acme", "k",
-						  "u");
+		struct tsp_request open = fx_request(TSP_CAT_BACKUP, TSP_ROLE_TASK_OPEN, "acme", "k", "u");
 
 		assert_true(policy_record(f->jobs, &req, f->now, &rec));
 		assert_true(rec.job_learned);
@@ -604,8 +564,7 @@ test_learning_undone_when_repository_refuses(void **state)
 	}
 }
 
-static void
-test_learning_best_effort_when_full(void **state)
+static void test_learning_best_effort_when_full(void **state)
 {
 	struct fixture *f = *state;
 	struct tsp_request req = fx_request(TSP_CAT_BACKUP, TSP_ROLE_BLOCK_WRITE, "acme", "late", "t");
@@ -627,8 +586,7 @@ test_learning_best_effort_when_full(void **state)
 	assert_int_equal(jobs_count(f->jobs), 16);
 }
 
-int
-main(void)
+int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, fx_setup, fx_teardown)
 	const struct CMUnitTest tests[] = {

@@ -18,23 +18,20 @@ static char *const acme_only[] = { acme };
 static char *const globex_only[] = { globex };
 static char *const both[] = { acme, globex };
 
-static void
-scope(struct fixture *f, char *const *tenants, size_t count)
+static void scope(struct fixture *f, char *const *tenants, size_t count)
 {
 	f->settings.scope_tenants = tenants;
 	f->settings.scope_count = count;
 }
 
-static void
-exempt(struct fixture *f, char *const *tenants, size_t count)
+static void exempt(struct fixture *f, char *const *tenants, size_t count)
 {
 	f->settings.exempt_tenants = tenants;
 	f->settings.exempt_count = count;
 }
 
 /* A server-managed job of tenant with one task open. */
-static void
-running_task(struct fixture *f, const char *tenant, const char *job)
+static void running_task(struct fixture *f, const char *tenant, const char *job)
 {
 	struct tsp_request req;
 
@@ -43,16 +40,14 @@ running_task(struct fixture *f, const char *tenant, const char *job)
 	assert_int_equal(fx_send_status(f, &req, 201).verdict, POLICY_FORWARD);
 }
 
-static void
-close_task(struct fixture *f, const char *tenant, const char *job)
+static void close_task(struct fixture *f, const char *tenant, const char *job)
 {
 	struct tsp_request req = fx_request(TSP_CAT_BACKUP, TSP_ROLE_TASK_CLOSE, tenant, job, "t1");
 
 	assert_int_equal(fx_send_status(f, &req, 200).verdict, POLICY_FORWARD);
 }
 
-static struct policy_decision
-job_open(struct fixture *f, const char *tenant, const char *job)
+static struct policy_decision job_open(struct fixture *f, const char *tenant, const char *job)
 {
 	struct tsp_request req = fx_request(TSP_CAT_BACKUP, TSP_ROLE_JOB_OPEN, tenant, job, "");
 
@@ -61,16 +56,15 @@ job_open(struct fixture *f, const char *tenant, const char *job)
 	return policy_decide(f->policy, f->jobs, &req, f->now);
 }
 
-static struct policy_decision
-task_open(struct fixture *f, const char *tenant, const char *job, const char *task)
+static struct policy_decision task_open(struct fixture *f, const char *tenant, const char *job,
+					const char *task)
 {
 	struct tsp_request req = fx_request(TSP_CAT_BACKUP, TSP_ROLE_TASK_OPEN, tenant, job, task);
 
 	return policy_decide(f->policy, f->jobs, &req, f->now);
 }
 
-static struct policy_decision
-hello(struct fixture *f, const char *tenant)
+static struct policy_decision hello(struct fixture *f, const char *tenant)
 {
 	struct tsp_request req = fx_request(TSP_CAT_CONTROL, TSP_ROLE_SESSION_HELLO, tenant, "", "");
 
@@ -78,24 +72,21 @@ hello(struct fixture *f, const char *tenant)
 }
 
 /* Per-tenant draining view: "tenant:tasks/jobs " for each draining tenant. */
-static void
-add_tenant(void *ctx, const char *tenant, size_t tasks, size_t jobs)
+static void add_tenant(void *ctx, const char *tenant, size_t tasks, size_t jobs)
 {
 	char *out = ctx;
 
 	snprintf(out + strlen(out), 256 - strlen(out), "%s:%zu/%zu ", tenant, tasks, jobs);
 }
 
-static const char *
-draining_view(struct fixture *f, char out[256])
+static const char *draining_view(struct fixture *f, char out[256])
 {
 	out[0] = '\0';
 	policy_foreach_draining_tenant(f->jobs, add_tenant, out);
 	return out;
 }
 
-static void
-test_listed_tenant_refused_unlisted_forwarded(void **state)
+static void test_listed_tenant_refused_unlisted_forwarded(void **state)
 {
 	struct fixture *f = *state;
 
@@ -112,8 +103,7 @@ test_listed_tenant_refused_unlisted_forwarded(void **state)
 	assert_forwarded(job_open(f, "globex", "j"), POLICY_WHY_OUT_OF_SCOPE);
 }
 
-static void
-test_exempt_tenant_forwarded(void **state)
+static void test_exempt_tenant_forwarded(void **state)
 {
 	struct fixture *f = *state;
 
@@ -128,8 +118,7 @@ test_exempt_tenant_forwarded(void **state)
 }
 
 /* An exempt tenant's new job runs whole: its tasks open, write and close. */
-static void
-test_exempt_tenant_works_while_on(void **state)
+static void test_exempt_tenant_works_while_on(void **state)
 {
 	struct fixture *f = *state;
 	struct tsp_request req;
@@ -145,8 +134,7 @@ test_exempt_tenant_works_while_on(void **state)
 }
 
 /* R10 is not maintenance: a disabled tenant is refused in scope or not. */
-static void
-test_disabled_still_refused(void **state)
+static void test_disabled_still_refused(void **state)
 {
 	struct fixture *f = *state;
 
@@ -161,8 +149,7 @@ test_disabled_still_refused(void **state)
 
 /* Out-of-scope and exempt tenants' running tasks never join the draining
  * set: the barrier reports drained without them. */
-static void
-test_drained_ignores_out_of_scope(void **state)
+static void test_drained_ignores_out_of_scope(void **state)
 {
 	struct fixture *f = *state;
 	char view[256];
@@ -187,14 +174,12 @@ test_drained_ignores_out_of_scope(void **state)
 }
 
 /* A standalone agent's job (drained as a whole, R2) follows the scope too. */
-static void
-test_agent_job_follows_scope(void **state)
+static void test_agent_job_follows_scope(void **state)
 {
 	struct fixture *f = *state;
 
 	fx_open_job(f, TSP_CAT_BACKUP, "acme", "a", TSP_ORIGIN_AGENT, TSP_WORKLOAD_WINDOWS, TSP_OP_NONE);
-	fx_open_job(f, TSP_CAT_BACKUP, "globex", "g", TSP_ORIGIN_AGENT, TSP_WORKLOAD_WINDOWS,
-		    TSP_OP_NONE);
+	fx_open_job(f, TSP_CAT_BACKUP, "globex", "g", TSP_ORIGIN_AGENT, TSP_WORKLOAD_WINDOWS, TSP_OP_NONE);
 	scope(f, globex_only, 1);
 	fx_maintenance(f, true, POLICY_MODE_DRAIN);
 	assert_int_equal(f->change.draining_jobs, 1);
@@ -204,8 +189,7 @@ test_agent_job_follows_scope(void **state)
 
 /* A reload changing the scope while on moves entries in and out of the
  * draining set, like a change of categories; T stays. */
-static void
-test_reload_changes_scope_while_on(void **state)
+static void test_reload_changes_scope_while_on(void **state)
 {
 	struct fixture *f = *state;
 	char view[256];
@@ -253,8 +237,7 @@ test_reload_changes_scope_while_on(void **state)
 }
 
 /* Re-applying the same scope changes nothing (no generation). */
-static void
-test_same_scope_is_no_change(void **state)
+static void test_same_scope_is_no_change(void **state)
 {
 	struct fixture *f = *state;
 	uint64_t generation;
@@ -269,8 +252,7 @@ test_same_scope_is_no_change(void **state)
 }
 
 /* Turning off and on again follows the scope then in force. */
-static void
-test_scope_changed_while_off(void **state)
+static void test_scope_changed_while_off(void **state)
 {
 	struct fixture *f = *state;
 
@@ -287,8 +269,7 @@ test_scope_changed_while_off(void **state)
 	assert_int_equal(jobs_draining_tasks(f->jobs), 0);
 }
 
-static void
-test_tenant_in_both_lists_rejected(void **state)
+static void test_tenant_in_both_lists_rejected(void **state)
 {
 	struct fixture *f = *state;
 	const char *error = NULL;
@@ -305,8 +286,7 @@ test_tenant_in_both_lists_rejected(void **state)
 	assert_false(policy_apply(f->policy, &f->settings, f->jobs, f->now, &f->change, &error));
 }
 
-static void
-add_name(void *ctx, const char *name)
+static void add_name(void *ctx, const char *name)
 {
 	char *out = ctx;
 
@@ -314,8 +294,7 @@ add_name(void *ctx, const char *name)
 }
 
 /* The applied lists are copies, sorted, for /status. */
-static void
-test_scope_lists_copied_and_sorted(void **state)
+static void test_scope_lists_copied_and_sorted(void **state)
 {
 	struct fixture *f = *state;
 	char *names[] = { strdup("zeta"), strdup("acme") };
@@ -336,8 +315,7 @@ test_scope_lists_copied_and_sorted(void **state)
 	assert_string_equal(policy_event_name(POLICY_EVENT_SCOPE), "scope");
 }
 
-int
-main(void)
+int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, fx_setup, fx_teardown)
 	const struct CMUnitTest tests[] = {

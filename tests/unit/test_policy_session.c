@@ -22,8 +22,7 @@
 
 /* ---- maintenance off: the session's life ---- */
 
-static void
-test_off_lock_create_opens_session(void **state)
+static void test_off_lock_create_opens_session(void **state)
 {
 	struct fixture *f = *state;
 	struct tsp_request req = lock_create("lock1");
@@ -58,8 +57,7 @@ test_off_lock_create_opens_session(void **state)
 	assert_int_equal(policy_state(f->policy), POLICY_OFF);
 }
 
-static void
-test_off_everything_forwarded(void **state)
+static void test_off_everything_forwarded(void **state)
 {
 	struct fixture *f = *state;
 	struct tsp_request req;
@@ -91,8 +89,7 @@ test_off_everything_forwarded(void **state)
 	assert_forwarded(play(f, &req, 200), POLICY_WHY_OFF);
 }
 
-static void
-test_refresh_keeps_session(void **state)
+static void test_refresh_keeps_session(void **state)
 {
 	struct fixture *f = *state;
 	struct tsp_request req;
@@ -126,8 +123,7 @@ test_refresh_keeps_session(void **state)
 	assert_int_equal(jobs_tenant_count(f->jobs), 0);
 }
 
-static void
-test_end_complete_reports_writes_and_bytes(void **state)
+static void test_end_complete_reports_writes_and_bytes(void **state)
 {
 	struct fixture *f = *state;
 	struct tsp_request req;
@@ -161,8 +157,7 @@ test_end_complete_reports_writes_and_bytes(void **state)
 	assert_int_equal(jobs_count(f->jobs), 0);
 }
 
-static void
-test_end_writes_without_snapshot(void **state)
+static void test_end_writes_without_snapshot(void **state)
 {
 	struct fixture *f = *state;
 	struct tsp_request req;
@@ -185,8 +180,7 @@ test_end_writes_without_snapshot(void **state)
 	assert_false(end.session.snapshot);
 }
 
-static void
-test_end_read_only(void **state)
+static void test_end_read_only(void **state)
 {
 	struct fixture *f = *state;
 	struct tsp_request req;
@@ -209,8 +203,7 @@ test_end_read_only(void **state)
 	assert_int_equal(end.session.bytes, 0);
 }
 
-static void
-test_session_verdict_of_a_session(void **state)
+static void test_session_verdict_of_a_session(void **state)
 {
 	struct job_session s;
 
@@ -231,8 +224,7 @@ test_session_verdict_of_a_session(void **state)
 
 /* ---- what the repository's answer does to the table ---- */
 
-static void
-test_lock_create_not_accepted_opens_nothing(void **state)
+static void test_lock_create_not_accepted_opens_nothing(void **state)
 {
 	struct fixture *f = *state;
 	static const unsigned statuses[] = { 401, 403, 404, 500, 503, 0 };
@@ -261,8 +253,7 @@ test_lock_create_not_accepted_opens_nothing(void **state)
 	assert_int_equal(the_session(f)->task_count, 2);
 }
 
-static void
-test_lock_delete_not_accepted_removes_nothing(void **state)
+static void test_lock_delete_not_accepted_removes_nothing(void **state)
 {
 	struct fixture *f = *state;
 	static const unsigned statuses[] = { 401, 403, 500, 503, 0 };
@@ -287,8 +278,7 @@ test_lock_delete_not_accepted_removes_nothing(void **state)
 	assert_int_equal(jobs_count(f->jobs), 0);
 }
 
-static void
-test_lock_delete_404_keeps_other_locks(void **state)
+static void test_lock_delete_404_keeps_other_locks(void **state)
 {
 	struct fixture *f = *state;
 	struct tsp_request req;
@@ -312,8 +302,7 @@ test_lock_delete_404_keeps_other_locks(void **state)
 	assert_int_equal(jobs_count(f->jobs), 0);
 }
 
-int
-main(void)
+int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, fx_setup, fx_teardown)
 	const struct CMUnitTest tests[] = {

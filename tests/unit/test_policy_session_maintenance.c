@@ -18,8 +18,7 @@
 
 /* ---- drain ---- */
 
-static void
-test_drain_session_at_t_finishes(void **state)
+static void test_drain_session_at_t_finishes(void **state)
 {
 	struct fixture *f = *state;
 	struct tsp_request req;
@@ -73,8 +72,7 @@ test_drain_session_at_t_finishes(void **state)
 	assert_int_equal(jobs_draining_jobs(f->jobs), 0);
 }
 
-static void
-test_drain_later_session_refused_but_locks_and_reads_forwarded(void **state)
+static void test_drain_later_session_refused_but_locks_and_reads_forwarded(void **state)
 {
 	struct fixture *f = *state;
 	struct tsp_request req;
@@ -117,8 +115,7 @@ test_drain_later_session_refused_but_locks_and_reads_forwarded(void **state)
 	assert_int_equal(f->ticks, 1);
 }
 
-static void
-test_drain_write_without_session_refused(void **state)
+static void test_drain_write_without_session_refused(void **state)
 {
 	struct fixture *f = *state;
 	struct tsp_request req;
@@ -131,8 +128,7 @@ test_drain_write_without_session_refused(void **state)
 	assert_int_equal(jobs_count(f->jobs), 0);
 }
 
-static void
-test_drain_session_closed_after_t_is_unknown(void **state)
+static void test_drain_session_closed_after_t_is_unknown(void **state)
 {
 	struct fixture *f = *state;
 	struct tsp_request req;
@@ -153,8 +149,7 @@ test_drain_session_closed_after_t_is_unknown(void **state)
 	assert_int_equal(policy_state(f->policy), POLICY_DRAINED);
 }
 
-static void
-test_barrier_ignores_later_sessions(void **state)
+static void test_barrier_ignores_later_sessions(void **state)
 {
 	struct fixture *f = *state;
 	struct tsp_request a1 = lock_create("a1");
@@ -199,8 +194,7 @@ test_barrier_ignores_later_sessions(void **state)
 	assert_int_equal(jobs_count(f->jobs), 0);
 }
 
-static void
-test_barrier_counts_read_only_session_at_t(void **state)
+static void test_barrier_counts_read_only_session_at_t(void **state)
 {
 	struct fixture *f = *state;
 	struct tsp_request req;
@@ -222,8 +216,7 @@ test_barrier_counts_read_only_session_at_t(void **state)
 	assert_int_equal(policy_state(f->policy), POLICY_DRAINED);
 }
 
-static void
-test_client_address_is_part_of_the_session(void **state)
+static void test_client_address_is_part_of_the_session(void **state)
 {
 	struct fixture *f = *state;
 	struct tsp_request req;
@@ -255,8 +248,7 @@ test_client_address_is_part_of_the_session(void **state)
 	assert_int_equal(jobs_draining_jobs(f->jobs), 1);
 }
 
-static void
-test_tenant_is_part_of_the_session(void **state)
+static void test_tenant_is_part_of_the_session(void **state)
 {
 	struct fixture *f = *state;
 	struct tsp_request req;
@@ -287,8 +279,7 @@ test_tenant_is_part_of_the_session(void **state)
 
 /* ---- block, disabled tenants, categories ---- */
 
-static void
-test_block_refuses_every_write(void **state)
+static void test_block_refuses_every_write(void **state)
 {
 	struct fixture *f = *state;
 	struct tsp_request req;
@@ -326,8 +317,7 @@ test_block_refuses_every_write(void **state)
 	assert_int_equal(policy_state(f->policy), POLICY_BLOCKED);
 }
 
-static void
-test_drain_timeout_refuses_writes_of_session_at_t(void **state)
+static void test_drain_timeout_refuses_writes_of_session_at_t(void **state)
 {
 	struct fixture *f = *state;
 	struct tsp_request req;
@@ -351,8 +341,7 @@ test_drain_timeout_refuses_writes_of_session_at_t(void **state)
 	assert_int_equal(policy_state(f->policy), POLICY_BLOCKED);
 }
 
-static void
-test_disabled_tenant_refused_reads_included(void **state)
+static void test_disabled_tenant_refused_reads_included(void **state)
 {
 	struct fixture *f = *state;
 	static char acme[] = "acme";
@@ -387,8 +376,7 @@ test_disabled_tenant_refused_reads_included(void **state)
 	assert_disabled(play(f, &req, 200));
 }
 
-static void
-test_categories_replication_only_forwards_backup_sessions(void **state)
+static void test_categories_replication_only_forwards_backup_sessions(void **state)
 {
 	struct fixture *f = *state;
 	struct tsp_request req;
@@ -424,13 +412,11 @@ test_categories_replication_only_forwards_backup_sessions(void **state)
 	assert_forwarded(play(f, &req, 200), POLICY_WHY_SESSION_AT_T);
 }
 
-static void
-test_backup_copy_session_covered_by_default(void **state)
+static void test_backup_copy_session_covered_by_default(void **state)
 {
 	struct fixture *f = *state;
 	struct tsp_request req = as_copy(lock_create("lock1"));
-	struct tsp_request later =
-		as_copy(restic_req(TSP_ROLE_LOCK_CREATE, TENANT, REPO, OTHER_HOST, "l2"));
+	struct tsp_request later = as_copy(restic_req(TSP_ROLE_LOCK_CREATE, TENANT, REPO, OTHER_HOST, "l2"));
 	struct job *job;
 	struct policy_session_end end;
 
@@ -461,8 +447,7 @@ test_backup_copy_session_covered_by_default(void **state)
 	assert_int_equal(policy_state(f->policy), POLICY_DRAINED);
 }
 
-static void
-test_backup_copy_not_covered_when_only_backup(void **state)
+static void test_backup_copy_not_covered_when_only_backup(void **state)
 {
 	struct fixture *f = *state;
 	struct tsp_request req = as_copy(lock_create("lock1"));
@@ -477,8 +462,7 @@ test_backup_copy_not_covered_when_only_backup(void **state)
 	assert_refused(play(f, &req, 200), POLICY_WHY_UNKNOWN_SESSION, POLICY_MODE_DRAIN);
 }
 
-int
-main(void)
+int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, fx_setup, fx_teardown)
 	const struct CMUnitTest tests[] = {

@@ -22,8 +22,7 @@
 
 /* Maintenance on, refuse_session_refresh as given; a session opened after
  * T whose write was refused (the shell noted it). */
-static void
-refused_session(struct fixture *f, bool refuse_refresh)
+static void refused_session(struct fixture *f, bool refuse_refresh)
 {
 	struct tsp_request req;
 
@@ -44,8 +43,7 @@ refused_session(struct fixture *f, bool refuse_refresh)
 	f->now = 1400;
 }
 
-static void
-test_refresh_refused_after_refused_write(void **state)
+static void test_refresh_refused_after_refused_write(void **state)
 {
 	struct fixture *f = *state;
 	struct tsp_request req;
@@ -78,8 +76,7 @@ test_refresh_refused_after_refused_write(void **state)
 	assert_int_equal(jobs_count(f->jobs), 0);
 }
 
-static void
-test_refresh_refused_in_block_mode(void **state)
+static void test_refresh_refused_in_block_mode(void **state)
 {
 	struct fixture *f = *state;
 	struct tsp_request req;
@@ -96,8 +93,7 @@ test_refresh_refused_in_block_mode(void **state)
 	assert_forwarded(play(f, &req, 200), POLICY_WHY_LOCK);
 }
 
-static void
-test_refresh_refused_only_after_note_refusal(void **state)
+static void test_refresh_refused_only_after_note_refusal(void **state)
 {
 	struct fixture *f = *state;
 	struct tsp_request req;
@@ -144,8 +140,7 @@ test_refresh_refused_only_after_note_refusal(void **state)
 		       POLICY_MODE_DRAIN);
 }
 
-static void
-test_config_read_lets_a_new_command_lock(void **state)
+static void test_config_read_lets_a_new_command_lock(void **state)
 {
 	struct fixture *f = *state;
 	struct tsp_request req;
@@ -174,8 +169,7 @@ test_config_read_lets_a_new_command_lock(void **state)
 	assert_refused(play(f, &req, 200), POLICY_WHY_REFRESH_REFUSED, POLICY_MODE_DRAIN);
 }
 
-static void
-test_config_read_then_lock_create_not_accepted_keeps_memory(void **state)
+static void test_config_read_then_lock_create_not_accepted_keeps_memory(void **state)
 {
 	struct fixture *f = *state;
 	struct tsp_request req;
@@ -191,8 +185,7 @@ test_config_read_then_lock_create_not_accepted_keeps_memory(void **state)
 	assert_false(the_session(f)->session->refusal_seen);
 }
 
-static void
-test_refuse_refresh_off_forwards_lock_create(void **state)
+static void test_refuse_refresh_off_forwards_lock_create(void **state)
 {
 	struct fixture *f = *state;
 	struct tsp_request req;
@@ -206,8 +199,7 @@ test_refuse_refresh_off_forwards_lock_create(void **state)
 	assert_int_equal(the_session(f)->task_count, 1);
 }
 
-static void
-test_refuse_refresh_maintenance_off_forwards_lock_create(void **state)
+static void test_refuse_refresh_maintenance_off_forwards_lock_create(void **state)
 {
 	struct fixture *f = *state;
 	struct tsp_request req;
@@ -227,8 +219,7 @@ test_refuse_refresh_maintenance_off_forwards_lock_create(void **state)
  * maintenance comes on again, the session is open at the new T and must
  * finish (R1, R2) -- its refreshes included, or restic >= 0.16 gives up
  * on a backup that was to be let through. */
-static void
-test_refusal_memory_spent_by_accepted_lock_create(void **state)
+static void test_refusal_memory_spent_by_accepted_lock_create(void **state)
 {
 	struct fixture *f = *state;
 	struct tsp_request req;
@@ -262,8 +253,7 @@ struct expired_log {
 	bool session;
 };
 
-static void
-note_expired(void *ctx, const struct job *job, const struct job_task *task)
+static void note_expired(void *ctx, const struct job *job, const struct job_task *task)
 {
 	struct expired_log *log = ctx;
 
@@ -275,8 +265,7 @@ note_expired(void *ctx, const struct job *job, const struct job_task *task)
 	}
 }
 
-static void
-test_idle_session_expires_and_drain_completes(void **state)
+static void test_idle_session_expires_and_drain_completes(void **state)
 {
 	struct fixture *f = *state;
 	struct expired_log log = { 0, 0, false };
@@ -308,8 +297,7 @@ test_idle_session_expires_and_drain_completes(void **state)
 	assert_int_equal(jobs_count(f->jobs), 0);
 }
 
-static void
-test_accepted_requests_touch_the_session(void **state)
+static void test_accepted_requests_touch_the_session(void **state)
 {
 	struct fixture *f = *state;
 	struct tsp_request req;
@@ -355,8 +343,7 @@ test_accepted_requests_touch_the_session(void **state)
 	assert_int_equal(policy_state(f->policy), POLICY_DRAINED);
 }
 
-static void
-test_reads_keep_a_draining_session(void **state)
+static void test_reads_keep_a_draining_session(void **state)
 {
 	struct fixture *f = *state;
 	struct tsp_request req;
@@ -378,8 +365,7 @@ test_reads_keep_a_draining_session(void **state)
 /* A refused lock refresh keeps a session opened after T alive (so that it
  * is not dropped after session_idle and a later refresh accepted); a
  * session open at T is not kept by it (it would hold the barrier). */
-static void
-test_refused_refresh_keeps_later_session_alive(void **state)
+static void test_refused_refresh_keeps_later_session_alive(void **state)
 {
 	struct fixture *f = *state;
 	struct tsp_request req;
@@ -410,8 +396,7 @@ test_refused_refresh_keeps_later_session_alive(void **state)
 	assert_int_equal(policy_state(f->policy), POLICY_DRAINED);
 }
 
-static void
-test_refused_refresh_does_not_keep_session_at_t(void **state)
+static void test_refused_refresh_does_not_keep_session_at_t(void **state)
 {
 	struct fixture *f = *state;
 	struct tsp_request req;
@@ -439,8 +424,7 @@ test_refused_refresh_does_not_keep_session_at_t(void **state)
 
 /* ---- the table's bounds ---- */
 
-static void
-test_lock_create_without_room_is_untracked(void **state)
+static void test_lock_create_without_room_is_untracked(void **state)
 {
 	struct fixture *f = *state;
 	struct jobs_limits limits = *jobs_limits(f->jobs);
@@ -462,9 +446,8 @@ test_lock_create_without_room_is_untracked(void **state)
 
 /* ---- TSP/1 through policy_settle ---- */
 
-static struct policy_decision
-tsp_play(struct fixture *f, struct tsp_request *req, unsigned status,
-	 struct policy_session_end *end)
+static struct policy_decision tsp_play(struct fixture *f, struct tsp_request *req, unsigned status,
+				       struct policy_session_end *end)
 {
 	struct policy_decision d = policy_decide(f->policy, f->jobs, req, f->now);
 	struct policy_record rec;
@@ -480,8 +463,7 @@ tsp_play(struct fixture *f, struct tsp_request *req, unsigned status,
 	return d;
 }
 
-static void
-test_tsp_through_settle(void **state)
+static void test_tsp_through_settle(void **state)
 {
 	struct fixture *f = *state;
 	struct tsp_request req;
@@ -512,8 +494,8 @@ test_tsp_through_settle(void **state)
 	assert_forwarded(tsp_play(f, &req, 200, &end), POLICY_WHY_TASK_AT_T);
 	/* the TSP refusal notes nothing, and no session appears */
 	policy_note_refusal(f->jobs, &req,
-			    &(struct policy_decision){ POLICY_REFUSE_MAINTENANCE,
-						       POLICY_WHY_LATER_TASK, POLICY_MODE_DRAIN, 0 },
+			    &(struct policy_decision){ POLICY_REFUSE_MAINTENANCE, POLICY_WHY_LATER_TASK,
+						       POLICY_MODE_DRAIN, 0 },
 			    f->now);
 	assert_null(jobs_find(f->jobs, "acme", TSP_CAT_BACKUP, "job")->session);
 	req = fx_request(TSP_CAT_BACKUP, TSP_ROLE_TASK_CLOSE, "acme", "job", "t1");
@@ -548,8 +530,7 @@ test_tsp_through_settle(void **state)
 
 /* The same TSP sequence through policy_on_response and policy_settle ends
  * in the same table. */
-static void
-test_tsp_settle_matches_on_response(void **state)
+static void test_tsp_settle_matches_on_response(void **state)
 {
 	struct fixture *f = *state;
 	struct jobs_limits limits;
@@ -559,9 +540,9 @@ test_tsp_settle_matches_on_response(void **state)
 		const char *task;
 		unsigned status;
 	} steps[] = {
-		{ TSP_ROLE_JOB_OPEN, "", 201 },    { TSP_ROLE_TASK_OPEN, "t1", 201 },
-		{ TSP_ROLE_TASK_OPEN, "t2", 500 }, { TSP_ROLE_BLOCK_WRITE, "t3", 200 },
-		{ TSP_ROLE_BLOCK_WRITE, "t4", 0 }, { TSP_ROLE_TASK_CLOSE, "t1", 401 },
+		{ TSP_ROLE_JOB_OPEN, "", 201 },     { TSP_ROLE_TASK_OPEN, "t1", 201 },
+		{ TSP_ROLE_TASK_OPEN, "t2", 500 },  { TSP_ROLE_BLOCK_WRITE, "t3", 200 },
+		{ TSP_ROLE_BLOCK_WRITE, "t4", 0 },  { TSP_ROLE_TASK_CLOSE, "t1", 401 },
 		{ TSP_ROLE_TASK_CLOSE, "t3", 200 },
 	};
 	size_t i;
@@ -590,8 +571,7 @@ test_tsp_settle_matches_on_response(void **state)
 	jobs_free(other);
 }
 
-int
-main(void)
+int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, fx_setup, fx_teardown)
 	const struct CMUnitTest tests[] = {

@@ -14,8 +14,7 @@
 #include "policy_fixture.h"
 /* ---- the table after decisions ---- */
 
-static void
-test_failed_open_leaves_no_phantom(void **state)
+static void test_failed_open_leaves_no_phantom(void **state)
 {
 	struct fixture *f = *state;
 	struct tsp_request req = fx_request(TSP_CAT_BACKUP, TSP_ROLE_JOB_OPEN, "acme", "j", "");
@@ -37,8 +36,7 @@ test_failed_open_leaves_no_phantom(void **state)
 }
 
 /* An open forwarded before T whose answer comes after T was open at T. */
-static void
-test_open_in_flight_at_t_drains(void **state)
+static void test_open_in_flight_at_t_drains(void **state)
 {
 	struct fixture *f = *state;
 	struct tsp_request req = fx_request(TSP_CAT_BACKUP, TSP_ROLE_TASK_OPEN, "acme", "j", "t");
@@ -50,8 +48,7 @@ test_open_in_flight_at_t_drains(void **state)
 	fx_maintenance(f, true, POLICY_MODE_DRAIN); /* HUP before the repository answers */
 	assert_int_equal(f->change.draining_tasks, 1);
 	policy_on_response(f->jobs, &req, &rec, 201);
-	assert_forwarded(fx_send(f, TSP_CAT_BACKUP, TSP_ROLE_BLOCK_WRITE, "j", "t"),
-			 POLICY_WHY_TASK_AT_T);
+	assert_forwarded(fx_send(f, TSP_CAT_BACKUP, TSP_ROLE_BLOCK_WRITE, "j", "t"), POLICY_WHY_TASK_AT_T);
 	/* the same, but the repository refuses the open: the set shrinks */
 	fx_maintenance(f, false, POLICY_MODE_DRAIN);
 	req = fx_request(TSP_CAT_BACKUP, TSP_ROLE_TASK_OPEN, "acme", "j", "t2");
@@ -64,8 +61,7 @@ test_open_in_flight_at_t_drains(void **state)
 
 /* Pipelined on one connection or spread over several: a task's writes may
  * arrive before the repository has answered its open. */
-static void
-test_writes_behind_an_unanswered_open(void **state)
+static void test_writes_behind_an_unanswered_open(void **state)
 {
 	struct fixture *f = *state;
 	struct tsp_request open = fx_request(TSP_CAT_BACKUP, TSP_ROLE_TASK_OPEN, "acme", "j", "t");
@@ -84,8 +80,7 @@ test_writes_behind_an_unanswered_open(void **state)
 	assert_int_equal(jobs_draining_tasks(f->jobs), 1);
 }
 
-static void
-test_close_removes_only_on_2xx(void **state)
+static void test_close_removes_only_on_2xx(void **state)
 {
 	struct fixture *f = *state;
 	struct tsp_request close = fx_request(TSP_CAT_BACKUP, TSP_ROLE_TASK_CLOSE, "acme", "job", "t1");
@@ -104,8 +99,7 @@ test_close_removes_only_on_2xx(void **state)
 	assert_null(jobs_find(f->jobs, "acme", TSP_CAT_BACKUP, "job"));
 }
 
-static void
-test_job_table_full_is_busy(void **state)
+static void test_job_table_full_is_busy(void **state)
 {
 	struct fixture *f = *state;
 	struct policy_decision d;
@@ -114,35 +108,33 @@ test_job_table_full_is_busy(void **state)
 
 	for (i = 0; i < 16; i++) {
 		snprintf(id, sizeof(id), "j%d", i);
-		assert_forwarded(fx_open_job(f, TSP_CAT_BACKUP, "acme", id, TSP_ORIGIN_VBR,
-					  TSP_WORKLOAD_VCD, TSP_OP_NONE),
+		assert_forwarded(fx_open_job(f, TSP_CAT_BACKUP, "acme", id, TSP_ORIGIN_VBR, TSP_WORKLOAD_VCD,
+					     TSP_OP_NONE),
 				 POLICY_WHY_OFF);
 	}
-	d = fx_open_job(f, TSP_CAT_BACKUP, "acme", "one-more", TSP_ORIGIN_VBR, TSP_WORKLOAD_VCD,
-		     TSP_OP_NONE);
+	d = fx_open_job(f, TSP_CAT_BACKUP, "acme", "one-more", TSP_ORIGIN_VBR, TSP_WORKLOAD_VCD, TSP_OP_NONE);
 	assert_int_equal(d.verdict, POLICY_REFUSE_BUSY);
 	assert_int_equal(d.reason, POLICY_WHY_TABLE_FULL);
 	/* a task open of a job the table does not know needs room for the job */
 	d = fx_send(f, TSP_CAT_BACKUP, TSP_ROLE_TASK_OPEN, "unknown", "t");
 	assert_int_equal(d.verdict, POLICY_REFUSE_BUSY);
 	/* reopening a known job, and restores, need no room */
-	assert_forwarded(fx_open_job(f, TSP_CAT_BACKUP, "acme", "j3", TSP_ORIGIN_VBR,
-				  TSP_WORKLOAD_VCD, TSP_OP_NONE),
+	assert_forwarded(fx_open_job(f, TSP_CAT_BACKUP, "acme", "j3", TSP_ORIGIN_VBR, TSP_WORKLOAD_VCD,
+				     TSP_OP_NONE),
 			 POLICY_WHY_OFF);
 	fx_restore_passes(f, "acme");
 	/* a replication job while on is bounded too (it is tracked) */
 	fx_maintenance(f, true, POLICY_MODE_DRAIN);
 	d = fx_open_job(f, TSP_CAT_REPLICATION, "acme", "rep", TSP_ORIGIN_VBR, TSP_WORKLOAD_VCD,
-		     TSP_OP_REPLICATE);
+			TSP_OP_REPLICATE);
 	assert_int_equal(d.verdict, POLICY_REFUSE_BUSY);
 	/* while on, a backup job open is refused for maintenance, not busy */
-	assert_refused(fx_open_job(f, TSP_CAT_BACKUP, "acme", "one-more", TSP_ORIGIN_VBR,
-				TSP_WORKLOAD_VCD, TSP_OP_NONE),
+	assert_refused(fx_open_job(f, TSP_CAT_BACKUP, "acme", "one-more", TSP_ORIGIN_VBR, TSP_WORKLOAD_VCD,
+				   TSP_OP_NONE),
 		       POLICY_WHY_JOB_OPEN, POLICY_MODE_DRAIN);
 }
 
-static void
-test_tasks_per_job_full_is_busy(void **state)
+static void test_tasks_per_job_full_is_busy(void **state)
 {
 	struct fixture *f = *state;
 	struct policy_decision d;
@@ -162,8 +154,7 @@ test_tasks_per_job_full_is_busy(void **state)
 	assert_int_equal(d.verdict, POLICY_REFUSE_BUSY);
 }
 
-static void
-test_table_wide_task_bound_is_busy(void **state)
+static void test_table_wide_task_bound_is_busy(void **state)
 {
 	struct fixture *f = *state;
 	struct jobs_limits limits = *jobs_limits(f->jobs);
@@ -184,8 +175,7 @@ test_table_wide_task_bound_is_busy(void **state)
 	assert_null(jobs_find(f->jobs, "acme", TSP_CAT_BACKUP, "unknown"));
 }
 
-static void
-test_tenants_are_isolated(void **state)
+static void test_tenants_are_isolated(void **state)
 {
 	struct fixture *f = *state;
 	struct tsp_request req = fx_request(TSP_CAT_BACKUP, TSP_ROLE_BLOCK_WRITE, "globex", "job", "t1");
@@ -203,8 +193,7 @@ test_tenants_are_isolated(void **state)
 
 /* ---- state changes ---- */
 
-static void
-test_repeated_apply_keeps_t(void **state)
+static void test_repeated_apply_keeps_t(void **state)
 {
 	struct fixture *f = *state;
 	uint64_t generation;
@@ -223,44 +212,41 @@ test_repeated_apply_keeps_t(void **state)
 	policy_status(f->policy, f->jobs, f->now, &status);
 	assert_true(status.since == 100);
 	assert_int_equal(status.draining_tasks, 1);
-	assert_forwarded(fx_send(f, TSP_CAT_BACKUP, TSP_ROLE_BLOCK_WRITE, "job", "t1"),
-			 POLICY_WHY_TASK_AT_T);
+	assert_forwarded(fx_send(f, TSP_CAT_BACKUP, TSP_ROLE_BLOCK_WRITE, "job", "t1"), POLICY_WHY_TASK_AT_T);
 }
 
-static void
-test_generation_counts_every_state_change(void **state)
+static void test_generation_counts_every_state_change(void **state)
 {
 	struct fixture *f = *state;
 
 	assert_int_equal(policy_generation(f->policy), 0);
 	fx_running_vbr_task(f, TSP_CAT_BACKUP, TSP_WORKLOAD_VSPHERE);
 	f->settings.drain_timeout = 600;
-	fx_maintenance(f, true, POLICY_MODE_DRAIN);            /* on */
+	fx_maintenance(f, true, POLICY_MODE_DRAIN); /* on */
 	assert_int_equal(f->change.generation, 1);
 	assert_int_equal(policy_generation(f->policy), 1);
-	fx_maintenance(f, true, POLICY_MODE_BLOCK);            /* mode */
+	fx_maintenance(f, true, POLICY_MODE_BLOCK); /* mode */
 	assert_int_equal(f->change.event, POLICY_EVENT_MODE);
 	assert_int_equal(policy_generation(f->policy), 2);
-	fx_maintenance(f, true, POLICY_MODE_DRAIN);            /* mode back */
+	fx_maintenance(f, true, POLICY_MODE_DRAIN); /* mode back */
 	assert_int_equal(policy_generation(f->policy), 3);
 	f->now += 600;
-	fx_tick(f);                                            /* drain timeout: cut, drained */
+	fx_tick(f); /* drain timeout: cut, drained */
 	assert_int_equal(f->change.event, POLICY_EVENT_DRAIN_TIMEOUT);
 	assert_int_equal(policy_generation(f->policy), 4);
 	fx_send(f, TSP_CAT_BACKUP, TSP_ROLE_JOB_CLOSE, "job", ""); /* no change */
 	assert_int_equal(policy_generation(f->policy), 4);
-	fx_maintenance(f, false, POLICY_MODE_DRAIN);           /* off */
+	fx_maintenance(f, false, POLICY_MODE_DRAIN); /* off */
 	assert_int_equal(policy_generation(f->policy), 5);
-	fx_maintenance(f, false, POLICY_MODE_BLOCK);           /* off stays off */
+	fx_maintenance(f, false, POLICY_MODE_BLOCK); /* off stays off */
 	assert_int_equal(policy_generation(f->policy), 5);
-	fx_maintenance(f, true, POLICY_MODE_DRAIN);            /* on, then drained at once */
+	fx_maintenance(f, true, POLICY_MODE_DRAIN); /* on, then drained at once */
 	assert_int_equal(policy_generation(f->policy), 7);
 	assert_int_equal(f->change.event, POLICY_EVENT_DRAINED);
 	assert_true(f->change.elapsed == 0);
 }
 
-static void
-test_drained_exactly_when_last_task_closes(void **state)
+static void test_drained_exactly_when_last_task_closes(void **state)
 {
 	struct fixture *f = *state;
 	int ticks;
@@ -288,14 +274,12 @@ test_drained_exactly_when_last_task_closes(void **state)
 	assert_int_equal(f->ticks, ticks + 1); /* once */
 }
 
-static void
-test_expiry_shrinks_the_draining_set(void **state)
+static void test_expiry_shrinks_the_draining_set(void **state)
 {
 	struct fixture *f = *state;
 
 	fx_running_vbr_task(f, TSP_CAT_BACKUP, TSP_WORKLOAD_VSPHERE);
-	fx_open_job(f, TSP_CAT_BACKUP, "acme", "agent", TSP_ORIGIN_AGENT, TSP_WORKLOAD_MAC,
-		 TSP_OP_NONE);
+	fx_open_job(f, TSP_CAT_BACKUP, "acme", "agent", TSP_ORIGIN_AGENT, TSP_WORKLOAD_MAC, TSP_OP_NONE);
 	fx_maintenance(f, true, POLICY_MODE_DRAIN);
 	f->now += 3599;
 	assert_int_equal(jobs_expire(f->jobs, f->now, NULL, NULL), 0);
@@ -307,12 +291,11 @@ test_expiry_shrinks_the_draining_set(void **state)
 	assert_int_equal(policy_state(f->policy), POLICY_DRAINED);
 	assert_int_equal(f->change.event, POLICY_EVENT_DRAINED);
 	/* and the expired task is now unknown: fail closed */
-	assert_refused(fx_send(f, TSP_CAT_BACKUP, TSP_ROLE_BLOCK_WRITE, "job", "t1"),
-		       POLICY_WHY_UNKNOWN_JOB, POLICY_MODE_DRAIN);
+	assert_refused(fx_send(f, TSP_CAT_BACKUP, TSP_ROLE_BLOCK_WRITE, "job", "t1"), POLICY_WHY_UNKNOWN_JOB,
+		       POLICY_MODE_DRAIN);
 }
 
-static void
-test_drain_timeout_switches_to_block(void **state)
+static void test_drain_timeout_switches_to_block(void **state)
 {
 	struct fixture *f = *state;
 	struct tsp_request write = fx_request(TSP_CAT_BACKUP, TSP_ROLE_BLOCK_WRITE, "acme", "job", "t1");
@@ -344,13 +327,11 @@ test_drain_timeout_switches_to_block(void **state)
 	assert_int_equal(policy_state(f->policy), POLICY_BLOCKED);
 	assert_refused(policy_decide(f->policy, f->jobs, &write, f->now), POLICY_WHY_BLOCK_MODE,
 		       POLICY_MODE_BLOCK);
-	assert_forwarded(fx_send(f, TSP_CAT_BACKUP, TSP_ROLE_JOB_CLOSE, "job", ""),
-			 POLICY_WHY_JOB_CLOSE);
+	assert_forwarded(fx_send(f, TSP_CAT_BACKUP, TSP_ROLE_JOB_CLOSE, "job", ""), POLICY_WHY_JOB_CLOSE);
 	assert_int_equal(policy_state(f->policy), POLICY_BLOCKED);
 }
 
-static void
-test_drain_timeout_ignored_once_drained(void **state)
+static void test_drain_timeout_ignored_once_drained(void **state)
 {
 	struct fixture *f = *state;
 
@@ -360,12 +341,11 @@ test_drain_timeout_ignored_once_drained(void **state)
 	f->now += 100;
 	fx_tick(f);
 	assert_int_equal(policy_state(f->policy), POLICY_DRAINED);
-	assert_refused(fx_send(f, TSP_CAT_BACKUP, TSP_ROLE_TASK_OPEN, "j", "t"),
-		       POLICY_WHY_UNKNOWN_JOB, POLICY_MODE_DRAIN);
+	assert_refused(fx_send(f, TSP_CAT_BACKUP, TSP_ROLE_TASK_OPEN, "j", "t"), POLICY_WHY_UNKNOWN_JOB,
+		       POLICY_MODE_DRAIN);
 }
 
-static void
-test_mode_change_applies_at_once(void **state)
+static void test_mode_change_applies_at_once(void **state)
 {
 	struct fixture *f = *state;
 
@@ -376,15 +356,13 @@ test_mode_change_applies_at_once(void **state)
 	fx_maintenance(f, true, POLICY_MODE_BLOCK);
 	assert_int_equal(f->change.event, POLICY_EVENT_MODE);
 	assert_true(f->change.since == 50); /* T kept */
-	assert_refused(fx_send(f, TSP_CAT_BACKUP, TSP_ROLE_BLOCK_WRITE, "job", "t1"),
-		       POLICY_WHY_BLOCK_MODE, POLICY_MODE_BLOCK);
+	assert_refused(fx_send(f, TSP_CAT_BACKUP, TSP_ROLE_BLOCK_WRITE, "job", "t1"), POLICY_WHY_BLOCK_MODE,
+		       POLICY_MODE_BLOCK);
 	fx_maintenance(f, true, POLICY_MODE_DRAIN); /* back: the task open at T goes on */
-	assert_forwarded(fx_send(f, TSP_CAT_BACKUP, TSP_ROLE_BLOCK_WRITE, "job", "t1"),
-			 POLICY_WHY_TASK_AT_T);
+	assert_forwarded(fx_send(f, TSP_CAT_BACKUP, TSP_ROLE_BLOCK_WRITE, "job", "t1"), POLICY_WHY_TASK_AT_T);
 }
 
-static void
-test_off_on_again_takes_a_new_t(void **state)
+static void test_off_on_again_takes_a_new_t(void **state)
 {
 	struct fixture *f = *state;
 
@@ -398,12 +376,10 @@ test_off_on_again_takes_a_new_t(void **state)
 	fx_maintenance(f, true, POLICY_MODE_DRAIN);
 	assert_true(f->change.since == 30);
 	assert_int_equal(f->change.draining_tasks, 2);
-	assert_forwarded(fx_send(f, TSP_CAT_BACKUP, TSP_ROLE_BLOCK_WRITE, "job", "t2"),
-			 POLICY_WHY_TASK_AT_T);
+	assert_forwarded(fx_send(f, TSP_CAT_BACKUP, TSP_ROLE_BLOCK_WRITE, "job", "t2"), POLICY_WHY_TASK_AT_T);
 }
 
-static void
-test_replication_covered_when_added(void **state)
+static void test_replication_covered_when_added(void **state)
 {
 	struct fixture *f = *state;
 
@@ -417,13 +393,12 @@ test_replication_covered_when_added(void **state)
 	assert_refused(fx_send(f, TSP_CAT_REPLICATION, TSP_ROLE_TASK_OPEN, "job", "t2"),
 		       POLICY_WHY_LATER_TASK, POLICY_MODE_DRAIN);
 	assert_refused(fx_open_job(f, TSP_CAT_REPLICATION, "acme", "rep", TSP_ORIGIN_VBR,
-				TSP_WORKLOAD_VSPHERE, TSP_OP_FAILOVER),
+				   TSP_WORKLOAD_VSPHERE, TSP_OP_FAILOVER),
 		       POLICY_WHY_JOB_OPEN, POLICY_MODE_DRAIN);
 	fx_restore_passes(f, "acme"); /* restore still never */
 }
 
-static void
-test_categories_change_while_on(void **state)
+static void test_categories_change_while_on(void **state)
 {
 	struct fixture *f = *state;
 	uint64_t generation;
@@ -458,8 +433,7 @@ test_categories_change_while_on(void **state)
 			 POLICY_WHY_NOT_COVERED);
 }
 
-static void
-test_on_in_block_mode_directly(void **state)
+static void test_on_in_block_mode_directly(void **state)
 {
 	struct fixture *f = *state;
 
@@ -472,11 +446,11 @@ test_on_in_block_mode_directly(void **state)
 		       POLICY_WHY_BLOCK_MODE, POLICY_MODE_BLOCK);
 }
 
-static void
-test_invalid_settings_rejected(void **state)
+static void test_invalid_settings_rejected(void **state)
 {
 	struct fixture *f = *state;
-	static char empty[] = "", too_long[] = "a-tenant-name-far-too-long-for-the-id-grammar-0123456789-abcdefgh";
+	static char empty[] = "",
+		    too_long[] = "a-tenant-name-far-too-long-for-the-id-grammar-0123456789-abcdefgh";
 	static char *const empty_name[] = { empty };
 	static char *const long_name[] = { too_long };
 	struct policy_settings s;
@@ -505,8 +479,7 @@ test_invalid_settings_rejected(void **state)
 	assert_int_equal(policy_generation(f->policy), 0);
 }
 
-static void
-test_disabled_list_sorted_lookup(void **state)
+static void test_disabled_list_sorted_lookup(void **state)
 {
 	struct fixture *f = *state;
 	static char zeta[] = "zeta", alpha[] = "alpha", mid[] = "mid", beta[] = "beta";
@@ -528,8 +501,7 @@ test_disabled_list_sorted_lookup(void **state)
 	assert_false(f->change.tenants_changed); /* same list, same order or not */
 }
 
-static void
-test_names(void **state)
+static void test_names(void **state)
 {
 	enum policy_reason why;
 
@@ -544,8 +516,7 @@ test_names(void **state)
 	assert_non_null(strstr(policy_reason_text(POLICY_WHY_JOB_OPEN), "R3"));
 }
 
-int
-main(void)
+int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, fx_setup, fx_teardown)
 	const struct CMUnitTest tests[] = {

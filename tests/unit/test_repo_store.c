@@ -162,8 +162,7 @@ static struct tsp_request request(enum tsp_category cat, enum tsp_role role, con
 
 /* A block write through the catalog and a real block writer. */
 static unsigned write_block(struct catalog *cat, struct store *store, enum tsp_category category,
-			    const char *job, const char *task, uint32_t n, const char *data,
-			    bool *identical)
+			    const char *job, const char *task, uint32_t n, const char *data, bool *identical)
 {
 	struct tsp_request r = request(category, TSP_ROLE_BLOCK_WRITE, job, task);
 	struct catalog_error err;
@@ -194,12 +193,12 @@ static void test_users_parse_ok(void **state)
 	(void)state;
 	assert_int_equal(users_parse(text, sizeof text - 1, "users", &users, err, sizeof err), 0);
 	assert_int_equal(users_count(users), 3);
-	assert_true(users_check(users, "acme", "s3cret"));     /* CR dropped */
-	assert_true(users_check(users, "t1", "a:b:c"));        /* split at the first colon */
+	assert_true(users_check(users, "acme", "s3cret")); /* CR dropped */
+	assert_true(users_check(users, "t1", "a:b:c"));    /* split at the first colon */
 	assert_true(users_check(users, "x.y_z-9", "  spaced  "));
 	assert_false(users_check(users, "acme", "s3cre"));
 	assert_false(users_check(users, "acme", "s3cret "));
-	assert_false(users_check(users, "Acme", "s3cret"));    /* case-sensitive */
+	assert_false(users_check(users, "Acme", "s3cret")); /* case-sensitive */
 	assert_false(users_check(users, "nobody", "s3cret"));
 	users_free(users);
 }
@@ -227,7 +226,8 @@ static void test_users_parse_errors(void **state)
 		struct users *users = NULL;
 
 		assert_int_equal(users_parse(cases[i].text, strlen(cases[i].text), "users", &users, err,
-					     sizeof err), -1);
+					     sizeof err),
+				 -1);
 		assert_null(users);
 		if (strncmp(err, cases[i].error, strlen(cases[i].error)) != 0)
 			fail_msg("case %zu: got \"%s\", want \"%s...\"", i, err, cases[i].error);
@@ -243,8 +243,10 @@ static void test_store_layout(void **state)
 	struct fixture *fx = *state;
 	struct repo_job_key jk = { .tenant = "acme", .category = TSP_CAT_BACKUP, .job = "nightly-0142" };
 	struct task_key tk = { .job = jk, .task = "vm-web01" };
-	struct job_meta jm = { .state = JOB_OPEN, .origin = TSP_ORIGIN_VBR,
-			       .workload = TSP_WORKLOAD_VSPHERE }, jm2;
+	struct job_meta jm = { .state = JOB_OPEN,
+			       .origin = TSP_ORIGIN_VBR,
+			       .workload = TSP_WORKLOAD_VSPHERE },
+			jm2;
 	struct task_meta tm = { .seq = 1, .state = TASK_OPEN }, tm2;
 	struct store_block_writer w;
 	struct block_record rec = { .number = 0, .bytes = sizeof WEB01_B0 - 1 };
@@ -286,13 +288,16 @@ static void test_store_layout(void **state)
 static void test_store_replica_layout(void **state)
 {
 	struct fixture *fx = *state;
-	struct task_key tk = { .job = { .tenant = "acme", .category = TSP_CAT_REPLICATION,
-					.job = "repl-0311" },
-			       .task = "vm-app02" };
+	struct task_key tk = {
+		.job = { .tenant = "acme", .category = TSP_CAT_REPLICATION, .job = "repl-0311" },
+		.task = "vm-app02"
+	};
 	struct task_meta tm = { .seq = 1, .state = TASK_OPEN };
 	struct replica_meta rm = { .state = REPLICA_FAILED_OVER, .point = "repl-0311" }, rm2;
-	struct job_meta jm = { .state = JOB_OPEN, .origin = TSP_ORIGIN_VBR,
-			       .workload = TSP_WORKLOAD_HYPERV, .operation = TSP_OP_REPLICATE };
+	struct job_meta jm = { .state = JOB_OPEN,
+			       .origin = TSP_ORIGIN_VBR,
+			       .workload = TSP_WORKLOAD_HYPERV,
+			       .operation = TSP_OP_REPLICATE };
 	char dir[PATH_MAX], want[PATH_MAX];
 
 	assert_int_equal(store_data_dir(&fx->store, &tk, dir), 0);
@@ -354,8 +359,7 @@ static void test_journal_torn_and_malformed(void **state)
 	struct fixture *fx = *state;
 	uint32_t got[8] = { 0 };
 
-	write_file("3 10 " WEB01_B0_SHA "\n3 12 " WEB01_B0_SHA "\n4 5 " WEB01_B0_SHA, "%s/@blocks",
-		   fx->root);
+	write_file("3 10 " WEB01_B0_SHA "\n3 12 " WEB01_B0_SHA "\n4 5 " WEB01_B0_SHA, "%s/@blocks", fx->root);
 	assert_int_equal(store_journal_read(fx->root, collect, got), 0);
 	assert_int_equal(got[0], 2); /* the torn third line was never acknowledged */
 	assert_int_equal(got[1], 3010);
@@ -430,12 +434,12 @@ static void test_catalog_backup_lifecycle(void **state)
 	unsigned status = 0;
 	bool identical;
 
-	assert_int_equal(task_open(cat, t1, &v), 404);           /* unknown-job */
+	assert_int_equal(task_open(cat, t1, &v), 404); /* unknown-job */
 	assert_true(job_open(cat, j, &status));
 	assert_false(job_open(cat, j, &status));
 	assert_int_equal(status, 409);
 	assert_int_equal(task_open(cat, t1, &v), 201);
-	assert_int_equal(task_open(cat, t1, &v), 409);           /* task id reused */
+	assert_int_equal(task_open(cat, t1, &v), 409); /* task id reused */
 	assert_int_equal(task_open(cat, t2, &v), 201);
 	assert_int_equal(write_block(cat, &fx->store, TSP_CAT_BACKUP, "J", "T9", 0, "x", &identical), 404);
 	assert_int_equal(write_block(cat, &fx->store, TSP_CAT_BACKUP, "J", "T1", 0, "abc", &identical), 201);
@@ -445,18 +449,18 @@ static void test_catalog_backup_lifecycle(void **state)
 	assert_int_equal(write_block(cat, &fx->store, TSP_CAT_BACKUP, "J", "T2", 5, "g", &identical), 201);
 	assert_int_equal(task_close(cat, t1, &v), 200);
 	assert_int_equal(v.state, TASK_COMPLETE);
-	assert_int_equal(v.blocks, 2);                            /* distinct blocks */
+	assert_int_equal(v.blocks, 2); /* distinct blocks */
 	assert_int_equal(v.bytes, 6);
-	assert_int_equal(task_close(cat, t1, &v), 409);           /* second close */
+	assert_int_equal(task_close(cat, t1, &v), 409); /* second close */
 	assert_int_equal(write_block(cat, &fx->store, TSP_CAT_BACKUP, "J", "T1", 2, "h", &identical), 409);
 	assert_int_equal(job_close(cat, j, views), 200);
 	assert_int_equal(views[0].blocks, 2);
-	assert_string_equal(views[1].task, "T1");                 /* in the order opened */
+	assert_string_equal(views[1].task, "T1"); /* in the order opened */
 	assert_int_equal(views[1].state, TASK_COMPLETE);
 	assert_string_equal(views[2].task, "T2");
-	assert_int_equal(views[2].state, TASK_INCOMPLETE);        /* open when its job closed */
+	assert_int_equal(views[2].state, TASK_INCOMPLETE); /* open when its job closed */
 	assert_int_equal(job_close(cat, j, views), 409);
-	assert_int_equal(task_open(cat, t1, &v), 409);            /* job closed */
+	assert_int_equal(task_open(cat, t1, &v), 409); /* job closed */
 	assert_int_equal(count_temporaries(fx->root), 0);
 	catalog_free(cat);
 
@@ -481,12 +485,15 @@ static void test_catalog_restart_keeps_open_task(void **state)
 
 	assert_true(job_open(cat, j, &status));
 	assert_int_equal(task_open(cat, t, &v), 201);
-	assert_int_equal(write_block(cat, &fx->store, TSP_CAT_BACKUP_COPY, "C", "T", 0, "one", &identical), 201);
-	assert_int_equal(write_block(cat, &fx->store, TSP_CAT_BACKUP_COPY, "C", "T", 1, "two", &identical), 201);
+	assert_int_equal(write_block(cat, &fx->store, TSP_CAT_BACKUP_COPY, "C", "T", 0, "one", &identical),
+			 201);
+	assert_int_equal(write_block(cat, &fx->store, TSP_CAT_BACKUP_COPY, "C", "T", 1, "two", &identical),
+			 201);
 	catalog_free(cat);
 	cat = open_catalog(fx);
 	/* The journal brought the blocks back: a retry is idempotent, the counts hold. */
-	assert_int_equal(write_block(cat, &fx->store, TSP_CAT_BACKUP_COPY, "C", "T", 1, "two", &identical), 204);
+	assert_int_equal(write_block(cat, &fx->store, TSP_CAT_BACKUP_COPY, "C", "T", 1, "two", &identical),
+			 204);
 	assert_int_equal(task_close(cat, t, &v), 200);
 	assert_int_equal(v.blocks, 2);
 	assert_int_equal(v.bytes, 6);
@@ -514,7 +521,7 @@ static void test_catalog_restore(void **state)
 	r.source_category = TSP_CAT_BACKUP;
 	strcpy(r.source, "B");
 	assert_false(job_open(cat, r, &status));
-	assert_int_equal(status, 404);                            /* unknown-source */
+	assert_int_equal(status, 404); /* unknown-source */
 	assert_true(job_open(cat, b, &status));
 	assert_int_equal(task_open(cat, bt, &v), 201);
 	assert_int_equal(task_open(cat, bu, &v), 201);
@@ -522,9 +529,9 @@ static void test_catalog_restore(void **state)
 	assert_int_equal(task_close(cat, bt, &v), 200);
 	assert_true(job_open(cat, r, &status));
 	strcpy(rt.source, "missing");
-	assert_int_equal(task_open(cat, rt, &v), 404);            /* unknown-source */
+	assert_int_equal(task_open(cat, rt, &v), 404); /* unknown-source */
 	strcpy(rt.source, "unfinished");
-	assert_int_equal(task_open(cat, rt, &v), 409);            /* not complete */
+	assert_int_equal(task_open(cat, rt, &v), 409); /* not complete */
 	strcpy(rt.source, "vm");
 	assert_int_equal(task_open(cat, rt, &v), 201);
 	rd = request(TSP_CAT_RESTORE, TSP_ROLE_BLOCK_READ, "R", "vm");
@@ -562,21 +569,23 @@ static void test_catalog_replicas(void **state)
 		jobs[i].operation = ops[i];
 		assert_true(job_open(cat, jobs[i], &status));
 	}
-	assert_int_equal(task_open(cat, jobs[0], &v), 404);      /* failover without a replica */
+	assert_int_equal(task_open(cat, jobs[0], &v), 404); /* failover without a replica */
 	assert_int_equal(task_open(cat, jobs[1], &v), 201);
-	assert_int_equal(write_block(cat, &fx->store, TSP_CAT_REPLICATION, "rep", "vm", 0, "r", &identical), 201);
+	assert_int_equal(write_block(cat, &fx->store, TSP_CAT_REPLICATION, "rep", "vm", 0, "r", &identical),
+			 201);
 	assert_true(exists("%s/replicas/acme/vm/rep/0", fx->root));
 	assert_false(exists("%s/acme/replication/rep/vm/0", fx->root));
 	assert_int_equal(task_close(cat, jobs[1], &v), 200);
 	assert_true(v.has_replica);
 	assert_int_equal(v.replica, REPLICA_READY);
-	assert_int_equal(task_open(cat, jobs[2], &v), 409);      /* failback of a ready replica */
+	assert_int_equal(task_open(cat, jobs[2], &v), 409); /* failback of a ready replica */
 	jobs[0].task[0] = 'v';
 	assert_int_equal(task_open(cat, jobs[0], &v), 201);
 	assert_true(v.has_replica);
 	assert_int_equal(v.replica, REPLICA_FAILED_OVER);
-	assert_int_equal(write_block(cat, &fx->store, TSP_CAT_REPLICATION, "fo", "vm", 0, "x", &identical), 409);
-	assert_int_equal(task_open(cat, jobs[3], &v), 201);      /* undo: failed-over -> ready */
+	assert_int_equal(write_block(cat, &fx->store, TSP_CAT_REPLICATION, "fo", "vm", 0, "x", &identical),
+			 409);
+	assert_int_equal(task_open(cat, jobs[3], &v), 201); /* undo: failed-over -> ready */
 	assert_int_equal(v.replica, REPLICA_READY);
 	catalog_free(cat);
 }
@@ -645,8 +654,8 @@ static void make_task(const char *root, const char *job, const char *task, const
 		sha256_hex(text, hex);
 		snprintf(journal + len, sizeof journal - len, "%zu %zu %s\n", i, strlen(text), hex);
 		if (blocks[i][0] != '-')
-			write_file(blocks[i][0] == '!' ? "tampered" : text, "%s/acme/backup/%s/%s/%zu",
-				   root, job, task, i);
+			write_file(blocks[i][0] == '!' ? "tampered" : text, "%s/acme/backup/%s/%s/%zu", root,
+				   job, task, i);
 	}
 	write_file(journal, "%s/acme/backup/%s/%s/@blocks", root, job, task);
 }
@@ -717,8 +726,7 @@ static void test_verify_clean_and_replaced(void **state)
 	assert_string_equal(v.text, "J/T=complete;");
 	assert_int_equal(verify_quietly(fx->root), 0);
 	assert_int_equal(verify_quietly("/nonexistent/data"), 2);
-	assert_int_equal(verify_store("/nonexistent/data", note_verdict, &v, &sum, err, sizeof err),
-			 ENOENT);
+	assert_int_equal(verify_store("/nonexistent/data", note_verdict, &v, &sum, err, sizeof err), ENOENT);
 	assert_non_null(strstr(err, "/nonexistent/data"));
 }
 
@@ -744,7 +752,7 @@ static void test_verify_reads_catalog_output(void **state)
 	assert_int_equal(write_block(cat, &fx->store, TSP_CAT_BACKUP, "J", "T1", 0, "xyz!", &identical), 201);
 	assert_int_equal(write_block(cat, &fx->store, TSP_CAT_BACKUP, "J", "T2", 0, "cut", &identical), 201);
 	assert_int_equal(task_close(cat, t1, &v), 200);
-	assert_int_equal(job_close(cat, j, views), 200);          /* T2 cut: incomplete, not corrupt */
+	assert_int_equal(job_close(cat, j, views), 200); /* T2 cut: incomplete, not corrupt */
 	catalog_free(cat);
 	assert_int_equal(verify_store(fx->root, note_verdict, &out, &sum, err, sizeof err), 0);
 	assert_string_equal(out.text, "J/T1=complete;J/T2=incomplete;");

@@ -20,11 +20,11 @@ static void test_durations_fall_in_their_bucket(void **state)
 	struct request_stats st = { 0 };
 	(void)state;
 
-	request_stats_observe(&st, 0.0005);  /* <= 0.001 */
-	request_stats_observe(&st, 0.001);   /* the bound itself belongs to its bucket */
-	request_stats_observe(&st, 0.02);    /* <= 0.025 */
-	request_stats_observe(&st, 500);     /* beyond the last bound: +Inf only */
-	request_stats_observe(&st, -1);      /* a clock step: the first bucket */
+	request_stats_observe(&st, 0.0005); /* <= 0.001 */
+	request_stats_observe(&st, 0.001);  /* the bound itself belongs to its bucket */
+	request_stats_observe(&st, 0.02);   /* <= 0.025 */
+	request_stats_observe(&st, 500);    /* beyond the last bound: +Inf only */
+	request_stats_observe(&st, -1);     /* a clock step: the first bucket */
 	assert_int_equal(st.in_bucket[0], 3);
 	assert_int_equal(st.in_bucket[3], 1);
 	assert_int_equal(st.count, 5);

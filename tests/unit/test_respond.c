@@ -82,7 +82,7 @@ static void test_maintenance_headers(void **state)
 	assert_null(strstr(out, "Connection:"));
 	assert_int_equal(frame(out, len, body, sizeof body), 503);
 	assert_string_equal(body, "{\"error\":\"maintenance\",\"message\":\"Service provider is "
-			    "currently undergoing scheduled maintenance.\"}");
+				  "currently undergoing scheduled maintenance.\"}");
 }
 
 static void test_close_auth_allow(void **state)
@@ -124,15 +124,15 @@ static void test_hello_notice(void **state)
 {
 	struct respond_extra extra = { .maintenance = "block" };
 	char out[RESPOND_MAX], body[RESPOND_MAX];
-	size_t len = respond_hello_notice(out, sizeof out, "acme", "block", 1795483800,
-					  "Disk \"B\" swap", &extra);
+	size_t len =
+		respond_hello_notice(out, sizeof out, "acme", "block", 1795483800, "Disk \"B\" swap", &extra);
 
 	(void)state;
 	assert_true(len > 0);
 	assert_int_equal(frame(out, len, body, sizeof body), 200);
 	assert_string_equal(body, "{\"protocol\":\"TSP/1\",\"server\":\"sluice\",\"tenant\":\"acme\","
-			    "\"maintenance\":{\"mode\":\"block\",\"since\":\"2026-11-24T01:30:00Z\","
-			    "\"message\":\"Disk \\\"B\\\" swap\"}}");
+				  "\"maintenance\":{\"mode\":\"block\",\"since\":\"2026-11-24T01:30:00Z\","
+				  "\"message\":\"Disk \\\"B\\\" swap\"}}");
 	out[len] = '\0';
 	assert_non_null(strstr(out, "\r\nTsp-Maintenance: block\r\n"));
 }
@@ -143,19 +143,17 @@ static void test_too_small_is_refused(void **state)
 
 	(void)state;
 	assert_int_equal(respond_error(out, sizeof out, 503, "maintenance",
-				       "a message that does not fit in sixty-four bytes at all", NULL), 0);
+				       "a message that does not fit in sixty-four bytes at all", NULL),
+			 0);
 	assert_int_equal(respond_hello_notice(out, sizeof out, "acme", "drain", 0, "m", NULL), 0);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_plain_error_exact),
-		cmocka_unit_test(test_maintenance_headers),
-		cmocka_unit_test(test_close_auth_allow),
-		cmocka_unit_test(test_message_escaped),
-		cmocka_unit_test(test_hello_notice),
-		cmocka_unit_test(test_too_small_is_refused),
+		cmocka_unit_test(test_plain_error_exact), cmocka_unit_test(test_maintenance_headers),
+		cmocka_unit_test(test_close_auth_allow),  cmocka_unit_test(test_message_escaped),
+		cmocka_unit_test(test_hello_notice),      cmocka_unit_test(test_too_small_is_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

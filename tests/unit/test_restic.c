@@ -123,8 +123,7 @@ static void frame_whole(const char *data, size_t len, const struct profile_optio
 	frame(data, len, NULL, 0, options, client, r);
 }
 
-static void assert_same_framing(const struct framed *a, const struct framed *b, const char *what,
-				size_t cut)
+static void assert_same_framing(const struct framed *a, const struct framed *b, const char *what, size_t cut)
 {
 	if (a->framer_error != b->framer_error || a->heads != b->heads)
 		fail_msg("%s (cut %zu): %u heads, framer error %d; whole: %u heads, %d", what, cut, b->heads,
@@ -183,7 +182,8 @@ static void classify_each_string_guarded(const struct http_head *head, struct te
 		strs[n++] = &t->headers[i].value;
 	}
 	for (size_t i = 0; i < n; i++) {
-		struct http_str saved = *strs[i], saved_host = t->head.host, saved_auth = t->head.authorization;
+		struct http_str saved = *strs[i], saved_host = t->head.host,
+				saved_auth = t->head.authorization;
 		const char *placed = guard_place(&g, saved.ptr, saved.len);
 
 		assert_non_null(placed);
@@ -263,21 +263,21 @@ static const struct {
 	bool opens, saves;
 	uint32_t body_bytes;
 } backup_expect[] = {
-	{ TSP_ROLE_READ, "", true, false, 0 },          /* HEAD config */
-	{ TSP_ROLE_READ, "", false, false, 0 },         /* GET keys/ */
-	{ TSP_ROLE_READ, "", false, false, 0 },         /* GET keys/<id> */
-	{ TSP_ROLE_READ, "", true, false, 0 },          /* GET config */
-	{ TSP_ROLE_READ, "", false, false, 0 },         /* GET locks/ */
+	{ TSP_ROLE_READ, "", true, false, 0 },  /* HEAD config */
+	{ TSP_ROLE_READ, "", false, false, 0 }, /* GET keys/ */
+	{ TSP_ROLE_READ, "", false, false, 0 }, /* GET keys/<id> */
+	{ TSP_ROLE_READ, "", true, false, 0 },  /* GET config */
+	{ TSP_ROLE_READ, "", false, false, 0 }, /* GET locks/ */
 	{ TSP_ROLE_LOCK_CREATE, RV_LOCK, false, false, 16 },
-	{ TSP_ROLE_READ, "", false, false, 0 },         /* GET locks/ */
-	{ TSP_ROLE_READ, "", false, false, 0 },         /* GET snapshots/ */
-	{ TSP_ROLE_READ, "", false, false, 0 },         /* GET index/ */
-	{ TSP_ROLE_WRITE, "", false, false, 20 },       /* POST data/ */
-	{ TSP_ROLE_WRITE, "", false, false, 20 },       /* POST data/ */
-	{ TSP_ROLE_WRITE, "", false, false, 8 },        /* POST index/ */
+	{ TSP_ROLE_READ, "", false, false, 0 },               /* GET locks/ */
+	{ TSP_ROLE_READ, "", false, false, 0 },               /* GET snapshots/ */
+	{ TSP_ROLE_READ, "", false, false, 0 },               /* GET index/ */
+	{ TSP_ROLE_WRITE, "", false, false, 20 },             /* POST data/ */
+	{ TSP_ROLE_WRITE, "", false, false, 20 },             /* POST data/ */
+	{ TSP_ROLE_WRITE, "", false, false, 8 },              /* POST index/ */
 	{ TSP_ROLE_LOCK_CREATE, RV_LOCK2, false, false, 16 }, /* refresh: the new lock */
 	{ TSP_ROLE_LOCK_DELETE, RV_LOCK, false, false, 0 },   /* then the old one goes */
-	{ TSP_ROLE_WRITE, "", false, true, 8 },         /* POST snapshots/ */
+	{ TSP_ROLE_WRITE, "", false, true, 8 },               /* POST snapshots/ */
 	{ TSP_ROLE_LOCK_DELETE, RV_LOCK2, false, false, 0 },
 };
 
@@ -324,11 +324,13 @@ static void test_session_shapes(void **state)
 	static struct framed r;
 
 	(void)state;
-	frame_whole(backup_stream_nested, sizeof backup_stream_nested - 1, options_of(RV_COPY), RV_CLIENT6, &r);
+	frame_whole(backup_stream_nested, sizeof backup_stream_nested - 1, options_of(RV_COPY), RV_CLIENT6,
+		    &r);
 	check_backup(&r, RV_NESTED, RV_CLIENT6, TSP_CAT_BACKUP);
 	frame_whole(backup_stream_root, sizeof backup_stream_root - 1, options_of(RV_DEFAULT), RV_CLIENT, &r);
 	check_backup(&r, "/", RV_CLIENT, TSP_CAT_BACKUP);
-	frame_whole(backup_stream_offsite, sizeof backup_stream_offsite - 1, options_of(RV_COPY), RV_CLIENT, &r);
+	frame_whole(backup_stream_offsite, sizeof backup_stream_offsite - 1, options_of(RV_COPY), RV_CLIENT,
+		    &r);
 	check_backup(&r, RV_OFFSITE, RV_CLIENT, TSP_CAT_BACKUP_COPY);
 	frame_every_split(backup_stream_offsite, sizeof backup_stream_offsite - 1, options_of(RV_COPY),
 			  RV_CLIENT, &r, "backup to a copy target");
@@ -388,10 +390,12 @@ static void test_session_init_prune(void **state)
 		bool opens;
 		uint32_t body_bytes;
 	} want[] = {
-		{ TSP_ROLE_READ, true, 0 },  { TSP_ROLE_WRITE, false, 0 }, { TSP_ROLE_WRITE, false, 4 },
-		{ TSP_ROLE_WRITE, false, 6 }, { TSP_ROLE_LOCK_CREATE, false, 4 }, { TSP_ROLE_WRITE, false, 0 },
-		{ TSP_ROLE_READ, false, 0 }, { TSP_ROLE_WRITE, false, 4 }, { TSP_ROLE_WRITE, false, 0 },
-		{ TSP_ROLE_WRITE, false, 0 }, { TSP_ROLE_LOCK_DELETE, false, 0 },
+		{ TSP_ROLE_READ, true, 0 },         { TSP_ROLE_WRITE, false, 0 },
+		{ TSP_ROLE_WRITE, false, 4 },       { TSP_ROLE_WRITE, false, 6 },
+		{ TSP_ROLE_LOCK_CREATE, false, 4 }, { TSP_ROLE_WRITE, false, 0 },
+		{ TSP_ROLE_READ, false, 0 },        { TSP_ROLE_WRITE, false, 4 },
+		{ TSP_ROLE_WRITE, false, 0 },       { TSP_ROLE_WRITE, false, 0 },
+		{ TSP_ROLE_LOCK_DELETE, false, 0 },
 	};
 	static struct framed r;
 
@@ -408,9 +412,10 @@ static void test_session_init_prune(void **state)
 		assert_false(r.out[k].req.saves_snapshot); /* a DELETE snapshots/ saves nothing */
 		assert_string_equal(r.out[k].req.repository, RV_REPO);
 		assert_string_equal(r.out[k].req.job, r.out[0].req.job);
-		assert_string_equal(r.out[k].req.task,
-				    want[k].role == TSP_ROLE_LOCK_CREATE || want[k].role == TSP_ROLE_LOCK_DELETE
-					    ? RV_LOCK : "");
+		assert_string_equal(r.out[k].req.task, want[k].role == TSP_ROLE_LOCK_CREATE ||
+								       want[k].role == TSP_ROLE_LOCK_DELETE
+							       ? RV_LOCK
+							       : "");
 	}
 	frame_every_split(stream, sizeof stream - 1, options_of(RV_PRIVATE), RV_CLIENT, &r, "init, prune");
 }
@@ -418,14 +423,12 @@ static void test_session_init_prune(void **state)
 /* restic copy main -> offsite: one process, two repositories, two sessions. */
 static void test_session_copy(void **state)
 {
-	static const char stream[] =
-		RV_S_POST(RV_REPO "/locks/" RV_LOCK, 4, "lock")
-		RV_S_POST(RV_OFFSITE "/locks/" RV_LOCK2, 4, "lock")
-		RV_S_GET(RV_REPO "/data/" RV_DATA)
-		RV_S_POST(RV_OFFSITE "/data/" RV_DATA, 4, "pack")
-		RV_S_POST(RV_OFFSITE "/snapshots/" RV_SNAP, 4, "snap")
-		RV_S_DELETE(RV_OFFSITE "/locks/" RV_LOCK2)
-		RV_S_DELETE(RV_REPO "/locks/" RV_LOCK);
+	static const char stream[] = RV_S_POST(RV_REPO "/locks/" RV_LOCK, 4, "lock")
+		RV_S_POST(RV_OFFSITE "/locks/" RV_LOCK2, 4, "lock") RV_S_GET(RV_REPO "/data/" RV_DATA)
+			RV_S_POST(RV_OFFSITE "/data/" RV_DATA, 4, "pack")
+				RV_S_POST(RV_OFFSITE "/snapshots/" RV_SNAP, 4, "snap")
+					RV_S_DELETE(RV_OFFSITE "/locks/" RV_LOCK2)
+						RV_S_DELETE(RV_REPO "/locks/" RV_LOCK);
 	static struct framed r;
 	const struct tsp_request *req = NULL;
 
@@ -462,7 +465,8 @@ static void test_repeated_credentials_framed(void **state)
 		"POST " RV_REPO "/locks/" RV_LOCK " HTTP/1.1\r\nHost: h\r\n"
 		"Authorization: Basic YWNtZTpzM2NyZXQ=\r\nAuthorization: Basic YWNtZTpzM2NyZXQ=\r\n"
 		"Content-Length:\t4\t\r\n\r\nlock"
-		"HEAD " RV_REPO "/config HTTP/1.1\r\nHost: h\r\nAuthorization: Basic YWNtZTpzM2NyZXQ=\r\n\r\n";
+		"HEAD " RV_REPO
+		"/config HTTP/1.1\r\nHost: h\r\nAuthorization: Basic YWNtZTpzM2NyZXQ=\r\n\r\n";
 	static struct framed whole;
 
 	(void)state;
@@ -490,8 +494,8 @@ static void test_profile_restic_classify(void **state)
 		build_head(&t, v->head);
 		classify_into(&t.head, options_of(v->options), RV_CLIENT6, &want);
 		memset(&got, 0, sizeof got);
-		got.ok = profile_find("restic")->classify(options_of(v->options), &t.head, RV_CLIENT6, &got.req,
-							  &got.err);
+		got.ok = profile_find("restic")->classify(options_of(v->options), &t.head, RV_CLIENT6,
+							  &got.req, &got.err);
 		assert_same(&want, &got, v->name);
 	}
 	{

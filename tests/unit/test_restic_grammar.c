@@ -47,8 +47,7 @@ static void test_session_key(void **state)
 
 /* The key, computed below a frame filled with `fill`: a key that read past its
  * own input would depend on the fill (and ASan reports the read). */
-static void key_with_stack(const char *repository, const char *client, char fill,
-			   char key[TSP_ID_MAX + 1])
+static void key_with_stack(const char *repository, const char *client, char fill, char key[TSP_ID_MAX + 1])
 {
 	volatile char junk[2048];
 
@@ -117,7 +116,6 @@ static void test_client_copy(void **state)
 
 /* ---- grammars, exhaustively ---- */
 
-
 /* Every visible byte inside a repository segment and inside a file name. */
 static void test_segment_every_byte(void **state)
 {
@@ -135,10 +133,12 @@ static void test_segment_every_byte(void **state)
 		if (o.ok != id_byte || (!o.ok && o.err.status != 404))
 			fail_msg("repository byte 0x%02x: %s %u", c, o.ok ? "classified" : "refused",
 				 o.err.status);
-		snprintf(text, sizeof text, "DELETE /acme/main/locks/ab%ccd HTTP/1.1\n" RV_HOST RV_AUTH, (int)c);
+		snprintf(text, sizeof text, "DELETE /acme/main/locks/ab%ccd HTTP/1.1\n" RV_HOST RV_AUTH,
+			 (int)c);
 		classify_text(text, NULL, &o);
 		if (o.ok != id_byte || (!o.ok && o.err.status != 404))
-			fail_msg("lock id byte 0x%02x: %s %u", c, o.ok ? "classified" : "refused", o.err.status);
+			fail_msg("lock id byte 0x%02x: %s %u", c, o.ok ? "classified" : "refused",
+				 o.err.status);
 		if (o.ok) {
 			assert_int_equal(o.req.role, TSP_ROLE_LOCK_DELETE);
 			assert_int_equal(strlen(o.req.task), 5);
@@ -171,7 +171,8 @@ static void test_segment_counts(void **state)
 		path[0] = '\0';
 		for (unsigned i = 2; i < n; i++)
 			snprintf(path + strlen(path), sizeof path - strlen(path), "/s%u", i);
-		snprintf(text, sizeof text, "POST %s/data/x HTTP/1.1\n" RV_HOST RV_AUTH "Content-Length: 1\n", path);
+		snprintf(text, sizeof text, "POST %s/data/x HTTP/1.1\n" RV_HOST RV_AUTH "Content-Length: 1\n",
+			 path);
 		classify_text(text, NULL, &o);
 		if (o.ok != (n <= RESTIC_SEGMENTS_MAX))
 			fail_msg("file with %u segments: %s", n, o.ok ? "classified" : "refused");
@@ -224,25 +225,31 @@ static void test_repository_lengths(void **state)
 /* Every resource with every method: its role, or 405 and the Allow. */
 static void test_method_matrix(void **state)
 {
-	static const char *const methods[] = { "GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH",
-					       "TRACE" };
+	static const char *const methods[] = { "GET",    "HEAD",    "POST",  "PUT",
+					       "DELETE", "OPTIONS", "PATCH", "TRACE" };
 	static const struct {
 		const char *target;
 		int role[8]; /* per method: a role, or -1 for 405 */
 		const char *allow;
 	} rows[] = {
-		{ RV_REPO "/config", { TSP_ROLE_READ, TSP_ROLE_READ, TSP_ROLE_WRITE, -1, TSP_ROLE_WRITE, -1, -1, -1 },
+		{ RV_REPO "/config",
+		  { TSP_ROLE_READ, TSP_ROLE_READ, TSP_ROLE_WRITE, -1, TSP_ROLE_WRITE, -1, -1, -1 },
 		  RV_ALLOW_FILE },
 		{ RV_REPO "/data/" RV_DATA,
-		  { TSP_ROLE_READ, TSP_ROLE_READ, TSP_ROLE_WRITE, -1, TSP_ROLE_WRITE, -1, -1, -1 }, RV_ALLOW_FILE },
+		  { TSP_ROLE_READ, TSP_ROLE_READ, TSP_ROLE_WRITE, -1, TSP_ROLE_WRITE, -1, -1, -1 },
+		  RV_ALLOW_FILE },
 		{ RV_REPO "/keys/" RV_KEY,
-		  { TSP_ROLE_READ, TSP_ROLE_READ, TSP_ROLE_WRITE, -1, TSP_ROLE_WRITE, -1, -1, -1 }, RV_ALLOW_FILE },
+		  { TSP_ROLE_READ, TSP_ROLE_READ, TSP_ROLE_WRITE, -1, TSP_ROLE_WRITE, -1, -1, -1 },
+		  RV_ALLOW_FILE },
 		{ RV_REPO "/index/" RV_INDEX,
-		  { TSP_ROLE_READ, TSP_ROLE_READ, TSP_ROLE_WRITE, -1, TSP_ROLE_WRITE, -1, -1, -1 }, RV_ALLOW_FILE },
+		  { TSP_ROLE_READ, TSP_ROLE_READ, TSP_ROLE_WRITE, -1, TSP_ROLE_WRITE, -1, -1, -1 },
+		  RV_ALLOW_FILE },
 		{ RV_REPO "/snapshots/" RV_SNAP,
-		  { TSP_ROLE_READ, TSP_ROLE_READ, TSP_ROLE_WRITE, -1, TSP_ROLE_WRITE, -1, -1, -1 }, RV_ALLOW_FILE },
+		  { TSP_ROLE_READ, TSP_ROLE_READ, TSP_ROLE_WRITE, -1, TSP_ROLE_WRITE, -1, -1, -1 },
+		  RV_ALLOW_FILE },
 		{ RV_REPO "/locks/" RV_LOCK,
-		  { TSP_ROLE_READ, TSP_ROLE_READ, TSP_ROLE_LOCK_CREATE, -1, TSP_ROLE_LOCK_DELETE, -1, -1, -1 },
+		  { TSP_ROLE_READ, TSP_ROLE_READ, TSP_ROLE_LOCK_CREATE, -1, TSP_ROLE_LOCK_DELETE, -1, -1,
+		    -1 },
 		  RV_ALLOW_FILE },
 		{ RV_REPO "/data/", { TSP_ROLE_READ, -1, -1, -1, -1, -1, -1, -1 }, "GET" },
 		{ RV_REPO "/keys/", { TSP_ROLE_READ, -1, -1, -1, -1, -1, -1, -1 }, "GET" },
@@ -259,7 +266,8 @@ static void test_method_matrix(void **state)
 			char text[512];
 			struct outcome o;
 
-			snprintf(text, sizeof text, "%s %s HTTP/1.1\n" RV_HOST RV_AUTH, methods[m], rows[r].target);
+			snprintf(text, sizeof text, "%s %s HTTP/1.1\n" RV_HOST RV_AUTH, methods[m],
+				 rows[r].target);
 			classify_text(text, options_of(RV_COPY), &o);
 			if (rows[r].role[m] < 0) {
 				if (o.ok || o.err.status != 405)
@@ -273,12 +281,12 @@ static void test_method_matrix(void **state)
 				fail_msg("%s %s: refused %u (%s)", methods[m], rows[r].target, o.err.status,
 					 o.err.reason);
 			assert_int_equal(o.req.role, rows[r].role[m]);
-			assert_int_equal(o.req.category, o.req.role == TSP_ROLE_READ ? TSP_CAT_RESTORE
-										      : TSP_CAT_BACKUP);
+			assert_int_equal(o.req.category,
+					 o.req.role == TSP_ROLE_READ ? TSP_CAT_RESTORE : TSP_CAT_BACKUP);
 			assert_int_equal(o.req.opens_repository,
 					 m < 2 && strcmp(rows[r].target, RV_REPO "/config") == 0);
-			assert_int_equal(o.req.saves_snapshot,
-					 m == 2 && strcmp(rows[r].target, RV_REPO "/snapshots/" RV_SNAP) == 0);
+			assert_int_equal(o.req.saves_snapshot, m == 2 && strcmp(rows[r].target, RV_REPO
+										"/snapshots/" RV_SNAP) == 0);
 		}
 	}
 }
@@ -291,12 +299,22 @@ static void test_body_lengths(void **state)
 		unsigned long long length;
 		unsigned status;
 	} rows[] = {
-		{ "POST", 0, 0 },        { "POST", 1, 0 },          { "POST", 4294967294ull, 0 },
-		{ "POST", 4294967295ull, 0 }, { "POST", 4294967296ull, 413 }, { "POST", 4294967297ull, 413 },
-		{ "POST", 1ull << 40, 413 },  { "POST", 18446744073709551615ull, 413 },
-		{ "GET", 0, 0 },         { "GET", 1, 400 },         { "GET", 4294967296ull, 400 },
-		{ "HEAD", 0, 0 },        { "HEAD", 1, 400 },        { "DELETE", 0, 0 },
-		{ "DELETE", 1, 400 },    { "DELETE", 4294967296ull, 400 },
+		{ "POST", 0, 0 },
+		{ "POST", 1, 0 },
+		{ "POST", 4294967294ull, 0 },
+		{ "POST", 4294967295ull, 0 },
+		{ "POST", 4294967296ull, 413 },
+		{ "POST", 4294967297ull, 413 },
+		{ "POST", 1ull << 40, 413 },
+		{ "POST", 18446744073709551615ull, 413 },
+		{ "GET", 0, 0 },
+		{ "GET", 1, 400 },
+		{ "GET", 4294967296ull, 400 },
+		{ "HEAD", 0, 0 },
+		{ "HEAD", 1, 400 },
+		{ "DELETE", 0, 0 },
+		{ "DELETE", 1, 400 },
+		{ "DELETE", 4294967296ull, 400 },
 	};
 
 	(void)state;
@@ -304,8 +322,10 @@ static void test_body_lengths(void **state)
 		char text[512];
 		struct outcome o;
 
-		snprintf(text, sizeof text, "%s " RV_REPO "/data/" RV_DATA " HTTP/1.1\n" RV_HOST RV_AUTH
-			 "Content-Length: %llu\n", rows[i].method, rows[i].length);
+		snprintf(text, sizeof text,
+			 "%s " RV_REPO "/data/" RV_DATA " HTTP/1.1\n" RV_HOST RV_AUTH
+			 "Content-Length: %llu\n",
+			 rows[i].method, rows[i].length);
 		classify_text(text, NULL, &o);
 		if (rows[i].status == 0) {
 			if (!o.ok)
@@ -409,9 +429,10 @@ static void test_profile_tsp_classify(void **state)
 		"1fdd98864fb688159e02637f526ed77c04e7895815a9f23756db942e567830f6\r\n\r\nvm-web01 block 0\n",
 		"POST /tsp/1/restore/jobs/r7 HTTP/1.1\r\n" TSP_BASE
 		"Tsp-Origin: vbr\r\nTsp-Workload: vsphere\r\nTsp-Source: backup-copy/c1\r\n\r\n",
-		"POST /tsp/1/backup/jobs/nightly-0142/close HTTP/1.1\r\n" TSP_BASE "Tsp-Result: warning\r\n\r\n",
-		"GET /tsp/1/session HTTP/1.1\r\nHost: h\r\n\r\n",            /* 401 */
-		"GET " RV_REPO "/config HTTP/1.1\r\n" TSP_BASE "\r\n",       /* a restic path: 404 */
+		"POST /tsp/1/backup/jobs/nightly-0142/close HTTP/1.1\r\n" TSP_BASE
+		"Tsp-Result: warning\r\n\r\n",
+		"GET /tsp/1/session HTTP/1.1\r\nHost: h\r\n\r\n",      /* 401 */
+		"GET " RV_REPO "/config HTTP/1.1\r\n" TSP_BASE "\r\n", /* a restic path: 404 */
 		"PUT /tsp/1/restore/jobs/r/tasks/t/blocks/0 HTTP/1.1\r\n" TSP_BASE "\r\n", /* 405 */
 	};
 
@@ -428,8 +449,10 @@ static void test_profile_tsp_classify(void **state)
 		want.ok = tsp_classify(http_framer_head(f), &want.req, &want.err);
 		for (int opt = 0; opt < RV_OPTIONS_COUNT; opt++) {
 			memset(&got, 0, sizeof got);
-			got.ok = profile_find("tsp")->classify(options_of((enum rv_options)opt), http_framer_head(f),
-							      opt % 2 ? NULL : RV_CLIENT, &got.req, &got.err);
+			got.ok = profile_find("tsp")->classify(options_of((enum rv_options)opt),
+							       http_framer_head(f),
+							       opt % 2 ? NULL : RV_CLIENT, &got.req,
+							       &got.err);
 			assert_same(&want, &got, requests[i]);
 			if (want.ok)
 				assert_memory_equal(&want.req, &got.req, sizeof want.req);
@@ -438,7 +461,6 @@ static void test_profile_tsp_classify(void **state)
 		http_framer_free(f);
 	}
 }
-
 
 /* ---- the group ---- */
 

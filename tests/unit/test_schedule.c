@@ -24,10 +24,10 @@
 #define HOUR 3600
 
 /* Fixed instants (UTC), computed independently. */
-#define XMAS_22Z 1798149600      /* 2026-12-24T22:00:00Z, a Thursday */
-#define XMAS_02Z 1798164000      /* 2026-12-25T02:00:00Z */
-#define SAT_DEC5_12Z 1796472000  /* 2026-12-05T12:00:00Z, a Saturday */
-#define SUN_DEC6_00Z 1796515200  /* 2026-12-06T00:00:00Z */
+#define XMAS_22Z 1798149600          /* 2026-12-24T22:00:00Z, a Thursday */
+#define XMAS_02Z 1798164000          /* 2026-12-25T02:00:00Z */
+#define SAT_DEC5_12Z 1796472000      /* 2026-12-05T12:00:00Z, a Saturday */
+#define SUN_DEC6_00Z 1796515200      /* 2026-12-06T00:00:00Z */
 #define BERLIN_SPRING_SAT 1774699200 /* 2026-03-28T12:00:00Z; clocks 02:00 CET -> 03:00 CEST on the 29th */
 #define BERLIN_FALL_SAT 1792843200   /* 2026-10-24T12:00:00Z; clocks 03:00 CEST -> 02:00 CET on the 25th */
 #define NY_SPRING_SAT 1772884800     /* 2026-03-07T12:00:00Z; 02:00 EST -> 03:00 EDT on the 8th */
@@ -191,11 +191,11 @@ static void test_berlin_spring_forward(void **state)
 	struct schedule_state st = state_of(spans, 1, "Europe/Berlin", BERLIN_SPRING_SAT);
 	(void)state;
 
-	assert_int_equal(st.next_start, sun);           /* 01:00 CET */
-	assert_int_equal(st.next_end, sun + 2 * HOUR);  /* 04:00 CEST: two real hours */
+	assert_int_equal(st.next_start, sun);          /* 01:00 CET */
+	assert_int_equal(st.next_end, sun + 2 * HOUR); /* 04:00 CEST: two real hours */
 	/* 02:30 does not exist that day: the first instant after the gap. */
 	st = state_of(gap, 1, "Europe/Berlin", BERLIN_SPRING_SAT);
-	assert_int_equal(st.next_start, sun + HOUR);    /* 03:00 CEST */
+	assert_int_equal(st.next_start, sun + HOUR); /* 03:00 CEST */
 	assert_int_equal(st.next_end, sun + 2 * HOUR);
 	/* A window entirely in the gap is empty that week: the next is a week on. */
 	st = state_of(swallowed, 1, "Europe/Berlin", BERLIN_SPRING_SAT);
@@ -210,8 +210,8 @@ static void test_berlin_fall_back(void **state)
 	struct schedule_state st = state_of(w, 1, "Europe/Berlin", BERLIN_FALL_SAT);
 	(void)state;
 
-	assert_int_equal(st.next_start, sun + HOUR / 2);     /* the first 02:30, CEST */
-	assert_int_equal(st.next_end, sun + 5 * HOUR / 2);   /* 03:30 CET: two real hours */
+	assert_int_equal(st.next_start, sun + HOUR / 2);   /* the first 02:30, CEST */
+	assert_int_equal(st.next_end, sun + 5 * HOUR / 2); /* 03:30 CET: two real hours */
 	/* During the repeated hour, the window is on. */
 	st = state_of(w, 1, "Europe/Berlin", sun + 3 * HOUR / 2);
 	assert_true(st.in_window);
@@ -329,8 +329,10 @@ static void test_window_lines_add_up_and_dump_back(void **state)
 	FILE *out;
 	(void)state;
 
-	if (!load_text(BASE "[schedule]\nwindow = sun 02:00-04:00, sat 23:00-01:00\ntimezone = Europe/Berlin\n"
-		       "window = 2026-12-24T23:00:00+01:00/2026-12-25T03:00:00+01:00\n", &cfg, &err))
+	if (!load_text(BASE
+		       "[schedule]\nwindow = sun 02:00-04:00, sat 23:00-01:00\ntimezone = Europe/Berlin\n"
+		       "window = 2026-12-24T23:00:00+01:00/2026-12-25T03:00:00+01:00\n",
+		       &cfg, &err))
 		fail_msg("%s", err.message);
 	assert_int_equal(cfg->schedule.window_count, 3);
 	assert_int_equal(cfg->schedule.window[2].start, XMAS_22Z);
@@ -355,7 +357,8 @@ static void test_a_bad_window_names_its_line(void **state)
 	struct config_error err;
 	(void)state;
 
-	assert_false(load_text(BASE "[schedule]\nwindow = sun 02:00-04:00\nwindow = mon 02:00-4:00\n", &cfg, &err));
+	assert_false(load_text(BASE "[schedule]\nwindow = sun 02:00-04:00\nwindow = mon 02:00-4:00\n", &cfg,
+			       &err));
 	assert_int_equal(err.line, 7);
 	assert_non_null(strstr(err.message, ":7: [schedule] window: window \"mon 02:00-4:00\""));
 	assert_false(load_text(BASE "[schedule]\ntimezone = UTC\ntimezone = UTC\n", &cfg, &err));

@@ -25,17 +25,15 @@
 
 #define BLOCK 4096
 
-static void
-fill(const char *tenant, const char *job, const char *task, uint32_t block, unsigned char *buf,
-     size_t len)
+static void fill(const char *tenant, const char *job, const char *task, uint32_t block, unsigned char *buf,
+		 size_t len)
 {
 	const struct content_key key = { tenant, job, task, block };
 
 	assert_true(content_fill(&key, buf, len));
 }
 
-static void
-test_content_is_deterministic(void **state)
+static void test_content_is_deterministic(void **state)
 {
 	unsigned char a[BLOCK], b[BLOCK];
 
@@ -49,8 +47,7 @@ test_content_is_deterministic(void **state)
 }
 
 /* Every part of the key changes the bytes after the label line. */
-static void
-test_content_differs_per_key(void **state)
+static void test_content_differs_per_key(void **state)
 {
 	static const struct content_key keys[] = {
 		{ "acme", "nightly", "vm-1", 0 },
@@ -75,8 +72,7 @@ test_content_differs_per_key(void **state)
 
 /* A shorter block is a prefix of a longer one (the last block of a task may
  * be short), down to a cut label line, and odd lengths are filled exactly. */
-static void
-test_content_prefix_property(void **state)
+static void test_content_prefix_property(void **state)
 {
 	unsigned char full[1000], part[1000];
 	static const size_t lengths[] = { 1, 5, 33, 34, 35, 41, 42, 43, 999 };
@@ -96,8 +92,7 @@ test_content_prefix_property(void **state)
  * separate implementation of the algorithm of sluice-tenant(1) (SHA-256 seed,
  * xoshiro256**, little-endian), not from this code. */
 #define CONTENT_PINNED_DIGEST "72044f28595757e220acc6696ebdc12c59f71637d37cd2f5a3fd322c7ba422b5"
-static void
-test_content_pinned_vector(void **state)
+static void test_content_pinned_vector(void **state)
 {
 	static unsigned char block[65536];
 	char hex[TSP_DIGEST_HEX + 1];
@@ -108,8 +103,7 @@ test_content_pinned_vector(void **state)
 	assert_string_equal(hex, CONTENT_PINNED_DIGEST);
 }
 
-static void
-test_digest_known_vectors(void **state)
+static void test_digest_known_vectors(void **state)
 {
 	char hex[TSP_DIGEST_HEX + 1];
 
@@ -125,16 +119,20 @@ test_digest_known_vectors(void **state)
 
 /* ---- sizes and options ------------------------------------------------ */
 
-static void
-test_size_parse(void **state)
+static void test_size_parse(void **state)
 {
-	static const struct { const char *text; uint32_t value; } good[] = {
-		{ "1", 1 }, { "4096", 4096 }, { "512k", 524288 }, { "512K", 524288 },
+	static const struct {
+		const char *text;
+		uint32_t value;
+	} good[] = {
+		{ "1", 1 },        { "4096", 4096 },    { "512k", 524288 },       { "512K", 524288 },
 		{ "1m", 1048576 }, { "64M", 67108864 }, { "67108864", 67108864 }, { "65536k", 67108864 },
 	};
 	static const char *const bad[] = {
-		"", "0", "0k", "k", "m", "-1", "+1", " 1", "1 ", "1.5m", "1g", "1kb", "65m",
-		"67108865", "65537k", "4294967296", "4294967296k", "99999999999999999999m", "0x10",
+		"",     "0",        "0k",     "k",          "m",           "-1",
+		"+1",   " 1",       "1 ",     "1.5m",       "1g",          "1kb",
+		"65m",  "67108865", "65537k", "4294967296", "4294967296k", "99999999999999999999m",
+		"0x10",
 	};
 	uint32_t v;
 
@@ -155,8 +153,8 @@ test_size_parse(void **state)
 #define ARGS_MAX 40
 
 /* Parse a space-separated command line (no quoting needed by the cases). */
-static enum options_outcome
-parse_line(const char *line, const char *env, struct tenant_options *opt, char *err, size_t errsize)
+static enum options_outcome parse_line(const char *line, const char *env, struct tenant_options *opt,
+				       char *err, size_t errsize)
 {
 	static char copy[1024];
 	char *argv[ARGS_MAX + 1];
@@ -173,8 +171,7 @@ parse_line(const char *line, const char *env, struct tenant_options *opt, char *
 	return tenant_options_parse(argc, argv, env, opt, err, errsize);
 }
 
-static void
-test_options_defaults(void **state)
+static void test_options_defaults(void **state)
 {
 	static struct tenant_options opt;
 	char err[256];
@@ -201,8 +198,7 @@ test_options_defaults(void **state)
 	assert_false(opt.pause);
 }
 
-static void
-test_options_full_line(void **state)
+static void test_options_full_line(void **state)
 {
 	static struct tenant_options opt;
 	char err[256];
@@ -212,7 +208,8 @@ test_options_full_line(void **state)
 	assert_int_equal(parse_line("--connect [::1]:9443 --ca /etc/ca.pem restore --tenant umbrella:pw "
 				    "--origin agent --workload mac --tasks 3 --blocks 5 --block-size 512k "
 				    "--parallel 2 --job r-1 --source backup-copy/copy.7 --json "
-				    "--pause-at 2:4 --pause-file /tmp/p", "acme:x", &opt, err, sizeof(err)),
+				    "--pause-at 2:4 --pause-file /tmp/p",
+				    "acme:x", &opt, err, sizeof(err)),
 			 TENANT_OPTIONS_RUN);
 	assert_string_equal(opt.host, "::1");
 	assert_string_equal(opt.port, "9443");
@@ -238,8 +235,7 @@ test_options_full_line(void **state)
 	assert_string_equal(opt.task_prefix, "vol");
 }
 
-static void
-test_options_job_kinds(void **state)
+static void test_options_job_kinds(void **state)
 {
 	static const struct {
 		const char *line;
@@ -248,11 +244,13 @@ test_options_job_kinds(void **state)
 		enum tsp_workload workload;
 		const char *prefix;
 	} cases[] = {
-		{ "backup-copy --workload hyperv", TSP_CAT_BACKUP_COPY, TSP_OP_NONE, TSP_WORKLOAD_HYPERV, "vm" },
+		{ "backup-copy --workload hyperv", TSP_CAT_BACKUP_COPY, TSP_OP_NONE, TSP_WORKLOAD_HYPERV,
+		  "vm" },
 		{ "backup --workload windows", TSP_CAT_BACKUP, TSP_OP_NONE, TSP_WORKLOAD_WINDOWS, "host" },
 		{ "backup --origin agent", TSP_CAT_BACKUP, TSP_OP_NONE, TSP_WORKLOAD_LINUX, "vol" },
 		{ "replicate --workload vcd", TSP_CAT_REPLICATION, TSP_OP_REPLICATE, TSP_WORKLOAD_VCD, "vm" },
-		{ "failover --source repl-1", TSP_CAT_REPLICATION, TSP_OP_FAILOVER, TSP_WORKLOAD_VSPHERE, "vm" },
+		{ "failover --source repl-1", TSP_CAT_REPLICATION, TSP_OP_FAILOVER, TSP_WORKLOAD_VSPHERE,
+		  "vm" },
 		{ "failback", TSP_CAT_REPLICATION, TSP_OP_FAILBACK, TSP_WORKLOAD_VSPHERE, "vm" },
 		{ "undo", TSP_CAT_REPLICATION, TSP_OP_UNDO, TSP_WORKLOAD_VSPHERE, "vm" },
 		{ "restore --source nightly --workload linux", TSP_CAT_RESTORE, TSP_OP_NONE,
@@ -282,10 +280,13 @@ test_options_job_kinds(void **state)
 }
 
 /* Every bad line is a usage error whose message names the culprit. */
-static void
-test_options_errors(void **state)
+static void test_options_errors(void **state)
 {
-	static const struct { const char *line; const char *env; const char *needle; } cases[] = {
+	static const struct {
+		const char *line;
+		const char *env;
+		const char *needle;
+	} cases[] = {
 		{ "", "a:b", "no job kind" },
 		{ "archive", "a:b", "'archive' is no job kind" },
 		{ "backup restore", "a:b", "unexpected argument 'restore'" },
@@ -342,20 +343,19 @@ test_options_errors(void **state)
 	}
 }
 
-static void
-test_options_help_version(void **state)
+static void test_options_help_version(void **state)
 {
 	static struct tenant_options opt;
 	char err[256];
 
 	(void)state;
 	assert_int_equal(parse_line("--help", NULL, &opt, err, sizeof(err)), TENANT_OPTIONS_HELP);
-	assert_int_equal(parse_line("backup --version", NULL, &opt, err, sizeof(err)), TENANT_OPTIONS_VERSION);
+	assert_int_equal(parse_line("backup --version", NULL, &opt, err, sizeof(err)),
+			 TENANT_OPTIONS_VERSION);
 	assert_int_equal(parse_line("-h", NULL, &opt, err, sizeof(err)), TENANT_OPTIONS_HELP);
 }
 
-static void
-test_default_job_id(void **state)
+static void test_default_job_id(void **state)
 {
 	char id[TSP_ID_MAX + 1];
 
@@ -369,14 +369,12 @@ test_default_job_id(void **state)
 
 /* ---- reading answers ---------------------------------------------------- */
 
-static struct json_span
-span(const char *s)
+static struct json_span span(const char *s)
 {
 	return (struct json_span){ s, strlen(s) };
 }
 
-static void
-test_json_find(void **state)
+static void test_json_find(void **state)
 {
 	const char *hello = "{\"protocol\":\"TSP/1\",\"server\":\"sluice\",\"tenant\":\"acme\","
 			    "\"maintenance\":{\"mode\":\"drain\",\"since\":\"2026-11-24T01:30:00Z\","
@@ -395,8 +393,8 @@ test_json_find(void **state)
 	assert_string_equal(out, "drain");
 	assert_false(json_get(span(hello), "max_block_bytes", &v));
 	/* A key spelled inside a string value is no key. */
-	assert_true(json_get_string(span("{\"message\":\"\\\"error\\\":1\",\"error\":\"x\"}"), "error",
-				     out, sizeof(out)));
+	assert_true(json_get_string(span("{\"message\":\"\\\"error\\\":1\",\"error\":\"x\"}"), "error", out,
+				    sizeof(out)));
 	assert_string_equal(out, "x");
 	assert_true(json_get_uint(span("{ \"block\" : 7 , \"bytes\" : 1048576 }"), "bytes", &n));
 	assert_int_equal(n, 1048576);
@@ -407,8 +405,7 @@ test_json_find(void **state)
 	assert_false(json_get(span("{\"a\":{\"b\":1"), "a", &v));
 }
 
-static void
-test_json_string_unescape(void **state)
+static void test_json_string_unescape(void **state)
 {
 	char out[32];
 
@@ -432,8 +429,7 @@ test_json_string_unescape(void **state)
 /* ---- statistics ----------------------------------------------------------- */
 
 /* Render into a string the caller frees. */
-static char *
-render(void (*fn)(FILE *, const struct job_stats *), const struct job_stats *st)
+static char *render(void (*fn)(FILE *, const struct job_stats *), const struct job_stats *st)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -446,8 +442,7 @@ render(void (*fn)(FILE *, const struct job_stats *), const struct job_stats *st)
 }
 
 /* PROTOCOL.md §12.4's job nightly-0143: vm-web01 finished, vm-db01 refused. */
-static void
-sample_drained_job(struct job_stats *st, struct task_stats tasks[2])
+static void sample_drained_job(struct job_stats *st, struct task_stats tasks[2])
 {
 	memset(st, 0, sizeof(*st));
 	memset(tasks, 0, 2 * sizeof(*tasks));
@@ -477,8 +472,7 @@ sample_drained_job(struct job_stats *st, struct task_stats tasks[2])
 	job_stats_settle(st);
 }
 
-static void
-test_report_text(void **state)
+static void test_report_text(void **state)
 {
 	struct job_stats st;
 	struct task_stats tasks[2];
@@ -488,10 +482,10 @@ test_report_text(void **state)
 	sample_drained_job(&st, tasks);
 	text = render(report_text, &st);
 	assert_string_equal(text,
-		"Job nightly-0143  backup  vbr/vsphere  Failed  1.23 s  2.0 MiB\n"
-		"  vm-web01  Success  2 blocks     2.0 MiB     0.80 s\n"
-		"  vm-db01   Failed   0 blocks         0 B     0.00 s  Service provider is currently "
-		"undergoing scheduled maintenance. (503 maintenance)\n");
+			    "Job nightly-0143  backup  vbr/vsphere  Failed  1.23 s  2.0 MiB\n"
+			    "  vm-web01  Success  2 blocks     2.0 MiB     0.80 s\n"
+			    "  vm-db01   Failed   0 blocks         0 B     0.00 s  Service provider is currently "
+			    "undergoing scheduled maintenance. (503 maintenance)\n");
 	free(text);
 
 	/* A job refused at its open, with the hello's notice; escape sequences
@@ -510,15 +504,13 @@ test_report_text(void **state)
 	strcpy(st.why.message, "Back soon");
 	job_stats_settle(&st);
 	text = render(report_text, &st);
-	assert_string_equal(text,
-		"Job nightly-0144  backup  agent/linux  Failed  0.00 s  0 B\n"
-		"  Notice  maintenance drain: Back ?[31msoon\n"
-		"  (job)   Failed   Back soon (503 maintenance)\n");
+	assert_string_equal(text, "Job nightly-0144  backup  agent/linux  Failed  0.00 s  0 B\n"
+				  "  Notice  maintenance drain: Back ?[31msoon\n"
+				  "  (job)   Failed   Back soon (503 maintenance)\n");
 	free(text);
 }
 
-static void
-test_report_json(void **state)
+static void test_report_json(void **state)
 {
 	struct job_stats st;
 	struct task_stats tasks[2];
@@ -528,7 +520,8 @@ test_report_json(void **state)
 	sample_drained_job(&st, tasks);
 	strcpy(tasks[1].why.message, "quote \" backslash \\ newline \n bell \a end");
 	text = render(report_json, &st);
-	assert_string_equal(text,
+	assert_string_equal(
+		text,
 		"{\"job\":\"nightly-0143\",\"command\":\"backup\",\"category\":\"backup\","
 		"\"operation\":null,\"origin\":\"vbr\",\"workload\":\"vsphere\",\"source\":null,"
 		"\"status\":\"Failed\",\"result\":\"failed\",\"duration_ms\":1234,\"blocks\":2,"
@@ -541,8 +534,7 @@ test_report_json(void **state)
 	free(text);
 }
 
-static void
-test_report_json_notice_and_replica(void **state)
+static void test_report_json_notice_and_replica(void **state)
 {
 	struct job_stats st;
 	struct task_stats task;
@@ -572,7 +564,8 @@ test_report_json_notice_and_replica(void **state)
 	text = render(report_json, &st);
 	assert_non_null(strstr(text, "\"operation\":\"failover\",\"origin\":\"vbr\",\"workload\":\"hyperv\","
 				     "\"source\":\"repl-1\",\"status\":\"Success\",\"result\":\"success\""));
-	assert_non_null(strstr(text, "\"maintenance\":{\"mode\":\"block\",\"since\":null,\"message\":\"m\"}"));
+	assert_non_null(
+		strstr(text, "\"maintenance\":{\"mode\":\"block\",\"since\":null,\"message\":\"m\"}"));
 	assert_non_null(strstr(text, "\"replica\":\"failed-over\""));
 	free(text);
 	text = render(report_text, &st);
@@ -581,8 +574,7 @@ test_report_json_notice_and_replica(void **state)
 	free(text);
 }
 
-static void
-test_settle_and_exit_codes(void **state)
+static void test_settle_and_exit_codes(void **state)
 {
 	struct job_stats st;
 	struct task_stats tasks[2];
@@ -627,8 +619,7 @@ test_settle_and_exit_codes(void **state)
 	assert_int_equal(job_stats_exit_code(&st), 1);
 }
 
-static void
-test_report_bytes(void **state)
+static void test_report_bytes(void **state)
 {
 	char buf[32];
 
@@ -641,8 +632,7 @@ test_report_bytes(void **state)
 	assert_string_equal(report_bytes(UINT64_MAX, buf, sizeof(buf)), "16777216.0 TiB");
 }
 
-int
-main(void)
+int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_content_is_deterministic),

@@ -49,12 +49,14 @@ static void test_validity_boundaries(void **state)
 	assert_int_equal(tls_validity_at(0, NOW + 14 * DAY + 1, NOW, WARN_14D), TLS_VALIDITY_GOOD);
 	assert_int_equal(tls_validity_at(0, NOW + 2 * DAY, NOW, WARN_14D), TLS_VALIDITY_EXPIRING);
 	assert_int_equal(tls_validity_at(0, NOW + 2 * DAY, NOW, 0), TLS_VALIDITY_GOOD);
-	assert_int_equal(tls_validity_at(0, NOW + 1, NOW, 1), TLS_VALIDITY_GOOD); /* 1 ms rounds down to 0 s */
+	assert_int_equal(tls_validity_at(0, NOW + 1, NOW, 1),
+			 TLS_VALIDITY_GOOD); /* 1 ms rounds down to 0 s */
 	/* Expired and not yet valid win over the window. */
 	assert_int_equal(tls_validity_at(0, NOW - 1, NOW, WARN_14D), TLS_VALIDITY_EXPIRED);
 	assert_int_equal(tls_validity_at(NOW + 1, NOW + DAY, NOW, WARN_14D), TLS_VALIDITY_NOT_YET_VALID);
 	/* Past 2038. */
-	assert_int_equal(tls_validity_at(0, INT64_C(4102444800), INT64_C(4102444801), 0), TLS_VALIDITY_EXPIRED);
+	assert_int_equal(tls_validity_at(0, INT64_C(4102444800), INT64_C(4102444801), 0),
+			 TLS_VALIDITY_EXPIRED);
 }
 
 static void test_format_time(void **state)
@@ -76,10 +78,19 @@ static void test_format_span(void **state)
 		int64_t seconds;
 		const char *text;
 	} cases[] = {
-		{ 0, "0 seconds" }, { 1, "1 second" }, { 59, "59 seconds" }, { 60, "1 minute" },
-		{ 61, "1 minute 1 second" }, { 3599, "59 minutes 59 seconds" }, { 3600, "1 hour" },
-		{ 7200 + 59, "2 hours" }, { DAY - 1, "23 hours 59 minutes" }, { DAY, "1 day" },
-		{ 2 * DAY - 30, "1 day 23 hours" }, { 2 * DAY, "2 days" }, { -3 * DAY - 3600, "3 days 1 hour" },
+		{ 0, "0 seconds" },
+		{ 1, "1 second" },
+		{ 59, "59 seconds" },
+		{ 60, "1 minute" },
+		{ 61, "1 minute 1 second" },
+		{ 3599, "59 minutes 59 seconds" },
+		{ 3600, "1 hour" },
+		{ 7200 + 59, "2 hours" },
+		{ DAY - 1, "23 hours 59 minutes" },
+		{ DAY, "1 day" },
+		{ 2 * DAY - 30, "1 day 23 hours" },
+		{ 2 * DAY, "2 days" },
+		{ -3 * DAY - 3600, "3 days 1 hour" },
 		{ INT64_MIN, "106751991167300 days 15 hours" },
 	};
 	char text[TLS_SPAN_TEXT_MAX];
@@ -96,15 +107,19 @@ static void test_validity_messages(void **state)
 	char text[512];
 
 	(void)state;
-	assert_true(tls_validity_message("/c.crt", NOW - 30 * DAY, NOW - 3 * DAY, NOW, WARN_14D, text, sizeof text));
+	assert_true(tls_validity_message("/c.crt", NOW - 30 * DAY, NOW - 3 * DAY, NOW, WARN_14D, text,
+					 sizeof text));
 	assert_has(text, "/c.crt expired on 2026-09-18 14:13:20 UTC (3 days ago)");
-	assert_true(tls_validity_message("/c.crt", NOW + 2 * 3600, NOW + 30 * DAY, NOW, WARN_14D, text, sizeof text));
+	assert_true(tls_validity_message("/c.crt", NOW + 2 * 3600, NOW + 30 * DAY, NOW, WARN_14D, text,
+					 sizeof text));
 	assert_has(text, "/c.crt is not valid before 2026-09-21 16:13:20 UTC (in 2 hours)");
-	assert_true(tls_validity_message("/c.crt", NOW - DAY, NOW + 2 * DAY, NOW, WARN_14D, text, sizeof text));
+	assert_true(
+		tls_validity_message("/c.crt", NOW - DAY, NOW + 2 * DAY, NOW, WARN_14D, text, sizeof text));
 	assert_has(text, "/c.crt expires on 2026-09-23 14:13:20 UTC (in 2 days)");
 	assert_false(tls_validity_message("/c.crt", NOW - DAY, NOW + 2 * DAY, NOW, 0, text, sizeof text));
 	assert_string_equal(text, "");
-	assert_false(tls_validity_message("/c.crt", NOW - DAY, NOW + 30 * DAY, NOW, WARN_14D, text, sizeof text));
+	assert_false(
+		tls_validity_message("/c.crt", NOW - DAY, NOW + 30 * DAY, NOW, WARN_14D, text, sizeof text));
 }
 
 /* ---- the files ---- */
@@ -130,7 +145,9 @@ static X509 *new_cert(EVP_PKEY *key, const char *cn, int64_t not_before, int64_t
 	assert_non_null(ASN1_TIME_set(X509_getm_notAfter(x), (time_t)not_after));
 	assert_int_equal(X509_set_pubkey(x, key), 1);
 	name = X509_get_subject_name(x);
-	assert_int_equal(X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0), 1);
+	assert_int_equal(X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1,
+						    -1, 0),
+			 1);
 	assert_int_equal(X509_set_issuer_name(x, name), 1);
 	assert_true(X509_sign(x, key, EVP_sha256()) > 0);
 	return x;
@@ -164,7 +181,8 @@ static char *pem_key(EVP_PKEY *key, const char *passphrase)
 
 	if (passphrase != NULL)
 		assert_int_equal(PEM_write_bio_PKCS8PrivateKey(bio, key, EVP_aes_128_cbc(), passphrase,
-							       (int)strlen(passphrase), NULL, NULL), 1);
+							       (int)strlen(passphrase), NULL, NULL),
+				 1);
 	else
 		assert_int_equal(PEM_write_bio_PrivateKey(bio, key, NULL, NULL, 0, NULL, NULL), 1);
 	return text_of(bio);
@@ -190,8 +208,10 @@ static int files_setup(void **state)
 	conf_fixture_write(f, "good.key", key_pem);
 	conf_fixture_write(f, "other.key", other_pem);
 	conf_fixture_write(f, "locked.key", locked_pem);
-	snprintf(chain, sizeof chain, "%s-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n"
-		 "-----END CERTIFICATE-----\n", leaf_pem);
+	snprintf(chain, sizeof chain,
+		 "%s-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n"
+		 "-----END CERTIFICATE-----\n",
+		 leaf_pem);
 	conf_fixture_write(f, "broken-chain.crt", chain);
 	conf_fixture_write(f, "text.crt", "this is not a certificate\n");
 	free(leaf_pem);
@@ -308,17 +328,18 @@ static void test_check_names_file_line_and_key(void **state)
 	struct config_error err, warning;
 	char expect[3 * PATH_MAX];
 
-	assert_true(conf_fixture_load(f, INI_HEAD "certificate = good.crt\n; the wrong one\nprivate_key = other.key\n"));
+	assert_true(conf_fixture_load(f, INI_HEAD
+				      "certificate = good.crt\n; the wrong one\nprivate_key = other.key\n"));
 	assert_false(config_check_tls_files(f->cfg, NOW, &err, &warning));
-	snprintf(expect, sizeof expect, "%s/sluice.ini:7: [tls] private_key: %s/other.key is not the key", f->dir,
-		 f->dir);
+	snprintf(expect, sizeof expect, "%s/sluice.ini:7: [tls] private_key: %s/other.key is not the key",
+		 f->dir, f->dir);
 	assert_has(err.message, expect);
 	assert_int_equal(err.line, 7);
 
 	assert_true(conf_fixture_load(f, INI_HEAD "private_key = good.key\ncertificate = text.crt\n"));
 	assert_false(config_check_tls_files(f->cfg, NOW, &err, &warning));
-	snprintf(expect, sizeof expect, "%s/sluice.ini:6: [tls] certificate: %s/text.crt holds no PEM", f->dir,
-		 f->dir);
+	snprintf(expect, sizeof expect, "%s/sluice.ini:6: [tls] certificate: %s/text.crt holds no PEM",
+		 f->dir, f->dir);
 	assert_has(err.message, expect);
 }
 
@@ -331,22 +352,26 @@ static void test_check_warns_within_expiry_warning(void **state)
 	/* The leaf expires in 2 days: within the default 14d. */
 	assert_true(conf_fixture_load(f, INI_HEAD "certificate = good.crt\nprivate_key = good.key\n"));
 	assert_true(config_check_tls_files(f->cfg, NOW, &err, &warning));
-	snprintf(expect, sizeof expect, "%s/sluice.ini: [tls] certificate: %s/good.crt expires on "
-		 "2026-09-23 14:13:20 UTC (in 2 days)", f->dir, f->dir);
+	snprintf(expect, sizeof expect,
+		 "%s/sluice.ini: [tls] certificate: %s/good.crt expires on "
+		 "2026-09-23 14:13:20 UTC (in 2 days)",
+		 f->dir, f->dir);
 	assert_has(warning.message, expect);
 	assert_true(conf_fixture_load(f, INI_HEAD "certificate = good.crt\nprivate_key = good.key\n"
-				      "expiry_warning = 1d\n"));
+						  "expiry_warning = 1d\n"));
 	assert_true(config_check_tls_files(f->cfg, NOW, &err, &warning));
 	assert_string_equal(warning.message, "");
 	/* enabled = off: nothing is read. */
-	assert_true(conf_fixture_load(f, INI_HEAD "enabled = off\ncertificate = text.crt\nprivate_key = good.key\n"));
+	assert_true(conf_fixture_load(f, INI_HEAD
+				      "enabled = off\ncertificate = text.crt\nprivate_key = good.key\n"));
 	assert_true(config_check_tls_files(f->cfg, NOW, &err, &warning));
 }
 
 static void test_error_at_key(void **state)
 {
 	struct conf_fixture *f = *state;
-	const char *ini = conf_fixture_write(f, "lines.ini", "; head\n[proxy]\nupstream = a:1\n[tls]\n"
+	const char *ini = conf_fixture_write(f, "lines.ini",
+					     "; head\n[proxy]\nupstream = a:1\n[tls]\n"
 					     "  certificate = x ; the served one\nprivate_key = y\n");
 	struct config_error err;
 	char expect[3 * PATH_MAX];

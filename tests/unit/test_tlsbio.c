@@ -30,8 +30,7 @@ struct pair {
 	BIO *bio;
 };
 
-static int
-setup(void **state)
+static int setup(void **state)
 {
 	struct pair *p = calloc(1, sizeof *p);
 	int fds[2];
@@ -49,8 +48,7 @@ setup(void **state)
 	return 0;
 }
 
-static int
-teardown(void **state)
+static int teardown(void **state)
 {
 	struct pair *p = *state;
 
@@ -64,8 +62,7 @@ teardown(void **state)
 	return 0;
 }
 
-static size_t
-queued(int fd)
+static size_t queued(int fd)
 {
 	int n = -1;
 
@@ -74,8 +71,7 @@ queued(int fd)
 }
 
 /* Read whatever the peer has into out at *got. */
-static void
-drain(int fd, unsigned char *out, size_t size, size_t *got)
+static void drain(int fd, unsigned char *out, size_t size, size_t *got)
 {
 	ssize_t n;
 
@@ -83,15 +79,13 @@ drain(int fd, unsigned char *out, size_t size, size_t *got)
 		*got += (size_t)n;
 }
 
-static void
-fill(unsigned char *p, size_t len, unsigned seed)
+static void fill(unsigned char *p, size_t len, unsigned seed)
 {
 	for (size_t i = 0; i < len; i++)
 		p[i] = (unsigned char)(i * 31 + seed);
 }
 
-static void
-gather_records(struct pair *p, unsigned char *data, size_t records)
+static void gather_records(struct pair *p, unsigned char *data, size_t records)
 {
 	assert_true(tlsbio_gather_begin(&p->tb));
 	for (size_t r = 0; r < records; r++)
@@ -99,8 +93,7 @@ gather_records(struct pair *p, unsigned char *data, size_t records)
 	tlsbio_gather_end(&p->tb);
 }
 
-static void
-test_writes_pass_through(void **state)
+static void test_writes_pass_through(void **state)
 {
 	struct pair *p = *state;
 	unsigned char out[100], in[100];
@@ -115,8 +108,7 @@ test_writes_pass_through(void **state)
 	assert_memory_equal(in, out, sizeof out);
 }
 
-static void
-test_gathered_records_leave_together(void **state)
+static void test_gathered_records_leave_together(void **state)
 {
 	struct pair *p = *state;
 	static unsigned char out[4 * RECORD], in[4 * RECORD];
@@ -139,8 +131,7 @@ test_gathered_records_leave_together(void **state)
 	assert_memory_equal(in, out, sizeof out);
 }
 
-static void
-test_gathering_is_bounded(void **state)
+static void test_gathering_is_bounded(void **state)
 {
 	struct pair *p = *state;
 	static unsigned char out[TLSBIO_GATHER_BYTES + 100];
@@ -159,8 +150,7 @@ test_gathering_is_bounded(void **state)
 	assert_int_equal(tlsbio_held(&p->tb), TLSBIO_GATHER_BYTES);
 }
 
-static void
-test_nothing_gathered_holds_nothing(void **state)
+static void test_nothing_gathered_holds_nothing(void **state)
 {
 	struct pair *p = *state;
 
@@ -172,8 +162,7 @@ test_nothing_gathered_holds_nothing(void **state)
 
 /* A socket that takes part of the records: the rest goes before anything
  * OpenSSL writes later, and the order on the wire is the order written. */
-static void
-test_unsent_bytes_go_first(void **state)
+static void test_unsent_bytes_go_first(void **state)
 {
 	struct pair *p = *state;
 	static unsigned char out[4 * RECORD + 5], in[4 * RECORD + 5];
@@ -205,8 +194,7 @@ test_unsent_bytes_go_first(void **state)
 	assert_memory_equal(in, out, sizeof out);
 }
 
-static void
-test_flush_sends_what_is_held(void **state)
+static void test_flush_sends_what_is_held(void **state)
 {
 	struct pair *p = *state;
 	static unsigned char out[4 * RECORD], in[4 * RECORD];
@@ -229,8 +217,7 @@ test_flush_sends_what_is_held(void **state)
 	assert_memory_equal(in, out, sizeof out);
 }
 
-static void
-test_reads_as_a_socket_bio(void **state)
+static void test_reads_as_a_socket_bio(void **state)
 {
 	struct pair *p = *state;
 	char in[16];
@@ -248,8 +235,7 @@ test_reads_as_a_socket_bio(void **state)
 	assert_true(BIO_eof(p->bio)); /* OpenSSL tells a peer's close from an error by it */
 }
 
-static void
-test_send_errors_are_not_retried(void **state)
+static void test_send_errors_are_not_retried(void **state)
 {
 	struct pair *p = *state;
 	static unsigned char out[2 * RECORD];
@@ -264,8 +250,7 @@ test_send_errors_are_not_retried(void **state)
 	assert_int_equal(errno, EPIPE);
 }
 
-static void
-test_descriptor_is_reported(void **state)
+static void test_descriptor_is_reported(void **state)
 {
 	struct pair *p = *state;
 	int fd = -1;
@@ -275,8 +260,7 @@ test_descriptor_is_reported(void **state)
 	assert_int_equal(BIO_get_close(p->bio), BIO_NOCLOSE);
 }
 
-int
-main(void)
+int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_writes_pass_through, setup, teardown),

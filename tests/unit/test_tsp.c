@@ -73,8 +73,8 @@ static void build_head(struct test_head *t, const char *line, const char *header
 	}
 }
 
-static bool classify(const char *line, const char *headers, long long length,
-		     struct tsp_request *req, struct tsp_error *err)
+static bool classify(const char *line, const char *headers, long long length, struct tsp_request *req,
+		     struct tsp_error *err)
 {
 	struct test_head t;
 
@@ -171,8 +171,8 @@ static void test_fields_restore_sources(void **state)
 			     TV_NO_BODY, &req, &err));
 	assert_string_equal(req.source, "nightly-0142");
 	assert_int_equal(req.source_category, TSP_CAT_BACKUP);
-	assert_true(classify("POST /tsp/1/restore/jobs/r1/tasks/t2 HTTP/1.1", TV_BASE "Tsp-Source: vm-web01\n",
-			     TV_NO_BODY, &req, &err));
+	assert_true(classify("POST /tsp/1/restore/jobs/r1/tasks/t2 HTTP/1.1",
+			     TV_BASE "Tsp-Source: vm-web01\n", TV_NO_BODY, &req, &err));
 	assert_string_equal(req.source, "vm-web01");
 	assert_int_equal(req.source_category, TSP_CAT_CONTROL);
 	assert_string_equal(req.task, "t2");
@@ -283,8 +283,8 @@ static const char backup_job_stream[] =
 	"POST /tsp/1/backup/jobs/nightly-0142/close HTTP/1.1\r\n" CRLF_AUTH "tsp-result: success\r\n\r\n";
 
 static const enum tsp_role backup_job_roles[] = {
-	TSP_ROLE_SESSION_HELLO, TSP_ROLE_JOB_OPEN,  TSP_ROLE_TASK_OPEN, TSP_ROLE_BLOCK_WRITE,
-	TSP_ROLE_BLOCK_WRITE,	TSP_ROLE_TASK_CLOSE, TSP_ROLE_JOB_CLOSE,
+	TSP_ROLE_SESSION_HELLO, TSP_ROLE_JOB_OPEN,   TSP_ROLE_TASK_OPEN, TSP_ROLE_BLOCK_WRITE,
+	TSP_ROLE_BLOCK_WRITE,   TSP_ROLE_TASK_CLOSE, TSP_ROLE_JOB_CLOSE,
 };
 
 #define STREAM_MAX 16
@@ -362,14 +362,17 @@ static void test_framer_then_refusals(void **state)
 	} rows[] = {
 		{ "PUT /tsp/1/backup/jobs/j/tasks/t/blocks/0 HTTP/1.1\r\n" CRLF_AUTH
 		  "Transfer-Encoding: chunked\r\nTsp-Digest: sha256=" TV_DIGEST_HEX
-		  "\r\n\r\n5\r\nhello\r\n0\r\n\r\n", 400 },
+		  "\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+		  400 },
 		{ "GET /tsp/1/session HTTP/1.0\r\n" CRLF_AUTH "\r\n", 400 },
 		{ "GET /tsp/1/session?x HTTP/1.1\r\n" CRLF_AUTH "\r\n", 404 },
 		{ "PUT /tsp/1/restore/jobs/r/tasks/t/blocks/0 HTTP/1.1\r\n" CRLF_AUTH
-		  "Content-Length: 1\r\n\r\nx", 405 },
+		  "Content-Length: 1\r\n\r\nx",
+		  405 },
 		{ "GET /tsp/1/session HTTP/1.1\r\nHost: h\r\n\r\n", 401 },
 		{ "PUT /tsp/1/backup/jobs/j/tasks/t/blocks/0 HTTP/1.1\r\n" CRLF_AUTH
-		  "Content-Length: 67108865\r\nTsp-Digest: sha256=" TV_DIGEST_HEX "\r\n\r\n", 413 },
+		  "Content-Length: 67108865\r\nTsp-Digest: sha256=" TV_DIGEST_HEX "\r\n\r\n",
+		  413 },
 	};
 	struct framed out;
 

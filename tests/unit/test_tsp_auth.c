@@ -96,22 +96,22 @@ static void test_auth_malformed(void **state)
 		"",
 		"Basic",
 		"Basic ",
-		"Basic  YWNtZTpzM2NyZXQ=",     /* two spaces */
-		"Basic YWNtZTpzM2NyZXQ= ",     /* trailing space */
-		"Basic YWNtZTpzM2NyZXQ",       /* padding missing */
-		"Basic YWNtZTpzM2NyZXQ==",     /* padding too long */
-		"Basic YWNtZTpzM2NyZXR=",      /* unused bits set: not canonical */
-		"Basic YWNtZTpz=2NyZXQ=",      /* padding inside */
-		"Basic YWNtZTpzM2Ny\nZXQ=",    /* line break */
-		"Basic YWNtZTpzM2NyZXQ=YWNt",  /* data after padding */
-		"Basic YWNtZS1zM2NyZXQ=",      /* "acme-s3cret": no colon */
-		"Basic OnMzY3JldA==",          /* ":s3cret": empty tenant */
-		"Basic YWNtZTo=",              /* "acme:": empty secret */
-		"Basic YWMhZTpzM2NyZXQ=",      /* "ac!e:s3cret": bad tenant name */
-		"Basic Li46czNjcmV0",          /* "..:s3cret" */
-		"Basic YWNtZTpzM2NyZXQJ",      /* "acme:s3cret\t": control in the secret */
-		"Basic YWNtZTpzM2NyZXQA",      /* NUL in the secret */
-		"Basic YWNtZTpzM2Ny_XQ=",      /* base64url alphabet */
+		"Basic  YWNtZTpzM2NyZXQ=",    /* two spaces */
+		"Basic YWNtZTpzM2NyZXQ= ",    /* trailing space */
+		"Basic YWNtZTpzM2NyZXQ",      /* padding missing */
+		"Basic YWNtZTpzM2NyZXQ==",    /* padding too long */
+		"Basic YWNtZTpzM2NyZXR=",     /* unused bits set: not canonical */
+		"Basic YWNtZTpz=2NyZXQ=",     /* padding inside */
+		"Basic YWNtZTpzM2Ny\nZXQ=",   /* line break */
+		"Basic YWNtZTpzM2NyZXQ=YWNt", /* data after padding */
+		"Basic YWNtZS1zM2NyZXQ=",     /* "acme-s3cret": no colon */
+		"Basic OnMzY3JldA==",         /* ":s3cret": empty tenant */
+		"Basic YWNtZTo=",             /* "acme:": empty secret */
+		"Basic YWMhZTpzM2NyZXQ=",     /* "ac!e:s3cret": bad tenant name */
+		"Basic Li46czNjcmV0",         /* "..:s3cret" */
+		"Basic YWNtZTpzM2NyZXQJ",     /* "acme:s3cret\t": control in the secret */
+		"Basic YWNtZTpzM2NyZXQA",     /* NUL in the secret */
+		"Basic YWNtZTpzM2Ny_XQ=",     /* base64url alphabet */
 		"Bearer YWNtZTpzM2NyZXQ=",
 		"Digest username=\"acme\"",
 		"BasicYWNtZTpzM2NyZXQ=",

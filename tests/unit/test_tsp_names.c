@@ -22,8 +22,8 @@ static void test_id_every_byte(void **state)
 	(void)state;
 	for (unsigned c = 0; c < 256; c++) {
 		char id[3] = { 'a', (char)c, 'b' };
-		bool allowed = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			       (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+		bool allowed = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+			       c == '.' || c == '_' || c == '-';
 
 		if (tsp_id_valid(id, sizeof id) != allowed)
 			fail_msg("byte 0x%02x: expected %s", c, allowed ? "valid" : "invalid");
@@ -54,15 +54,23 @@ static void test_block_numbers(void **state)
 		bool ok;
 		uint32_t value;
 	} rows[] = {
-		{ "0", true, 0 },	     { "1", true, 1 },
-		{ "10", true, 10 },	     { "4294967295", true, 4294967295u },
-		{ "4294967296", false, 0 },  { "9999999999", false, 0 },
+		{ "0", true, 0 },
+		{ "1", true, 1 },
+		{ "10", true, 10 },
+		{ "4294967295", true, 4294967295u },
+		{ "4294967296", false, 0 },
+		{ "9999999999", false, 0 },
 		{ "18446744073709551617", false, 0 },
-		{ "00", false, 0 },	     { "01", false, 0 },
-		{ "+1", false, 0 },	     { "-1", false, 0 },
-		{ "-0", false, 0 },	     { " 1", false, 0 },
-		{ "1 ", false, 0 },	     { "0x1", false, 0 },
-		{ "1e3", false, 0 },	     { "", false, 0 },
+		{ "00", false, 0 },
+		{ "01", false, 0 },
+		{ "+1", false, 0 },
+		{ "-1", false, 0 },
+		{ "-0", false, 0 },
+		{ " 1", false, 0 },
+		{ "1 ", false, 0 },
+		{ "0x1", false, 0 },
+		{ "1e3", false, 0 },
+		{ "", false, 0 },
 	};
 
 	(void)state;
@@ -100,7 +108,8 @@ static void test_names_round_trip(void **state)
 		assert_int_equal(origin, i);
 	}
 	for (int i = TSP_WORKLOAD_VSPHERE; i <= TSP_WORKLOAD_MAC; i++) {
-		assert_true(tsp_workload_parse(tsp_workload_name(i), strlen(tsp_workload_name(i)), &workload));
+		assert_true(
+			tsp_workload_parse(tsp_workload_name(i), strlen(tsp_workload_name(i)), &workload));
 		assert_int_equal(workload, i);
 	}
 	for (int i = TSP_OP_REPLICATE; i <= TSP_OP_UNDO; i++) {
@@ -185,8 +194,8 @@ static void test_error_body_truncation(void **state)
 		memset(buf, '#', sizeof buf);
 		n = tsp_error_body(buf, size, "c", message);
 		assert_int_equal(n, need);
-		assert_true(strlen(buf) < size);       /* NUL-terminated inside the buffer */
-		assert_int_equal(buf[size], '#');      /* nothing written past it */
+		assert_true(strlen(buf) < size);             /* NUL-terminated inside the buffer */
+		assert_int_equal(buf[size], '#');            /* nothing written past it */
 		assert_memory_equal(buf, full, strlen(buf)); /* a prefix of the body */
 		/* Never a dangling half of the \" escape. */
 		assert_false(strlen(buf) == 27 && buf[26] == '\\');
@@ -200,14 +209,10 @@ static void test_error_body_truncation(void **state)
 int main(void)
 {
 	static const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_id_every_byte),
-		cmocka_unit_test(test_id_lengths_and_dots),
-		cmocka_unit_test(test_block_numbers),
-		cmocka_unit_test(test_names_round_trip),
-		cmocka_unit_test(test_names_wire_spelling),
-		cmocka_unit_test(test_error_body_plain),
-		cmocka_unit_test(test_error_body_escaping),
-		cmocka_unit_test(test_error_body_truncation),
+		cmocka_unit_test(test_id_every_byte),       cmocka_unit_test(test_id_lengths_and_dots),
+		cmocka_unit_test(test_block_numbers),       cmocka_unit_test(test_names_round_trip),
+		cmocka_unit_test(test_names_wire_spelling), cmocka_unit_test(test_error_body_plain),
+		cmocka_unit_test(test_error_body_escaping), cmocka_unit_test(test_error_body_truncation),
 	};
 
 	return cmocka_run_group_tests_name("tsp_names", tests, NULL, NULL);

@@ -28,9 +28,9 @@ struct fixture {
 	struct ev_loop *loop;
 	struct upstream_pool pool;
 	struct upstream_pool_stats stats;
-	struct runconf rc;            /* no address: a connect fails at once */
-	struct upstream up[PAIRS];    /* our ends, READY */
-	int repo_fd[PAIRS];           /* the repository's ends */
+	struct runconf rc;         /* no address: a connect fails at once */
+	struct upstream up[PAIRS]; /* our ends, READY */
+	int repo_fd[PAIRS];        /* the repository's ends */
 };
 
 static void owner_cb(struct ev_loop *loop, ev_io *w, int revents)
@@ -298,7 +298,8 @@ static void test_close_all_then_park_nothing(void **state)
 	assert_true(closed_by_pool(f, 0));
 	assert_true(closed_by_pool(f, 1));
 	assert_int_equal(f->stats.closed[UPSTREAM_IDLE_RELOAD] + f->stats.closed[UPSTREAM_IDLE_EXPIRED] +
-			 f->stats.closed[UPSTREAM_IDLE_REPOSITORY], 0); /* stopping is not counted */
+				 f->stats.closed[UPSTREAM_IDLE_REPOSITORY],
+			 0); /* stopping is not counted */
 	assert_false(upstream_pool_park(&f->pool, &f->up[2], 1, &clean, &why));
 	assert_string_equal(why, "stopping");
 	assert_false(ev_is_active(&f->pool.expiry));

@@ -33,16 +33,16 @@ enum ctl_exit {
 enum ctl_command { CTL_STATUS, CTL_MAINTENANCE, CTL_PLAN, CTL_WAIT_DRAINED, CTL_RELOAD, CTL_CHECK };
 
 struct ctl_args {
-	const char *config_path;  /* -c, default SYSCONFDIR "/sluice/sluice.ini" */
+	const char *config_path; /* -c, default SYSCONFDIR "/sluice/sluice.ini" */
 	enum ctl_command command;
-	bool maintenance_on;      /* maintenance: on (true) or off */
-	bool json;                /* status, maintenance plan: --json */
-	const char *mode;         /* maintenance --mode, NULL = leave the file's */
-	const char *tenants;      /* maintenance plan --tenants: NAME,NAME,... */
-	const char *message;      /* maintenance --message */
-	const char *retry_after;  /* maintenance --retry-after, as given (the loader parses it) */
-	bool timeout_set;         /* --timeout given */
-	uint64_t timeout_ms;      /* --timeout: wait-drained bound, or the reply bound */
+	bool maintenance_on;     /* maintenance: on (true) or off */
+	bool json;               /* status, maintenance plan: --json */
+	const char *mode;        /* maintenance --mode, NULL = leave the file's */
+	const char *tenants;     /* maintenance plan --tenants: NAME,NAME,... */
+	const char *message;     /* maintenance --message */
+	const char *retry_after; /* maintenance --retry-after, as given (the loader parses it) */
+	bool timeout_set;        /* --timeout given */
+	uint64_t timeout_ms;     /* --timeout: wait-drained bound, or the reply bound */
 };
 
 #define CTL_ERROR_MAX 1024

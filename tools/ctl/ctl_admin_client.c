@@ -27,7 +27,8 @@ static bool wait_for(int fd, short events, uint64_t deadline, const char *path, 
 		int n;
 
 		if (left == 0)
-			return ctl_fail(err, "%s: no answer from sluice in time; is it stuck? see its log", path);
+			return ctl_fail(err, "%s: no answer from sluice in time; is it stuck? see its log",
+					path);
 		n = poll(&pfd, 1, left);
 		if (n > 0)
 			return true;
@@ -44,8 +45,10 @@ static enum admin_result connect_failed(int error, const char *path, struct ctl_
 		return ADMIN_NO_DAEMON;
 	}
 	if (error == EACCES || error == EPERM)
-		ctl_fail(err, "%s: %s: run sluicectl as root or as a member of the socket's group "
-			 "([admin] socket_mode)", path, strerror(error));
+		ctl_fail(err,
+			 "%s: %s: run sluicectl as root or as a member of the socket's group "
+			 "([admin] socket_mode)",
+			 path, strerror(error));
 	else if (error == EAGAIN)
 		ctl_fail(err, "%s: sluice accepts no more connections right now; try again", path);
 	else
@@ -61,7 +64,8 @@ static enum admin_result connect_socket(const char *path, uint64_t deadline, int
 	socklen_t len = sizeof error;
 
 	if (path_len >= sizeof addr.sun_path) {
-		ctl_fail(err, "%s: longer than a UNIX socket path may be (%zu bytes)", path, sizeof addr.sun_path - 1);
+		ctl_fail(err, "%s: longer than a UNIX socket path may be (%zu bytes)", path,
+			 sizeof addr.sun_path - 1);
 		return ADMIN_FAILED;
 	}
 	memcpy(addr.sun_path, path, path_len + 1);
@@ -149,14 +153,16 @@ static bool on_event(struct reading *r, struct http_framer *f, const struct http
 			r->reply->body_len = 0;
 		return true;
 	case HTTP_EV_ERROR:
-		return ctl_fail(err, "%s: not an HTTP answer sluice would give (%u %s: %s)", r->path, ev->status,
-				ev->code != NULL ? ev->code : "", ev->reason != NULL ? ev->reason : "");
+		return ctl_fail(err, "%s: not an HTTP answer sluice would give (%u %s: %s)", r->path,
+				ev->status, ev->code != NULL ? ev->code : "",
+				ev->reason != NULL ? ev->reason : "");
 	default:
 		return true;
 	}
 }
 
-static bool feed(struct reading *r, struct http_framer *f, const char *data, size_t len, struct ctl_error *err)
+static bool feed(struct reading *r, struct http_framer *f, const char *data, size_t len,
+		 struct ctl_error *err)
 {
 	struct http_event ev;
 
@@ -173,7 +179,8 @@ static bool feed(struct reading *r, struct http_framer *f, const char *data, siz
 	return true;
 }
 
-static bool read_reply(int fd, struct http_framer *f, struct reading *r, uint64_t deadline, struct ctl_error *err)
+static bool read_reply(int fd, struct http_framer *f, struct reading *r, uint64_t deadline,
+		       struct ctl_error *err)
 {
 	char buffer[16384];
 	struct http_event ev;
@@ -187,7 +194,8 @@ static bool read_reply(int fd, struct http_framer *f, struct reading *r, uint64_
 		} else if (n == 0) {
 			http_framer_eof(f, &ev);
 			if (ev.type == HTTP_EV_NONE)
-				return ctl_fail(err, "%s: sluice closed the connection without answering", r->path);
+				return ctl_fail(err, "%s: sluice closed the connection without answering",
+						r->path);
 			if (!on_event(r, f, &ev, err))
 				return false;
 			if (!r->done)
@@ -217,7 +225,8 @@ enum admin_result admin_request(const char *socket_path, const char *method, con
 	len = snprintf(request, sizeof request,
 		       "%s %s HTTP/1.1\r\nHost: localhost\r\nUser-Agent: sluicectl/%s\r\n"
 		       "Accept: application/json\r\n%sConnection: close\r\n\r\n",
-		       method, target, PACKAGE_VERSION, strcmp(method, "POST") == 0 ? "Content-Length: 0\r\n" : "");
+		       method, target, PACKAGE_VERSION,
+		       strcmp(method, "POST") == 0 ? "Content-Length: 0\r\n" : "");
 	if (len < 0 || (size_t)len >= sizeof request) {
 		ctl_fail(err, "request for %s too long", target);
 		return ADMIN_FAILED;

@@ -74,7 +74,8 @@ static bool find_as_written(const char *config_path, struct ctl_daemon *daemon, 
 	else if (ini_file_read(config_path, &text, &len, err))
 		ok = raw_path(text, len, "admin", "socket", directory, daemon->socket_path,
 			      sizeof daemon->socket_path, err) &&
-		     raw_path(text, len, "proxy", "pidfile", directory, daemon->pidfile, sizeof daemon->pidfile, err);
+		     raw_path(text, len, "proxy", "pidfile", directory, daemon->pidfile,
+			      sizeof daemon->pidfile, err);
 	free(text);
 	free(directory);
 	free(copy);

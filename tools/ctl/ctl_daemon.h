@@ -29,7 +29,7 @@ bool ctl_daemon_find(const char *config_path, struct ctl_daemon *daemon, struct 
 
 enum daemon_signal_result {
 	DAEMON_SIGNALLED,
-	DAEMON_NOT_RUNNING, /* no pidfile configured or present, or its process is gone */
+	DAEMON_NOT_RUNNING,  /* no pidfile configured or present, or its process is gone */
 	DAEMON_SIGNAL_FAILED /* the process is not sluice, or may not be signalled: err says */
 };
 

@@ -15,8 +15,8 @@
 #include "ctl_status.h"
 #include "conf/value.h"
 
-#define DRAIN_POLL_MS 250              /* between two GET /status */
-#define DRAIN_PROGRESS_MS (5 * 1000)   /* between two progress lines */
+#define DRAIN_POLL_MS 250            /* between two GET /status */
+#define DRAIN_PROGRESS_MS (5 * 1000) /* between two progress lines */
 
 /* One look at the drain: 1 = still draining, 0 = done, -1 = cannot tell. */
 static int look(const struct ctl_daemon *daemon, uint64_t reply_ms, struct status_drain *drain)

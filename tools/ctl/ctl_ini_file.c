@@ -37,8 +37,8 @@ static bool read_fd(int fd, const char *path, char **text, size_t *len, struct c
 		used += (size_t)n;
 		if (used > CONFIG_FILE_MAX) {
 			free(data);
-			return ctl_fail(err, "%s: larger than %u bytes, the limit of a configuration file", path,
-					CONFIG_FILE_MAX);
+			return ctl_fail(err, "%s: larger than %u bytes, the limit of a configuration file",
+					path, CONFIG_FILE_MAX);
 		}
 	}
 	data[used] = '\0';
@@ -79,12 +79,14 @@ static bool open_locked(struct ini_file *file, struct ctl_error *err)
 		}
 		if (fstat(file->fd, &file->st) != 0)
 			return ctl_fail(err, "%s: %s", file->target, strerror(errno));
-		if (stat(file->target, &now) == 0 && now.st_dev == file->st.st_dev && now.st_ino == file->st.st_ino)
+		if (stat(file->target, &now) == 0 && now.st_dev == file->st.st_dev &&
+		    now.st_ino == file->st.st_ino)
 			return true;
 		close(file->fd);
 		file->fd = -1;
 	}
-	return ctl_fail(err, "%s: replaced again and again while waiting for its lock; try again", file->path);
+	return ctl_fail(err, "%s: replaced again and again while waiting for its lock; try again",
+			file->path);
 }
 
 bool ini_file_open(struct ini_file *file, const char *path, struct ctl_error *err)
@@ -155,9 +157,10 @@ static bool write_temp(const char *dir, const char *base, const char *text, size
 		ctl_fail(err, "%s: cannot write: %s", path, strerror(errno));
 	if (ok && (like->st_uid != geteuid() || like->st_gid != getegid()) &&
 	    fchown(fd, like->st_uid, like->st_gid) != 0) {
-		ok = ctl_fail(err, "cannot give the new file the owner of the old one (%lu:%lu): %s; run as root "
-			      "or as the file's owner", (unsigned long)like->st_uid, (unsigned long)like->st_gid,
-			      strerror(errno));
+		ok = ctl_fail(err,
+			      "cannot give the new file the owner of the old one (%lu:%lu): %s; run as root "
+			      "or as the file's owner",
+			      (unsigned long)like->st_uid, (unsigned long)like->st_gid, strerror(errno));
 	}
 	if (ok && fsync(fd) != 0)
 		ok = ctl_fail(err, "%s: cannot sync: %s", path, strerror(errno));
@@ -174,8 +177,7 @@ static bool write_temp(const char *dir, const char *base, const char *text, size
 
 /* message about the temporary file tmp, as about "PATH (edited)", so that
  * the operator reads which file and line. */
-static const char *as_edited(const char *message, const char *tmp, const char *path, char *out,
-			     size_t size)
+static const char *as_edited(const char *message, const char *tmp, const char *path, char *out, size_t size)
 {
 	size_t tmp_len = strlen(tmp);
 

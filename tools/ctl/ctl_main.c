@@ -22,12 +22,10 @@
 #define CTL_TIMEOUT_MAX_MS (30 * CONFIG_MS_DAY)
 #define CTL_REPLY_TIMEOUT_MIN_MS CONFIG_MS_SECOND
 
-enum {
-	OPT_JSON = 256, OPT_MODE, OPT_MESSAGE, OPT_RETRY_AFTER, OPT_TIMEOUT, OPT_TENANTS
-};
+enum { OPT_JSON = 256, OPT_MODE, OPT_MESSAGE, OPT_RETRY_AFTER, OPT_TIMEOUT, OPT_TENANTS };
 
 /* Bits of the options a command allows. */
-#define ALLOW(opt) (1u << ((opt) - OPT_JSON))
+#define ALLOW(opt) (1u << ((opt)-OPT_JSON))
 
 static const struct option long_options[] = {
 	{ "config", required_argument, NULL, 'c' },
@@ -48,17 +46,16 @@ static const struct command {
 	unsigned allowed;
 } commands[] = {
 	{ "status", CTL_STATUS, ALLOW(OPT_JSON) },
-	{ "maintenance", CTL_MAINTENANCE, ALLOW(OPT_MODE) | ALLOW(OPT_MESSAGE) | ALLOW(OPT_RETRY_AFTER) |
-						  ALLOW(OPT_TIMEOUT) },
+	{ "maintenance", CTL_MAINTENANCE,
+	  ALLOW(OPT_MODE) | ALLOW(OPT_MESSAGE) | ALLOW(OPT_RETRY_AFTER) | ALLOW(OPT_TIMEOUT) },
 	{ "wait-drained", CTL_WAIT_DRAINED, ALLOW(OPT_TIMEOUT) },
 	{ "reload", CTL_RELOAD, ALLOW(OPT_TIMEOUT) },
 	{ "check", CTL_CHECK, 0 },
 };
 
 /* `maintenance plan`: the dry run, with options of its own. */
-static const struct command plan_command = {
-	"maintenance plan", CTL_PLAN, ALLOW(OPT_MODE) | ALLOW(OPT_TENANTS) | ALLOW(OPT_JSON)
-};
+static const struct command plan_command = { "maintenance plan", CTL_PLAN,
+					     ALLOW(OPT_MODE) | ALLOW(OPT_TENANTS) | ALLOW(OPT_JSON) };
 
 static void usage(FILE *out)
 {
@@ -156,7 +153,8 @@ static bool take_command(int argc, char **argv, struct ctl_args *args, unsigned 
 	if (found->command == CTL_PLAN)
 		return true; /* its one operand, plan, was read above */
 	if (found->command == CTL_MAINTENANCE) {
-		if (operands != 1 || (strcmp(argv[optind + 1], "on") != 0 && strcmp(argv[optind + 1], "off") != 0)) {
+		if (operands != 1 ||
+		    (strcmp(argv[optind + 1], "on") != 0 && strcmp(argv[optind + 1], "off") != 0)) {
 			fputs("sluicectl: maintenance takes one word: on, off or plan\n", stderr);
 			return false;
 		}
@@ -165,7 +163,8 @@ static bool take_command(int argc, char **argv, struct ctl_args *args, unsigned 
 		fprintf(stderr, "sluicectl: unexpected argument '%s'\n", argv[optind + 1]);
 		return false;
 	}
-	if (args->timeout_set && found->command != CTL_WAIT_DRAINED && args->timeout_ms < CTL_REPLY_TIMEOUT_MIN_MS) {
+	if (args->timeout_set && found->command != CTL_WAIT_DRAINED &&
+	    args->timeout_ms < CTL_REPLY_TIMEOUT_MIN_MS) {
 		fputs("sluicectl: --timeout: give the daemon at least 1s to answer\n", stderr);
 		return false;
 	}

@@ -184,7 +184,8 @@ int ctl_maintenance(const struct ctl_args *args)
 		return CTL_EXIT_FAILED;
 	}
 	if (result.outcome == RELOAD_REFUSED)
-		ctl_warn("%s is written and loads here, but the running sluice refused it", args->config_path);
+		ctl_warn("%s is written and loads here, but the running sluice refused it",
+			 args->config_path);
 	if (reload_report(&result) != CTL_EXIT_OK)
 		return CTL_EXIT_FAILED;
 	if (result.outcome == RELOAD_APPLIED)

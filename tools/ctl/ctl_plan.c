@@ -23,9 +23,8 @@
 #define PLAN_CELL_MAX 160
 #define PLAN_TARGET_MAX 1024
 
-static const char *const headings[PLAN_COLUMNS] = {
-	"TENANT", "JOB", "TASK", "OPENED", "WRITES", "WRITTEN", "RATE", "ESTIMATE"
-};
+static const char *const headings[PLAN_COLUMNS] = { "TENANT", "JOB",     "TASK", "OPENED",
+						    "WRITES", "WRITTEN", "RATE", "ESTIMATE" };
 
 struct plan_row {
 	char cells[PLAN_COLUMNS][PLAN_CELL_MAX];
@@ -43,8 +42,14 @@ struct plan_table {
 /* "2d 3h", "5h 12m", "3m 20s", "45s": two units at most. */
 static void format_duration(uint64_t seconds, char *out, size_t size)
 {
-	static const struct { uint64_t seconds; const char *unit; } units[] = {
-		{ 86400, "d" }, { 3600, "h" }, { 60, "m" }, { 1, "s" },
+	static const struct {
+		uint64_t seconds;
+		const char *unit;
+	} units[] = {
+		{ 86400, "d" },
+		{ 3600, "h" },
+		{ 60, "m" },
+		{ 1, "s" },
 	};
 	size_t i = 0;
 
@@ -52,10 +57,12 @@ static void format_duration(uint64_t seconds, char *out, size_t size)
 		i++;
 	if (i + 1 < sizeof units / sizeof units[0] && seconds % units[i].seconds >= units[i + 1].seconds)
 		snprintf(out, size, "%llu%s %llu%s", (unsigned long long)(seconds / units[i].seconds),
-			 units[i].unit, (unsigned long long)(seconds % units[i].seconds / units[i + 1].seconds),
+			 units[i].unit,
+			 (unsigned long long)(seconds % units[i].seconds / units[i + 1].seconds),
 			 units[i + 1].unit);
 	else
-		snprintf(out, size, "%llu%s", (unsigned long long)(seconds / units[i].seconds), units[i].unit);
+		snprintf(out, size, "%llu%s", (unsigned long long)(seconds / units[i].seconds),
+			 units[i].unit);
 }
 
 /* "512 B", "3.0 KiB", "1.5 GiB" */
@@ -261,12 +268,12 @@ static void print_summary(FILE *out, struct json_span doc)
 	json_get_string(doc, "maintenance.state", state, sizeof state);
 	block = strcmp(mode, "block") == 0;
 	json_get_bool(doc, "sessions", &sessions);
-	fprintf(out, "plan (%s mode): %s %llu task%s and %llu %s%s of %llu tenant%s; "
-		"later tasks of %llu job%s refused; drain: ", mode,
-		block ? "would cut at once" : "would drain", (unsigned long long)tasks,
+	fprintf(out,
+		"plan (%s mode): %s %llu task%s and %llu %s%s of %llu tenant%s; "
+		"later tasks of %llu job%s refused; drain: ",
+		mode, block ? "would cut at once" : "would drain", (unsigned long long)tasks,
 		tasks == 1 ? "" : "s", (unsigned long long)jobs, sessions ? "session" : "agent job",
-		jobs == 1 ? "" : "s",
-		(unsigned long long)member(doc, "totals.tenants"),
+		jobs == 1 ? "" : "s", (unsigned long long)member(doc, "totals.tenants"),
 		member(doc, "totals.tenants") == 1 ? "" : "s",
 		(unsigned long long)member(doc, "totals.counts.refused_jobs"),
 		member(doc, "totals.counts.refused_jobs") == 1 ? "" : "s");
@@ -351,8 +358,7 @@ static bool plan_target(const struct ctl_args *args, char *target, size_t size)
 	}
 	len = snprintf(target, size, "/plan%s%s%s%s%s", args->mode || args->tenants ? "?" : "",
 		       args->mode ? "mode=" : "", args->mode ? args->mode : "",
-		       args->mode && args->tenants ? "&" : "",
-		       args->tenants ? "tenants=" : "");
+		       args->mode && args->tenants ? "&" : "", args->tenants ? "tenants=" : "");
 	if (args->tenants != NULL && len > 0 && (size_t)len < size)
 		len += snprintf(target + len, size - (size_t)len, "%s", args->tenants);
 	if (len < 0 || (size_t)len >= size || len > 256) {
@@ -362,14 +368,15 @@ static bool plan_target(const struct ctl_args *args, char *target, size_t size)
 	return true;
 }
 
-static enum admin_result fetch(const struct ctl_daemon *daemon, const char *target,
-			       struct admin_reply *reply, struct json_span *doc, struct ctl_error *err)
+static enum admin_result fetch(const struct ctl_daemon *daemon, const char *target, struct admin_reply *reply,
+			       struct json_span *doc, struct ctl_error *err)
 {
 	enum admin_result result;
 	char message[512];
 
 	if (daemon->socket_path[0] == '\0') {
-		ctl_fail(err, "no [admin] socket is configured: set one (and restart sluice) to ask it for a plan");
+		ctl_fail(err,
+			 "no [admin] socket is configured: set one (and restart sluice) to ask it for a plan");
 		return ADMIN_FAILED;
 	}
 	result = admin_request(daemon->socket_path, "GET", target, CTL_REPLY_TIMEOUT_MS, reply, err);

@@ -39,16 +39,16 @@ static void read_reload_answer(const char *socket_path, const struct admin_reply
 
 	if (!json_valid(doc) || !json_get_string(doc, "result", word, sizeof word)) {
 		result->outcome = RELOAD_UNKNOWN;
-		set_detail(result, "%s: POST /reload answered %u without a result; see sluice's log", socket_path,
-			   reply->status);
+		set_detail(result, "%s: POST /reload answered %u without a result; see sluice's log",
+			   socket_path, reply->status);
 	} else if (strcmp(word, "ok") == 0) {
 		result->outcome = RELOAD_APPLIED;
 		json_get_uint(doc, "generation", &result->generation);
 	} else {
 		result->outcome = RELOAD_REFUSED;
-		if (!json_get_string(doc, "error", result->detail, sizeof result->detail) || result->detail[0] == '\0')
-			set_detail(result, "no reason given (HTTP %u); see sluice's log",
-				 reply->status);
+		if (!json_get_string(doc, "error", result->detail, sizeof result->detail) ||
+		    result->detail[0] == '\0')
+			set_detail(result, "no reason given (HTTP %u); see sluice's log", reply->status);
 	}
 }
 
@@ -130,8 +130,10 @@ static void signal_and_watch(const struct ctl_daemon *daemon, uint64_t timeout_m
 	}
 	config_format_duration(timeout_ms, waited);
 	result->outcome = RELOAD_UNKNOWN;
-	set_detail(result, "sent SIGHUP to sluice (pid %ld), but no reload showed in its status within %s; "
-		   "see its log", (long)result->pid, waited);
+	set_detail(result,
+		   "sent SIGHUP to sluice (pid %ld), but no reload showed in its status within %s; "
+		   "see its log",
+		   (long)result->pid, waited);
 }
 
 void reload_daemon(const struct ctl_daemon *daemon, uint64_t timeout_ms, struct ctl_reload_result *result)
@@ -174,7 +176,8 @@ int reload_report(const struct ctl_reload_result *result)
 		return fflush(stdout) == 0 ? CTL_EXIT_OK : CTL_EXIT_FAILED;
 	case RELOAD_SIGNALLED:
 		printf("sent SIGHUP to sluice (pid %ld); without the admin endpoint the result cannot be "
-		       "confirmed here: see sluice's log\n", (long)result->pid);
+		       "confirmed here: see sluice's log\n",
+		       (long)result->pid);
 		return fflush(stdout) == 0 ? CTL_EXIT_OK : CTL_EXIT_FAILED;
 	case RELOAD_REFUSED:
 		ctl_warn("reload refused, sluice keeps its running configuration: %s", result->detail);

@@ -11,14 +11,15 @@
 
 #define TEXT_MAX 1024 /* one string member, as shown */
 
-enum admin_result status_fetch(const struct ctl_daemon *daemon, uint64_t timeout_ms, struct admin_reply *reply,
-			       struct json_span *doc, struct ctl_error *err)
+enum admin_result status_fetch(const struct ctl_daemon *daemon, uint64_t timeout_ms,
+			       struct admin_reply *reply, struct json_span *doc, struct ctl_error *err)
 {
 	enum admin_result result;
 
 	memset(reply, 0, sizeof *reply);
 	if (daemon->socket_path[0] == '\0') {
-		ctl_fail(err, "no [admin] socket is configured: set one (and restart sluice) to ask it for its status");
+		ctl_fail(err,
+			 "no [admin] socket is configured: set one (and restart sluice) to ask it for its status");
 		return ADMIN_FAILED;
 	}
 	result = admin_request(daemon->socket_path, "GET", "/status", timeout_ms, reply, err);
@@ -26,9 +27,10 @@ enum admin_result status_fetch(const struct ctl_daemon *daemon, uint64_t timeout
 		struct ctl_error why = *err, ignored;
 		pid_t pid;
 		if (ctl_daemon_signal(daemon, 0, &pid, &ignored) == DAEMON_SIGNALLED) /* signal 0: alive? */
-			ctl_fail(err, "sluice runs (pid %ld) but answers on no admin socket (%s): a sluice without "
-				 "the admin endpoint, or one started with another [admin] socket", (long)pid,
-				 why.message);
+			ctl_fail(err,
+				 "sluice runs (pid %ld) but answers on no admin socket (%s): a sluice without "
+				 "the admin endpoint, or one started with another [admin] socket",
+				 (long)pid, why.message);
 		else
 			ctl_fail(err, "sluice is not running (%s)", why.message);
 	}
@@ -42,11 +44,13 @@ enum admin_result status_fetch(const struct ctl_daemon *daemon, uint64_t timeout
 			return ADMIN_OK;
 	}
 	if (reply->status == 404)
-		ctl_fail(err, "%s: GET /status answered 404: this sluice has no status endpoint", daemon->socket_path);
+		ctl_fail(err, "%s: GET /status answered 404: this sluice has no status endpoint",
+			 daemon->socket_path);
 	else if (reply->status != 200)
 		ctl_fail(err, "%s: GET /status answered %u", daemon->socket_path, reply->status);
 	else
-		ctl_fail(err, "%s: GET /status answered something that is not a JSON object", daemon->socket_path);
+		ctl_fail(err, "%s: GET /status answered something that is not a JSON object",
+			 daemon->socket_path);
 	admin_reply_free(reply);
 	return ADMIN_FAILED;
 }
@@ -72,16 +76,24 @@ static bool put_member(FILE *out, struct json_span doc, const char *label, const
 /* "2d 3h", "5h 12m", "3m 20s", "45s": two units at most. */
 static void put_duration(FILE *out, uint64_t seconds)
 {
-	static const struct { uint64_t seconds; const char *unit; } units[] = {
-		{ 86400, "d" }, { 3600, "h" }, { 60, "m" }, { 1, "s" },
+	static const struct {
+		uint64_t seconds;
+		const char *unit;
+	} units[] = {
+		{ 86400, "d" },
+		{ 3600, "h" },
+		{ 60, "m" },
+		{ 1, "s" },
 	};
 
 	for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
 		if (seconds < units[i].seconds && i + 1 < sizeof units / sizeof units[0])
 			continue;
 		fprintf(out, "%llu%s", (unsigned long long)(seconds / units[i].seconds), units[i].unit);
-		if (i + 1 < sizeof units / sizeof units[0] && seconds % units[i].seconds >= units[i + 1].seconds)
-			fprintf(out, " %llu%s", (unsigned long long)(seconds % units[i].seconds / units[i + 1].seconds),
+		if (i + 1 < sizeof units / sizeof units[0] &&
+		    seconds % units[i].seconds >= units[i + 1].seconds)
+			fprintf(out, " %llu%s",
+				(unsigned long long)(seconds % units[i].seconds / units[i + 1].seconds),
 				units[i + 1].unit);
 		return;
 	}
@@ -280,8 +292,7 @@ static void print_session(FILE *out, struct json_span session)
 	json_get_bool(session, "draining", &draining);
 	fprintf(out, ", %llu lock%s, %llu write%s (%llu bytes)%s%s\n", (unsigned long long)locks,
 		locks == 1 ? "" : "s", (unsigned long long)writes, writes == 1 ? "" : "s",
-		(unsigned long long)bytes, snapshot ? ", snapshot saved" : "",
-		draining ? ", draining" : "");
+		(unsigned long long)bytes, snapshot ? ", snapshot saved" : "", draining ? ", draining" : "");
 }
 
 /* The restic profile's sessions, when the daemon reports them. */

@@ -32,8 +32,8 @@
 /* GET /status: a 200 answer holding a JSON object, as doc (a span of
  * reply->body; admin_reply_free() the reply). Any other answer is
  * ADMIN_FAILED with err naming what came back. */
-enum admin_result status_fetch(const struct ctl_daemon *daemon, uint64_t timeout_ms, struct admin_reply *reply,
-			       struct json_span *doc, struct ctl_error *err);
+enum admin_result status_fetch(const struct ctl_daemon *daemon, uint64_t timeout_ms,
+			       struct admin_reply *reply, struct json_span *doc, struct ctl_error *err);
 
 /* What a drain barrier needs. */
 struct status_drain {

@@ -14,15 +14,15 @@
 #include "repo_users.h"
 
 struct repo_options {
-	const char *listen;      /* host:port */
+	const char *listen; /* host:port */
 	const char *data_dir;
 	const char *users_file;
-	const char *ready_file;  /* NULL: none */
-	bool discard;            /* count block data, never store it */
-	bool fsync;              /* fsync blocks and metadata before answering */
-	bool log_requests;       /* one log line per request */
-	bool verbose;            /* also connection events */
-	uint32_t max_block;      /* max_block_bytes, 1..TSP_BLOCK_MAX */
+	const char *ready_file;   /* NULL: none */
+	bool discard;             /* count block data, never store it */
+	bool fsync;               /* fsync blocks and metadata before answering */
+	bool log_requests;        /* one log line per request */
+	bool verbose;             /* also connection events */
+	uint32_t max_block;       /* max_block_bytes, 1..TSP_BLOCK_MAX */
 	uint32_t max_connections; /* connections served at once; one more is closed at accept */
 };
 
@@ -31,7 +31,7 @@ struct repo {
 	struct users *users;
 	struct store store;
 	struct catalog *catalog;
-	struct outbuf scratch;   /* JSON bodies being built */
+	struct outbuf scratch; /* JSON bodies being built */
 };
 
 /* SIGHUP: reads the users file again and swaps it in; on any error the

@@ -129,8 +129,7 @@ struct cat_task *cat_task_find(const struct cat_job *job, const char *id)
 	return task;
 }
 
-int cat_task_add(struct cat_job *job, const char *id, const struct task_meta *meta,
-		 struct cat_task **out)
+int cat_task_add(struct cat_job *job, const char *id, const struct task_meta *meta, struct cat_task **out)
 {
 	struct cat_task *task = calloc(1, sizeof *task);
 
@@ -319,8 +318,8 @@ static int job_table_add(struct catalog *cat, struct cat_job *job)
 	return 0;
 }
 
-int cat_job_get(struct catalog *cat, const char *tenant, enum tsp_category category,
-		const char *job_id, struct cat_job **out)
+int cat_job_get(struct catalog *cat, const char *tenant, enum tsp_category category, const char *job_id,
+		struct cat_job **out)
 {
 	struct repo_job_key key;
 	struct cat_job *job;

@@ -22,15 +22,15 @@
 struct catalog;
 
 struct catalog_limits {
-	size_t closed_jobs_cached;   /* closed jobs kept in memory (>= 1) */
-	size_t open_jobs;            /* open jobs at once (503 busy beyond) */
-	unsigned tasks_per_job;      /* 409 conflict beyond */
-	uint32_t blocks_per_task;    /* distinct blocks; 507 storage-full beyond */
+	size_t closed_jobs_cached; /* closed jobs kept in memory (>= 1) */
+	size_t open_jobs;          /* open jobs at once (503 busy beyond) */
+	unsigned tasks_per_job;    /* 409 conflict beyond */
+	uint32_t blocks_per_task;  /* distinct blocks; 507 storage-full beyond */
 };
 
 struct catalog_error {
-	unsigned status;   /* 404, 409, 500, 503, 507 */
-	const char *code;  /* "unknown-job", "conflict", ... */
+	unsigned status;  /* 404, 409, 500, 503, 507 */
+	const char *code; /* "unknown-job", "conflict", ... */
 	char message[256];
 };
 
@@ -38,9 +38,9 @@ struct catalog_error {
 struct task_view {
 	const char *task;
 	enum task_state state;
-	uint32_t blocks;          /* distinct blocks stored (restore: read) */
+	uint32_t blocks; /* distinct blocks stored (restore: read) */
 	uint64_t bytes;
-	bool has_replica;         /* replication tasks report the replica state */
+	bool has_replica; /* replication tasks report the replica state */
 	enum replica_state replica;
 };
 
@@ -72,8 +72,8 @@ bool catalog_block_write_end(struct catalog *cat, const struct tsp_request *req,
 
 /* A restore read: opens the source block (the caller closes *fd) and fills
  * *rec (its length and digest). */
-bool catalog_block_read(struct catalog *cat, const struct tsp_request *req, int *fd,
-			struct block_record *rec, struct catalog_error *err);
+bool catalog_block_read(struct catalog *cat, const struct tsp_request *req, int *fd, struct block_record *rec,
+			struct catalog_error *err);
 
 bool catalog_task_close(struct catalog *cat, const struct tsp_request *req, struct task_view *view,
 			struct catalog_error *err);

@@ -14,7 +14,7 @@
 #include "repo_catalog.h"
 
 struct cat_block {
-	struct block_record rec;  /* rec.number is the hash key */
+	struct block_record rec; /* rec.number is the hash key */
 	UT_hash_handle hh;
 };
 
@@ -29,9 +29,9 @@ struct cat_task {
 };
 
 struct cat_job {
-	struct repo_job_key key;       /* hashed as raw bytes: zeroed before filling */
+	struct repo_job_key key; /* hashed as raw bytes: zeroed before filling */
 	struct job_meta meta;
-	struct cat_task *tasks;   /* by id */
+	struct cat_task *tasks;                          /* by id */
 	TAILQ_HEAD(cat_task_order, cat_task) task_order; /* as opened (seq order) */
 	unsigned task_count;
 	TAILQ_ENTRY(cat_job) lru_link; /* closed jobs only */
@@ -42,15 +42,15 @@ struct catalog {
 	struct store *store;
 	bool discard;
 	struct catalog_limits limits;
-	struct cat_job *jobs;     /* by key */
+	struct cat_job *jobs; /* by key */
 	size_t open_count, closed_count;
 	TAILQ_HEAD(cat_job_lru, cat_job) closed_lru; /* closed jobs, least recent first */
 };
 
 /* Finds a job in memory or loads it from disk. Returns 0, ENOENT (never
  * opened) or an error (EINVAL: metadata unreadable, ENOMEM, ...). */
-int cat_job_get(struct catalog *cat, const char *tenant, enum tsp_category category,
-		const char *job, struct cat_job **out);
+int cat_job_get(struct catalog *cat, const char *tenant, enum tsp_category category, const char *job,
+		struct cat_job **out);
 /* Adds a freshly opened job (counts as open). ENOMEM on failure. */
 int cat_job_insert(struct catalog *cat, const struct repo_job_key *key, const struct job_meta *meta,
 		   struct cat_job **out);
@@ -59,8 +59,7 @@ void cat_job_closed(struct catalog *cat, struct cat_job *job);
 
 struct cat_task *cat_task_find(const struct cat_job *job, const char *id);
 /* Appends a task (in opening order). ENOMEM on failure. */
-int cat_task_add(struct cat_job *job, const char *id, const struct task_meta *meta,
-		 struct cat_task **out);
+int cat_task_add(struct cat_job *job, const char *id, const struct task_meta *meta, struct cat_task **out);
 struct cat_block *cat_block_find(const struct cat_task *task, uint32_t number);
 /* Records or replaces a block in the task's table, keeping the counts. */
 int cat_block_put(struct cat_task *task, const struct block_record *rec);

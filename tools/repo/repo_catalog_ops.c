@@ -64,8 +64,8 @@ static bool find_task(struct catalog *cat, const struct tsp_request *req, struct
 		return false;
 	*task = cat_task_find(*job, req->task);
 	if (*task == NULL)
-		return fail(err, 404, "unknown-task", "no task %s in %s job %s", req->task,
-			    category(req), req->job);
+		return fail(err, 404, "unknown-task", "no task %s in %s job %s", req->task, category(req),
+			    req->job);
 	return true;
 }
 
@@ -126,16 +126,16 @@ bool catalog_job_open(struct catalog *cat, const struct tsp_request *req, struct
 /* ---- task open ---- */
 
 /* failover, failback, undo: the replica's state must allow the operation. */
-static bool replica_transition(struct catalog *cat, const struct tsp_request *req,
-			       enum tsp_operation op, enum replica_state *next,
-			       struct catalog_error *err)
+static bool replica_transition(struct catalog *cat, const struct tsp_request *req, enum tsp_operation op,
+			       enum replica_state *next, struct catalog_error *err)
 {
 	struct replica_meta replica;
 	int rc = store_replica_load(cat->store, req->tenant, req->task, &replica);
 
 	if (rc == ENOENT)
-		return op == TSP_OP_REPLICATE ? true
-			: fail(err, 404, "unknown-source", "there is no replica of %s", req->task);
+		return op == TSP_OP_REPLICATE
+			       ? true
+			       : fail(err, 404, "unknown-source", "there is no replica of %s", req->task);
 	if (rc != 0)
 		return fail_store(err, rc, "the replica's metadata");
 	switch (op) {
@@ -152,8 +152,7 @@ static bool replica_transition(struct catalog *cat, const struct tsp_request *re
 		return true;
 	default: /* failback, undo */
 		if (replica.state != REPLICA_FAILED_OVER)
-			return fail(err, 409, "conflict", "the replica of %s is not failed over",
-				    req->task);
+			return fail(err, 409, "conflict", "the replica of %s is not failed over", req->task);
 		*next = REPLICA_READY;
 		return true;
 	}
@@ -184,8 +183,8 @@ static bool check_restore_source(struct catalog *cat, const struct cat_job *job,
 }
 
 /* Performs the replica operation of a failover/failback/undo task. */
-static bool apply_replica(struct catalog *cat, const struct tsp_request *req,
-			  enum replica_state next, struct catalog_error *err)
+static bool apply_replica(struct catalog *cat, const struct tsp_request *req, enum replica_state next,
+			  struct catalog_error *err)
 {
 	struct replica_meta replica;
 	int rc = store_replica_load(cat->store, req->tenant, req->task, &replica);
@@ -206,8 +205,8 @@ static bool check_task_open(struct catalog *cat, struct cat_job *job, const stru
 		return fail(err, 409, "conflict", "task id %s is already used in job %s", req->task,
 			    req->job);
 	if (job->task_count >= cat->limits.tasks_per_job)
-		return fail(err, 409, "conflict", "job %s has %u tasks, the most sluice-repo keeps",
-			    req->job, job->task_count);
+		return fail(err, 409, "conflict", "job %s has %u tasks, the most sluice-repo keeps", req->job,
+			    job->task_count);
 	if (req->category == TSP_CAT_RESTORE)
 		return check_restore_source(cat, job, req, err);
 	if (req->category == TSP_CAT_REPLICATION)
@@ -254,8 +253,8 @@ bool catalog_task_open(struct catalog *cat, const struct tsp_request *req, struc
 
 /* ---- block writes ---- */
 
-static bool task_takes_blocks(struct catalog *cat, const struct tsp_request *req,
-			      struct cat_job **job, struct cat_task **task, struct catalog_error *err)
+static bool task_takes_blocks(struct catalog *cat, const struct tsp_request *req, struct cat_job **job,
+			      struct cat_task **task, struct catalog_error *err)
 {
 	if (!find_task(cat, req, job, task, err))
 		return false;
@@ -277,8 +276,7 @@ bool catalog_block_write_begin(struct catalog *cat, const struct tsp_request *re
 
 	if (!task_takes_blocks(cat, req, &job, &task, err))
 		return false;
-	if (cat_block_find(task, req->block) == NULL &&
-	    task->block_count >= cat->limits.blocks_per_task)
+	if (cat_block_find(task, req->block) == NULL && task->block_count >= cat->limits.blocks_per_task)
 		return fail(err, 507, "storage-full", "task %s holds %u blocks, the most sluice-repo keeps",
 			    req->task, (unsigned)task->block_count);
 	cat_make_task_key(&key, job, req->task);
@@ -364,19 +362,23 @@ static bool open_block(struct catalog *cat, const struct cat_job *source, const 
 		return fail_store(err, rc, "the block");
 	*fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (*fd < 0)
-		return fail(err, 500, "internal", "block %u of %s is missing from the store (%s): run "
-			    "sluice-repo --verify", (unsigned)rec->number, task, strerror(errno));
+		return fail(err, 500, "internal",
+			    "block %u of %s is missing from the store (%s): run "
+			    "sluice-repo --verify",
+			    (unsigned)rec->number, task, strerror(errno));
 	if (fstat(*fd, &st) < 0 || st.st_size != (off_t)rec->bytes) {
 		close(*fd);
 		*fd = -1;
-		return fail(err, 500, "internal", "block %u of %s has the wrong size on disk: run "
-			    "sluice-repo --verify", (unsigned)rec->number, task);
+		return fail(err, 500, "internal",
+			    "block %u of %s has the wrong size on disk: run "
+			    "sluice-repo --verify",
+			    (unsigned)rec->number, task);
 	}
 	return true;
 }
 
-bool catalog_block_read(struct catalog *cat, const struct tsp_request *req, int *fd,
-			struct block_record *rec, struct catalog_error *err)
+bool catalog_block_read(struct catalog *cat, const struct tsp_request *req, int *fd, struct block_record *rec,
+			struct catalog_error *err)
 {
 	struct cat_job *job, *source;
 	struct cat_task *task, *source_task;
@@ -389,9 +391,9 @@ bool catalog_block_read(struct catalog *cat, const struct tsp_request *req, int 
 		return false;
 	rc = cat_job_get(cat, req->tenant, job->meta.source_category, job->meta.source, &source);
 	if (rc != 0)
-		return rc == ENOENT ? fail(err, 404, "unknown-source", "source job %s is gone",
-					   job->meta.source)
-				    : fail_store(err, rc, "the source job's metadata");
+		return rc == ENOENT
+			       ? fail(err, 404, "unknown-source", "source job %s is gone", job->meta.source)
+			       : fail_store(err, rc, "the source job's metadata");
 	source_task = cat_task_find(source, task->meta.source);
 	if (source_task == NULL)
 		return fail(err, 404, "unknown-source", "source task %s is gone", task->meta.source);
@@ -449,8 +451,7 @@ static bool promote_replica(struct catalog *cat, const struct cat_job *job, cons
 }
 
 /* The replica state a replicate task reports when it does not promote. */
-static enum replica_state current_replica(struct catalog *cat, const struct cat_job *job,
-					  const char *vm)
+static enum replica_state current_replica(struct catalog *cat, const struct cat_job *job, const char *vm)
 {
 	struct replica_meta replica;
 

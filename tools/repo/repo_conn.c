@@ -22,15 +22,15 @@
 #include "repo_io.h"
 
 #define IN_BUF_SIZE (128 * 1024)
-#define OUT_HIGH (256 * 1024)    /* parse no further while this much waits to be sent */
-#define FILE_CHUNK (256 * 1024)  /* block-read bytes moved per step */
-#define MAX_ROUNDS 16            /* advance() steps per event: fairness between connections */
+#define OUT_HIGH (256 * 1024)   /* parse no further while this much waits to be sent */
+#define FILE_CHUNK (256 * 1024) /* block-read bytes moved per step */
+#define MAX_ROUNDS 16           /* advance() steps per event: fairness between connections */
 
-#define IDLE_TIMEOUT 120.0   /* between requests */
-#define HEADER_TIMEOUT 30.0  /* a whole head, from its first byte (slowloris) */
-#define BODY_TIMEOUT 60.0    /* without body progress */
-#define SEND_TIMEOUT 60.0    /* without output progress */
-#define LINGER_TIMEOUT 2.0   /* draining after our last answer */
+#define IDLE_TIMEOUT 120.0  /* between requests */
+#define HEADER_TIMEOUT 30.0 /* a whole head, from its first byte (slowloris) */
+#define BODY_TIMEOUT 60.0   /* without body progress */
+#define SEND_TIMEOUT 60.0   /* without output progress */
+#define LINGER_TIMEOUT 2.0  /* draining after our last answer */
 #define LINGER_BYTES (1024 * 1024)
 
 enum conn_phase {
@@ -50,9 +50,9 @@ struct repo_conn {
 	char peer[64];
 	ev_io watcher;
 	ev_timer timer;
-	int events;             /* the watcher's current mask */
+	int events; /* the watcher's current mask */
 	enum conn_phase phase;
-	ev_tstamp deadline;     /* of the current phase; the timer fires at or before it */
+	ev_tstamp deadline; /* of the current phase; the timer fires at or before it */
 	ev_tstamp timer_at;
 	struct http_framer *framer;
 	char *in;
@@ -85,8 +85,8 @@ static void set_deadline(struct repo_conn *c, double timeout)
 static void enter(struct repo_conn *c, enum conn_phase phase)
 {
 	static const double timeout[] = {
-		[PHASE_IDLE] = IDLE_TIMEOUT, [PHASE_HEAD] = HEADER_TIMEOUT,
-		[PHASE_MESSAGE] = BODY_TIMEOUT, [PHASE_CLOSING] = SEND_TIMEOUT,
+		[PHASE_IDLE] = IDLE_TIMEOUT,     [PHASE_HEAD] = HEADER_TIMEOUT,
+		[PHASE_MESSAGE] = BODY_TIMEOUT,  [PHASE_CLOSING] = SEND_TIMEOUT,
 		[PHASE_LINGER] = LINGER_TIMEOUT,
 	};
 
@@ -99,7 +99,7 @@ static void enter(struct repo_conn *c, enum conn_phase phase)
 /* ---- life and death ---- */
 
 struct repo_conn *conn_new(struct repo *repo, struct ev_loop *loop, struct conn_set *set, int fd,
-		      const char *peer)
+			   const char *peer)
 {
 	struct repo_conn *c = calloc(1, sizeof *c);
 

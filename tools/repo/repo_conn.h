@@ -17,13 +17,13 @@ struct repo_conn;
 
 /* Every live connection, so that a stop can end them all. */
 struct conn_set {
-	LIST_HEAD(, repo_conn) live;  /* newest first */
+	LIST_HEAD(, repo_conn) live; /* newest first */
 	size_t count;
 };
 
 /* Takes fd (non-blocking); NULL (fd closed) when out of memory. */
 struct repo_conn *conn_new(struct repo *repo, struct ev_loop *loop, struct conn_set *set, int fd,
-		      const char *peer);
+			   const char *peer);
 /* Ends a connection at once (a request in progress keeps nothing). */
 void repo_conn_free(struct repo_conn *c);
 void conn_set_close_all(struct conn_set *set);

@@ -32,8 +32,8 @@ static void copy_for_log(char *dst, size_t size, struct http_str s)
 	dst[n] = '\0';
 }
 
-static void log_answer(const struct repo *repo, const struct request *q, unsigned status,
-		       const char *code, double now)
+static void log_answer(const struct repo *repo, const struct request *q, unsigned status, const char *code,
+		       double now)
 {
 	if (!repo->opt.log_requests)
 		return;
@@ -48,9 +48,9 @@ static void log_answer(const struct repo *repo, const struct request *q, unsigne
  * the error is about the request's form (400, 413: the connection cannot be
  * trusted any further). Refused at its end, the body was read: the
  * connection goes on. */
-static bool refuse_as(struct repo *repo, struct request *q, struct outbuf *out, bool at_head,
-		      unsigned status, const char *code, const char *message,
-		      const struct repo_respond_extra *more, double now)
+static bool refuse_as(struct repo *repo, struct request *q, struct outbuf *out, bool at_head, unsigned status,
+		      const char *code, const char *message, const struct repo_respond_extra *more,
+		      double now)
 {
 	struct repo_respond_extra extra = { false, NULL, false };
 	bool keep = !q->close;
@@ -87,12 +87,10 @@ static void refuse_at_end(struct repo *repo, struct request *q, struct outbuf *o
 }
 
 /* A JSON answer built in repo->scratch. */
-static bool answer_json(struct repo *repo, struct request *q, struct outbuf *out, unsigned status,
-			double now)
+static bool answer_json(struct repo *repo, struct request *q, struct outbuf *out, unsigned status, double now)
 {
 	log_answer(repo, q, status, NULL, now);
-	if (!respond_json(out, status, repo->scratch.data + repo->scratch.off, repo->scratch.len,
-			  q->close))
+	if (!respond_json(out, status, repo->scratch.data + repo->scratch.off, repo->scratch.len, q->close))
 		q->close = true;
 	return !q->close;
 }
@@ -114,8 +112,8 @@ static bool scratch_printf(struct repo *repo, const char *fmt, ...)
 static bool authenticate(struct repo *repo, const struct http_head *head, const char *tenant)
 {
 	char name[TSP_TENANT_MAX + 1], secret[TSP_SECRET_MAX + 1];
-	bool ok = tsp_parse_basic_auth(head->authorization, name, secret) &&
-		  strcmp(name, tenant) == 0 && users_check(repo->users, name, secret);
+	bool ok = tsp_parse_basic_auth(head->authorization, name, secret) && strcmp(name, tenant) == 0 &&
+		  users_check(repo->users, name, secret);
 
 	explicit_bzero(secret, sizeof secret);
 	return ok;
@@ -126,8 +124,7 @@ static bool authenticate(struct repo *repo, const struct http_head *head, const 
 static void view_json(struct repo *repo, const struct task_view *v)
 {
 	scratch_printf(repo, "\"task\":\"%s\",\"state\":\"%s\",\"blocks\":%u,\"bytes\":%llu", v->task,
-		       store_task_state_name(v->state), (unsigned)v->blocks,
-		       (unsigned long long)v->bytes);
+		       store_task_state_name(v->state), (unsigned)v->blocks, (unsigned long long)v->bytes);
 }
 
 static bool do_task_open(struct repo *repo, struct request *q, struct outbuf *out, double now)
@@ -137,8 +134,7 @@ static bool do_task_open(struct repo *repo, struct request *q, struct outbuf *ou
 
 	if (!catalog_task_open(repo->catalog, &q->tsp, &v, &err))
 		return refuse_catalog(repo, q, out, &err, now);
-	scratch_printf(repo, "{\"job\":\"%s\",\"task\":\"%s\",\"state\":\"open\"", q->tsp.job,
-		       q->tsp.task);
+	scratch_printf(repo, "{\"job\":\"%s\",\"task\":\"%s\",\"state\":\"open\"", q->tsp.job, q->tsp.task);
 	if (v.has_replica)
 		scratch_printf(repo, ",\"replica\":\"%s\"", store_replica_state_name(v.replica));
 	scratch_printf(repo, "}");
@@ -180,16 +176,16 @@ static bool do_job_close(struct repo *repo, struct request *q, struct outbuf *ou
 	struct job_close_ctx ctx = { repo, true };
 	struct catalog_error err;
 
-	scratch_printf(repo, "{\"job\":\"%s\",\"state\":\"closed\",\"result\":\"%s\",\"tasks\":[",
-		       q->tsp.job, tsp_result_name(q->tsp.result));
+	scratch_printf(repo, "{\"job\":\"%s\",\"state\":\"closed\",\"result\":\"%s\",\"tasks\":[", q->tsp.job,
+		       tsp_result_name(q->tsp.result));
 	if (!catalog_job_close(repo->catalog, &q->tsp, job_close_task, &ctx, &err))
 		return refuse_catalog(repo, q, out, &err, now);
 	scratch_printf(repo, "]}");
 	return answer_json(repo, q, out, 200, now);
 }
 
-static bool do_block_read(struct repo *repo, struct request *q, struct outbuf *out,
-			  struct file_stream *file, double now)
+static bool do_block_read(struct repo *repo, struct request *q, struct outbuf *out, struct file_stream *file,
+			  double now)
 {
 	struct catalog_error err;
 	struct block_record rec;
@@ -239,15 +235,17 @@ static bool do_block_write(struct repo *repo, struct request *q, struct outbuf *
 	return true;
 }
 
-static bool dispatch(struct repo *repo, struct request *q, struct outbuf *out,
-		     struct file_stream *file, double now)
+static bool dispatch(struct repo *repo, struct request *q, struct outbuf *out, struct file_stream *file,
+		     double now)
 {
 	struct catalog_error err;
 
 	switch (q->tsp.role) {
 	case TSP_ROLE_SESSION_HELLO:
-		scratch_printf(repo, "{\"protocol\":\"TSP/1\",\"server\":\"sluice-repo\",\"tenant\":\"%s\","
-			       "\"max_block_bytes\":%u}", q->tsp.tenant, (unsigned)repo->opt.max_block);
+		scratch_printf(repo,
+			       "{\"protocol\":\"TSP/1\",\"server\":\"sluice-repo\",\"tenant\":\"%s\","
+			       "\"max_block_bytes\":%u}",
+			       q->tsp.tenant, (unsigned)repo->opt.max_block);
 		return answer_json(repo, q, out, 200, now);
 	case TSP_ROLE_JOB_OPEN:
 		if (!catalog_job_open(repo->catalog, &q->tsp, &err))
@@ -269,8 +267,8 @@ static bool dispatch(struct repo *repo, struct request *q, struct outbuf *out,
 	}
 }
 
-bool handler_head(struct repo *repo, struct request *q, const struct http_head *head,
-		  struct outbuf *out, struct file_stream *file, double now)
+bool handler_head(struct repo *repo, struct request *q, const struct http_head *head, struct outbuf *out,
+		  struct file_stream *file, double now)
 {
 	struct repo_respond_extra extra = { false, NULL, false };
 	struct tsp_error terr;
@@ -311,8 +309,8 @@ static void finish_block(struct repo *repo, struct request *q, struct outbuf *ou
 	struct catalog_error err;
 	bool identical;
 
-	if (!catalog_block_write_end(repo->catalog, &q->tsp, rec,
-				     q->body == BODY_STORE ? &q->writer : NULL, &identical, &err)) {
+	if (!catalog_block_write_end(repo->catalog, &q->tsp, rec, q->body == BODY_STORE ? &q->writer : NULL,
+				     &identical, &err)) {
 		refuse_at_end(repo, q, out, err.status, err.code, err.message, now);
 		return;
 	}
@@ -322,8 +320,7 @@ static void finish_block(struct repo *repo, struct request *q, struct outbuf *ou
 			q->close = true;
 		return;
 	}
-	scratch_printf(repo, "{\"block\":%u,\"bytes\":%u}", (unsigned)rec->number,
-		       (unsigned)rec->bytes);
+	scratch_printf(repo, "{\"block\":%u,\"bytes\":%u}", (unsigned)rec->number, (unsigned)rec->bytes);
 	answer_json(repo, q, out, 201, now);
 }
 
@@ -348,8 +345,7 @@ void handler_end(struct repo *repo, struct request *q, struct outbuf *out, doubl
 
 		store_block_abort(&q->writer);
 		snprintf(msg, sizeof msg, "cannot write the block: %s", strerror(rc));
-		refuse_at_end(repo, q, out, full ? 507 : 500, full ? "storage-full" : "internal", msg,
-			      now);
+		refuse_at_end(repo, q, out, full ? 507 : 500, full ? "storage-full" : "internal", msg, now);
 	} else if (!store_digest_parse(q->tsp.digest, strlen(q->tsp.digest), claimed) ||
 		   memcmp(claimed, rec.digest, sizeof claimed) != 0) {
 		store_block_abort(&q->writer);

@@ -21,23 +21,23 @@ enum body_mode {
 };
 
 struct request {
-	const char *peer;            /* for the log (the connection's) */
+	const char *peer; /* for the log (the connection's) */
 	struct tsp_request tsp;
 	bool classified;
 	bool has_body;
-	bool expect_continue;        /* Expect: 100-continue */
-	bool close;                  /* the connection ends after the answer */
+	bool expect_continue; /* Expect: 100-continue */
+	bool close;           /* the connection ends after the answer */
 	enum body_mode body;
-	uint64_t received;           /* body bytes so far */
+	uint64_t received; /* body bytes so far */
 	struct store_block_writer writer;
-	double started;              /* for the log */
+	double started; /* for the log */
 	char method[16];
-	char target[128];            /* for the log, possibly cut */
+	char target[128]; /* for the log, possibly cut */
 };
 
 /* A block the connection streams after the head in out. */
 struct file_stream {
-	int fd;                      /* -1 when none */
+	int fd; /* -1 when none */
 	uint64_t left;
 };
 
@@ -46,8 +46,8 @@ void request_init(struct request *q, const char *peer);
 /* The head is complete. Writes any answer (or 100 Continue) into out and may
  * open a block to stream. Returns false when the connection must close once
  * out is sent, reading nothing more. */
-bool handler_head(struct repo *repo, struct request *q, const struct http_head *head,
-		  struct outbuf *out, struct file_stream *file, double now);
+bool handler_head(struct repo *repo, struct request *q, const struct http_head *head, struct outbuf *out,
+		  struct file_stream *file, double now);
 void handler_body(struct request *q, const char *data, size_t len);
 /* The request's last byte arrived: the answer of a block write. */
 void handler_end(struct repo *repo, struct request *q, struct outbuf *out, double now);

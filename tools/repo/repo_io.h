@@ -9,10 +9,10 @@
 #include <stddef.h>
 
 enum io_status {
-	IO_OK,     /* *done bytes moved (> 0) */
-	IO_AGAIN,  /* nothing now: wait for readiness */
-	IO_EOF,    /* the peer closed its side (receive only) */
-	IO_ERROR   /* the connection is broken */
+	IO_OK,    /* *done bytes moved (> 0) */
+	IO_AGAIN, /* nothing now: wait for readiness */
+	IO_EOF,   /* the peer closed its side (receive only) */
+	IO_ERROR  /* the connection is broken */
 };
 
 struct io {

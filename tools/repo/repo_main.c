@@ -44,23 +44,22 @@ enum {
 	OPT_VERSION
 };
 
-static const struct option long_options[] = {
-	{ "listen", required_argument, NULL, 'l' },
-	{ "data", required_argument, NULL, 'd' },
-	{ "users", required_argument, NULL, 'u' },
-	{ "ready-file", required_argument, NULL, OPT_READY },
-	{ "discard", no_argument, NULL, OPT_DISCARD },
-	{ "fsync", no_argument, NULL, OPT_FSYNC },
-	{ "max-block", required_argument, NULL, OPT_MAX_BLOCK },
-	{ "max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS },
-	{ "log-requests", no_argument, NULL, OPT_LOG_REQUESTS },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "verify", required_argument, NULL, OPT_VERIFY },
-	{ "json", no_argument, NULL, OPT_JSON },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, OPT_VERSION },
-	{ NULL, 0, NULL, 0 }
-};
+static const struct option long_options[] = { { "listen", required_argument, NULL, 'l' },
+					      { "data", required_argument, NULL, 'd' },
+					      { "users", required_argument, NULL, 'u' },
+					      { "ready-file", required_argument, NULL, OPT_READY },
+					      { "discard", no_argument, NULL, OPT_DISCARD },
+					      { "fsync", no_argument, NULL, OPT_FSYNC },
+					      { "max-block", required_argument, NULL, OPT_MAX_BLOCK },
+					      { "max-connections", required_argument, NULL,
+						OPT_MAX_CONNECTIONS },
+					      { "log-requests", no_argument, NULL, OPT_LOG_REQUESTS },
+					      { "verbose", no_argument, NULL, 'v' },
+					      { "verify", required_argument, NULL, OPT_VERIFY },
+					      { "json", no_argument, NULL, OPT_JSON },
+					      { "help", no_argument, NULL, 'h' },
+					      { "version", no_argument, NULL, OPT_VERSION },
+					      { NULL, 0, NULL, 0 } };
 
 static const char usage_text[] =
 	"usage: sluice-repo --listen HOST:PORT --data DIR --users FILE [--ready-file PATH]\n"
@@ -178,20 +177,41 @@ struct command {
 static int parse_option(struct command *cmd, int c, const char *arg, const char *argv_opt)
 {
 	switch (c) {
-	case 'l': cmd->opt.listen = arg; break;
-	case 'd': cmd->opt.data_dir = arg; break;
-	case 'u': cmd->opt.users_file = arg; break;
-	case OPT_READY: cmd->opt.ready_file = arg; break;
-	case OPT_DISCARD: cmd->opt.discard = true; break;
-	case OPT_FSYNC: cmd->opt.fsync = true; break;
-	case OPT_LOG_REQUESTS: cmd->opt.log_requests = true; break;
-	case 'v': cmd->opt.verbose = cmd->opt.log_requests = true; break;
-	case OPT_VERIFY: cmd->verify_dir = arg; break;
-	case OPT_JSON: cmd->json = true; break;
+	case 'l':
+		cmd->opt.listen = arg;
+		break;
+	case 'd':
+		cmd->opt.data_dir = arg;
+		break;
+	case 'u':
+		cmd->opt.users_file = arg;
+		break;
+	case OPT_READY:
+		cmd->opt.ready_file = arg;
+		break;
+	case OPT_DISCARD:
+		cmd->opt.discard = true;
+		break;
+	case OPT_FSYNC:
+		cmd->opt.fsync = true;
+		break;
+	case OPT_LOG_REQUESTS:
+		cmd->opt.log_requests = true;
+		break;
+	case 'v':
+		cmd->opt.verbose = cmd->opt.log_requests = true;
+		break;
+	case OPT_VERIFY:
+		cmd->verify_dir = arg;
+		break;
+	case OPT_JSON:
+		cmd->json = true;
+		break;
 	case OPT_MAX_BLOCK:
 		if (!parse_size(arg, &cmd->opt.max_block))
 			return usage_error("--max-block %s: expected a size of 1 byte to 64M "
-					   "(a number, optionally with K or M)", arg);
+					   "(a number, optionally with K or M)",
+					   arg);
 		break;
 	case OPT_MAX_CONNECTIONS:
 		if (!parse_count(arg, &cmd->opt.max_connections))
@@ -257,12 +277,13 @@ static void fit_descriptor_limit(uint32_t max_connections)
 	if (getrlimit(RLIMIT_NOFILE, &nofile) != 0 || nofile.rlim_cur == RLIM_INFINITY ||
 	    nofile.rlim_cur >= want)
 		return;
-	nofile.rlim_cur = nofile.rlim_max == RLIM_INFINITY || nofile.rlim_max >= want ? want : nofile.rlim_max;
+	nofile.rlim_cur = nofile.rlim_max == RLIM_INFINITY || nofile.rlim_max >= want ? want
+										      : nofile.rlim_max;
 	setrlimit(RLIMIT_NOFILE, &nofile);
 	if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < want)
 		repo_log("the open-file limit (%llu) is below 2 x --max-connections %u: "
-			 "raise it (ulimit -n) to serve that many", (unsigned long long)nofile.rlim_cur,
-			 max_connections);
+			 "raise it (ulimit -n) to serve that many",
+			 (unsigned long long)nofile.rlim_cur, max_connections);
 }
 
 static int start(struct repo *repo, struct repo_server *srv)
@@ -297,8 +318,7 @@ static int start(struct repo *repo, struct repo_server *srv)
 	repo_log("%s listening on %s: data %s%s, %zu tenant(s), blocks up to %u bytes, "
 		 "up to %u connections%s",
 		 PACKAGE_VERSION, srv->bound, repo->opt.data_dir, repo->opt.fsync ? " (fsync)" : "",
-		 users_count(repo->users), (unsigned)repo->opt.max_block,
-		 (unsigned)repo->opt.max_connections,
+		 users_count(repo->users), (unsigned)repo->opt.max_block, (unsigned)repo->opt.max_connections,
 		 repo->opt.discard ? "; --discard: block data is dropped, not stored" : "");
 	return 0;
 }

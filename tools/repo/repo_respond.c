@@ -106,13 +106,13 @@ static bool status_line(struct outbuf *out, unsigned status)
 bool respond_json(struct outbuf *out, unsigned status, const char *body, size_t len, bool close)
 {
 	return status_line(out, status) &&
-	       outbuf_printf(out, "Content-Type: application/json\r\nContent-Length: %zu\r\n%s\r\n",
-			     len, close ? "Connection: close\r\n" : "") &&
+	       outbuf_printf(out, "Content-Type: application/json\r\nContent-Length: %zu\r\n%s\r\n", len,
+			     close ? "Connection: close\r\n" : "") &&
 	       outbuf_append(out, body, len);
 }
 
 bool repo_respond_error(struct outbuf *out, unsigned status, const char *code, const char *message,
-		   const struct repo_respond_extra *extra)
+			const struct repo_respond_extra *extra)
 {
 	static const struct repo_respond_extra none = { false, NULL, false };
 	char body[ERROR_BODY_MAX];
@@ -133,8 +133,7 @@ bool repo_respond_error(struct outbuf *out, unsigned status, const char *code, c
 
 bool respond_no_content(struct outbuf *out, bool close)
 {
-	return status_line(out, 204) &&
-	       outbuf_printf(out, "%s\r\n", close ? "Connection: close\r\n" : "");
+	return status_line(out, 204) && outbuf_printf(out, "%s\r\n", close ? "Connection: close\r\n" : "");
 }
 
 bool respond_continue(struct outbuf *out)
@@ -145,7 +144,8 @@ bool respond_continue(struct outbuf *out)
 bool respond_block_head(struct outbuf *out, uint32_t bytes, const char *digest_hex, bool close)
 {
 	return status_line(out, 200) &&
-	       outbuf_printf(out, "Content-Type: application/octet-stream\r\nContent-Length: %u\r\n"
+	       outbuf_printf(out,
+			     "Content-Type: application/octet-stream\r\nContent-Length: %u\r\n"
 			     "Tsp-Digest: sha256=%s\r\n%s\r\n",
 			     (unsigned)bytes, digest_hex, close ? "Connection: close\r\n" : "");
 }

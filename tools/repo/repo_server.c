@@ -24,8 +24,7 @@
 #define ACCEPT_PAUSE 0.5 /* seconds without accepting when descriptors run out */
 
 /* "host:port" or "[v6]:port" into host and port strings. */
-static bool split_host_port(const char *in, char *host, size_t host_size, char *port,
-			    size_t port_size)
+static bool split_host_port(const char *in, char *host, size_t host_size, char *port, size_t port_size)
 {
 	const char *colon = strrchr(in, ':');
 	const char *h = in;
@@ -75,8 +74,8 @@ static void format_addr(const struct sockaddr_storage *ss, char *buf, size_t siz
 
 static int bind_one(const struct addrinfo *ai)
 {
-	int one = 1, fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-				 ai->ai_protocol);
+	int one = 1,
+	    fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
 
 	if (fd < 0)
 		return -1;
@@ -96,8 +95,7 @@ static void on_accept_resume(struct ev_loop *loop, ev_timer *w, int revents);
 static void on_stop_signal(struct ev_loop *loop, ev_signal *w, int revents);
 static void on_reload_signal(struct ev_loop *loop, ev_signal *w, int revents);
 
-int server_listen(struct repo_server *s, struct repo *repo, const char *host_port, char *err,
-		  size_t err_size)
+int server_listen(struct repo_server *s, struct repo *repo, const char *host_port, char *err, size_t err_size)
 {
 	struct addrinfo hints = { .ai_flags = AI_PASSIVE | AI_NUMERICSERV, .ai_socktype = SOCK_STREAM };
 	struct addrinfo *res, *ai;
@@ -174,7 +172,8 @@ static void accept_one(struct repo_server *s, int fd, const struct sockaddr_stor
 	if (s->conns.count >= s->repo->opt.max_connections) {
 		close(fd); /* bounded (--max-connections): a tenant retries later */
 		if (s->repo->opt.verbose)
-			repo_log("%u connections open: one more closed at once", s->repo->opt.max_connections);
+			repo_log("%u connections open: one more closed at once",
+				 s->repo->opt.max_connections);
 		return;
 	}
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);

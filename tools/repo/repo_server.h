@@ -16,10 +16,10 @@ struct repo_server {
 	struct ev_loop *loop;
 	int listen_fd;
 	ev_io accept_watcher;
-	ev_timer accept_pause;   /* out of descriptors: accepting resumes later */
+	ev_timer accept_pause; /* out of descriptors: accepting resumes later */
 	ev_signal sigterm, sigint, sighup;
 	struct conn_set conns;
-	char bound[80];          /* "127.0.0.1:PORT", "[::1]:PORT" */
+	char bound[80]; /* "127.0.0.1:PORT", "[::1]:PORT" */
 };
 
 /* Binds and listens on "host:port" ("[v6]:port"; port 0 picks one). */

@@ -91,8 +91,8 @@ int store_task_dir(const struct store *s, const struct task_key *key, char *buf)
 {
 	const struct repo_job_key *j = &key->job;
 
-	return path_join(buf, "%s/%s/%s/%s/%s", s->root, j->tenant, tsp_category_name(j->category),
-			 j->job, key->task);
+	return path_join(buf, "%s/%s/%s/%s/%s", s->root, j->tenant, tsp_category_name(j->category), j->job,
+			 key->task);
 }
 
 int store_data_dir(const struct store *s, const struct task_key *key, char *buf)
@@ -190,8 +190,7 @@ static int temp_path(struct store *s, const char *dir, char *buf)
 	return path_join(buf, "%s/" TMP_PREFIX "%ld.%lu", dir, (long)getpid(), ++s->tmp_seq);
 }
 
-int store_write_atomic(struct store *s, const char *dir, const char *name, const char *data,
-		       size_t len)
+int store_write_atomic(struct store *s, const char *dir, const char *name, const char *data, size_t len)
 {
 	char tmp[PATH_MAX], final[PATH_MAX];
 	int rc, fd;
@@ -329,8 +328,7 @@ void store_block_writer_init(struct store_block_writer *w)
 	w->tmp[0] = w->final[0] = '\0';
 }
 
-int store_block_begin(struct store *s, const char *data_dir, uint32_t number,
-		      struct store_block_writer *w)
+int store_block_begin(struct store *s, const char *data_dir, uint32_t number, struct store_block_writer *w)
 {
 	int rc;
 

@@ -39,16 +39,16 @@
 enum job_state { JOB_OPEN = 0, JOB_CLOSED };
 
 enum task_state {
-	TASK_OPEN = 0,   /* opened, not closed */
-	TASK_COMPLETE,   /* closed with success */
-	TASK_FAILED,     /* closed with failed */
-	TASK_INCOMPLETE  /* still open when its job closed */
+	TASK_OPEN = 0,  /* opened, not closed */
+	TASK_COMPLETE,  /* closed with success */
+	TASK_FAILED,    /* closed with failed */
+	TASK_INCOMPLETE /* still open when its job closed */
 };
 
 enum replica_state {
-	REPLICA_NONE = 0,    /* the VM has no replica */
-	REPLICA_READY,       /* a replicate task completed; failover possible */
-	REPLICA_FAILED_OVER  /* running on the cloud host */
+	REPLICA_NONE = 0,   /* the VM has no replica */
+	REPLICA_READY,      /* a replicate task completed; failover possible */
+	REPLICA_FAILED_OVER /* running on the cloud host */
 };
 
 struct repo_job_key {
@@ -73,7 +73,7 @@ struct job_meta {
 };
 
 struct task_meta {
-	unsigned seq;                /* 1, 2, ...: order of opening within the job */
+	unsigned seq; /* 1, 2, ...: order of opening within the job */
 	enum task_state state;
 	char source[TSP_ID_MAX + 1]; /* restore tasks: the source task */
 	enum replica_state replica;  /* replication tasks: the replica state it left */
@@ -94,9 +94,9 @@ struct block_record {
 
 struct store {
 	char root[STORE_ROOT_MAX];
-	bool fsync;     /* fsync files and directories before answering */
+	bool fsync; /* fsync files and directories before answering */
 	unsigned long tmp_seq;
-	int lock_fd;    /* -1 until store_lock() */
+	int lock_fd; /* -1 until store_lock() */
 };
 
 /* Sets the root (no I/O). ENAMETOOLONG when root does not fit. */
@@ -131,37 +131,32 @@ int store_task_ids(const struct store *s, const struct repo_job_key *key,
 		   int (*fn)(void *arg, const char *task), void *arg);
 
 /* Replicas, by (tenant, VM). */
-int store_replica_load(const struct store *s, const char *tenant, const char *vm,
-		       struct replica_meta *meta);
-int store_replica_save(struct store *s, const char *tenant, const char *vm,
-		       const struct replica_meta *meta);
+int store_replica_load(const struct store *s, const char *tenant, const char *vm, struct replica_meta *meta);
+int store_replica_save(struct store *s, const char *tenant, const char *vm, const struct replica_meta *meta);
 
 /* The block journal of a data dir. Reading an absent journal is no error. */
 int store_journal_append(struct store *s, const char *data_dir, const struct block_record *rec);
-int store_journal_read(const char *data_dir, int (*fn)(void *arg, const struct block_record *rec),
-		       void *arg);
+int store_journal_read(const char *data_dir, int (*fn)(void *arg, const struct block_record *rec), void *arg);
 
 /* Removes files left as @tmp.* in a directory by an interrupted write. */
 void store_sweep_temporaries(const char *dir);
 
 /* Writes data as dir/name atomically (exposed for the metadata and tests). */
-int store_write_atomic(struct store *s, const char *dir, const char *name, const char *data,
-		       size_t len);
+int store_write_atomic(struct store *s, const char *dir, const char *name, const char *data, size_t len);
 
 /* A block on its way to disk: bytes go to a temporary file and into SHA-256
  * as they arrive; commit renames it to its number only when asked to. */
 struct store_block_writer {
-	int fd;                /* -1 when idle */
-	int error;             /* first write error (errno), 0 when none */
+	int fd;    /* -1 when idle */
+	int error; /* first write error (errno), 0 when none */
 	uint64_t bytes;
-	void *md;              /* EVP_MD_CTX */
+	void *md; /* EVP_MD_CTX */
 	char tmp[PATH_MAX];
 	char final[PATH_MAX];
 };
 
 void store_block_writer_init(struct store_block_writer *w);
-int store_block_begin(struct store *s, const char *data_dir, uint32_t number,
-		      struct store_block_writer *w);
+int store_block_begin(struct store *s, const char *data_dir, uint32_t number, struct store_block_writer *w);
 void store_block_append(struct store_block_writer *w, const void *data, size_t len);
 /* Ends the data: fills digest, returns w->error (the temp file stays). */
 int store_block_finish(struct store_block_writer *w, unsigned char digest[STORE_DIGEST_BYTES]);

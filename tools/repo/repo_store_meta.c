@@ -45,8 +45,7 @@ const char *store_replica_state_name(enum replica_state state)
 	return replica_state_names[state];
 }
 
-static bool name_lookup(const char *const *names, size_t count, const char *s, size_t len,
-			unsigned *out)
+static bool name_lookup(const char *const *names, size_t count, const char *s, size_t len, unsigned *out)
 {
 	for (unsigned i = 0; i < count; i++) {
 		if (strlen(names[i]) == len && memcmp(names[i], s, len) == 0) {
@@ -216,8 +215,7 @@ static int job_kv(void *arg, const char *key, size_t klen, const char *v, size_t
 		ok = tsp_result_parse(v, vlen, &m->result);
 	} else if (key_is(key, klen, "source")) {
 		slash = memchr(v, '/', vlen);
-		ok = slash != NULL &&
-		     tsp_category_parse(v, (size_t)(slash - v), &m->source_category) &&
+		ok = slash != NULL && tsp_category_parse(v, (size_t)(slash - v), &m->source_category) &&
 		     tsp_category_is_backup(m->source_category) &&
 		     copy_id(m->source, slash + 1, vlen - (size_t)(slash - v) - 1);
 	} else {
@@ -368,8 +366,7 @@ static int replica_kv(void *arg, const char *key, size_t klen, const char *v, si
 	return ok ? 0 : EINVAL;
 }
 
-int store_replica_load(const struct store *s, const char *tenant, const char *vm,
-		       struct replica_meta *meta)
+int store_replica_load(const struct store *s, const char *tenant, const char *vm, struct replica_meta *meta)
 {
 	char dir[PATH_MAX], path[PATH_MAX];
 	int rc = replica_dir(s, tenant, vm, dir);
@@ -385,8 +382,7 @@ int store_replica_load(const struct store *s, const char *tenant, const char *vm
 	return rc;
 }
 
-int store_replica_save(struct store *s, const char *tenant, const char *vm,
-		       const struct replica_meta *meta)
+int store_replica_save(struct store *s, const char *tenant, const char *vm, const struct replica_meta *meta)
 {
 	char dir[PATH_MAX], text[256];
 	int rc = replica_dir(s, tenant, vm, dir), n;
@@ -417,8 +413,7 @@ static bool parse_journal_line(const char *line, size_t len, struct block_record
 	return store_digest_parse(sp2 + 1, len - (size_t)(sp2 + 1 - line), rec->digest);
 }
 
-int store_journal_read(const char *data_dir, int (*fn)(void *arg, const struct block_record *rec),
-		       void *arg)
+int store_journal_read(const char *data_dir, int (*fn)(void *arg, const struct block_record *rec), void *arg)
 {
 	char path[PATH_MAX];
 	char *line = NULL;

@@ -160,7 +160,8 @@ int users_load(const char *path, struct users **out, char *err, size_t err_size)
 	got = read(fd, text, (size_t)st.st_size);
 	close(fd);
 	if (got != (ssize_t)st.st_size) {
-		snprintf(err, err_size, "%s: short read (%s)", path, got < 0 ? strerror(errno) : "file changed");
+		snprintf(err, err_size, "%s: short read (%s)", path,
+			 got < 0 ? strerror(errno) : "file changed");
 		free(text);
 		return -1;
 	}

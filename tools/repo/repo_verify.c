@@ -176,7 +176,7 @@ static void judge(struct verify_task *t, const struct task_meta *meta, const cha
 	} else if (meta->state != TASK_COMPLETE) {
 		t->verdict = VERIFY_INCOMPLETE;
 		snprintf(t->reason, sizeof t->reason, "%s",
-			 meta->state == TASK_OPEN ? "the task is still open"
+			 meta->state == TASK_OPEN     ? "the task is still open"
 			 : meta->state == TASK_FAILED ? "the task closed as failed"
 						      : "the task was open when its job closed");
 	} else {
@@ -197,8 +197,10 @@ static void count(struct verify_summary *s, enum verify_verdict v)
 
 static void verify_task(struct verify_walk *w, const struct task_key *key, bool has_data)
 {
-	struct verify_task t = { .tenant = key->job.tenant, .category = key->job.category,
-				 .job = key->job.job, .task = key->task };
+	struct verify_task t = { .tenant = key->job.tenant,
+				 .category = key->job.category,
+				 .job = key->job.job,
+				 .task = key->task };
 	struct journal j = { NULL, 0, 0 };
 	struct task_meta meta;
 	char data_dir[PATH_MAX], first_missing[32] = "";
@@ -252,8 +254,10 @@ static int walk_task(void *arg, const char *task)
 	key.job = jw->key;
 	strncpy(key.task, task, TSP_ID_MAX);
 	if (!jw->meta_ok) {
-		struct verify_task t = { .tenant = key.job.tenant, .category = key.job.category,
-					 .job = key.job.job, .task = key.task };
+		struct verify_task t = { .tenant = key.job.tenant,
+					 .category = key.job.category,
+					 .job = key.job.job,
+					 .task = key.task };
 
 		t.verdict = VERIFY_CORRUPT;
 		t.state = "unreadable";
@@ -286,8 +290,7 @@ static void walk_job(struct verify_walk *w, const char *tenant, enum tsp_categor
 
 static void walk_tenant(struct verify_walk *w, const char *tenant)
 {
-	static const enum tsp_category cats[] = { TSP_CAT_BACKUP, TSP_CAT_BACKUP_COPY,
-						  TSP_CAT_REPLICATION };
+	static const enum tsp_category cats[] = { TSP_CAT_BACKUP, TSP_CAT_BACKUP_COPY, TSP_CAT_REPLICATION };
 	char dir[PATH_MAX];
 
 	for (size_t c = 0; c < sizeof cats / sizeof cats[0]; c++) {
@@ -307,8 +310,8 @@ static void walk_tenant(struct verify_walk *w, const char *tenant)
 	}
 }
 
-int verify_store(const char *dir, void (*report)(void *arg, const struct verify_task *task),
-		 void *arg, struct verify_summary *summary, char *err, size_t err_size)
+int verify_store(const char *dir, void (*report)(void *arg, const struct verify_task *task), void *arg,
+		 struct verify_summary *summary, char *err, size_t err_size)
 {
 	struct verify_walk w = { .report = report, .arg = arg, .summary = summary };
 	struct dirent **tenants;
@@ -355,18 +358,18 @@ static void print_task(void *arg, const struct verify_task *t)
 
 	if (!p->json) {
 		fprintf(p->out, "%-10s %s/%s/%s/%s  %u block%s  %llu bytes%s%s\n",
-			verify_verdict_name(t->verdict), t->tenant, tsp_category_name(t->category),
-			t->job, t->task, (unsigned)t->blocks, t->blocks == 1 ? "" : "s",
-			(unsigned long long)t->bytes,
+			verify_verdict_name(t->verdict), t->tenant, tsp_category_name(t->category), t->job,
+			t->task, (unsigned)t->blocks, t->blocks == 1 ? "" : "s", (unsigned long long)t->bytes,
 			t->reason[0] != '\0' ? "  " : "", t->reason);
 		return;
 	}
-	fprintf(p->out, "%s{\"tenant\":\"%s\",\"category\":\"%s\",\"job\":\"%s\",\"task\":\"%s\","
+	fprintf(p->out,
+		"%s{\"tenant\":\"%s\",\"category\":\"%s\",\"job\":\"%s\",\"task\":\"%s\","
 		"\"verdict\":\"%s\",\"state\":\"%s\",\"blocks\":%u,\"bytes\":%llu,\"missing\":%u,"
 		"\"damaged\":%u,\"reason\":",
 		p->first ? "{\"tasks\":[" : ",", t->tenant, tsp_category_name(t->category), t->job, t->task,
-		verify_verdict_name(t->verdict), t->state, (unsigned)t->blocks,
-		(unsigned long long)t->bytes, (unsigned)t->missing, (unsigned)t->damaged);
+		verify_verdict_name(t->verdict), t->state, (unsigned)t->blocks, (unsigned long long)t->bytes,
+		(unsigned)t->missing, (unsigned)t->damaged);
 	json_write_string(p->out, t->reason);
 	fputc('}', p->out);
 	p->first = false;
@@ -385,15 +388,17 @@ int verify_command(const char *dir, bool json, FILE *out)
 	if (json && p.first)
 		fputs("{\"tasks\":[", out);
 	if (json)
-		fprintf(out, "],\"summary\":{\"tasks\":%u,\"complete\":%u,\"incomplete\":%u,"
+		fprintf(out,
+			"],\"summary\":{\"tasks\":%u,\"complete\":%u,\"incomplete\":%u,"
 			"\"corrupt\":%u,\"blocks_read\":%llu,\"bytes_read\":%llu}}\n",
-			s.tasks, s.complete, s.incomplete, s.corrupt,
-			(unsigned long long)s.blocks_read, (unsigned long long)s.bytes_read);
+			s.tasks, s.complete, s.incomplete, s.corrupt, (unsigned long long)s.blocks_read,
+			(unsigned long long)s.bytes_read);
 	else
-		fprintf(out, "sluice-repo --verify %s: %u tasks: %u complete, %u incomplete, "
+		fprintf(out,
+			"sluice-repo --verify %s: %u tasks: %u complete, %u incomplete, "
 			"%u corrupt (%llu blocks, %llu bytes read)\n",
-			dir, s.tasks, s.complete, s.incomplete, s.corrupt,
-			(unsigned long long)s.blocks_read, (unsigned long long)s.bytes_read);
+			dir, s.tasks, s.complete, s.incomplete, s.corrupt, (unsigned long long)s.blocks_read,
+			(unsigned long long)s.bytes_read);
 	fflush(out);
 	return s.corrupt > 0 ? 1 : 0;
 }

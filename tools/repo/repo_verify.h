@@ -28,12 +28,12 @@ struct verify_task {
 	const char *job;
 	const char *task;
 	enum verify_verdict verdict;
-	const char *state;     /* the task's state, or "unreadable" */
-	uint32_t blocks;       /* journaled blocks */
-	uint64_t bytes;        /* ... and their bytes */
-	uint32_t missing;      /* journaled blocks without a file */
-	uint32_t damaged;      /* blocks whose size or content is wrong */
-	char reason[192];      /* why it is not complete; empty when it is */
+	const char *state; /* the task's state, or "unreadable" */
+	uint32_t blocks;   /* journaled blocks */
+	uint64_t bytes;    /* ... and their bytes */
+	uint32_t missing;  /* journaled blocks without a file */
+	uint32_t damaged;  /* blocks whose size or content is wrong */
+	char reason[192];  /* why it is not complete; empty when it is */
 };
 
 struct verify_summary {
@@ -44,8 +44,8 @@ struct verify_summary {
 /* Walks dir, calling report for each task (tenants, categories, jobs and
  * tasks in name order). Returns 0, or an errno value when dir itself cannot
  * be read (err then names the problem). */
-int verify_store(const char *dir, void (*report)(void *arg, const struct verify_task *task),
-		 void *arg, struct verify_summary *summary, char *err, size_t err_size);
+int verify_store(const char *dir, void (*report)(void *arg, const struct verify_task *task), void *arg,
+		 struct verify_summary *summary, char *err, size_t err_size);
 
 const char *verify_verdict_name(enum verify_verdict verdict);
 

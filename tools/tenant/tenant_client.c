@@ -23,15 +23,14 @@
 
 struct client {
 	const struct client_setup *setup;
-	struct tenant_conn *conn;           /* NULL: not connected */
-	struct http_framer *framer;  /* responses of conn */
-	size_t rpos, rend;           /* unread bytes: rbuf[rpos, rend) */
+	struct tenant_conn *conn;   /* NULL: not connected */
+	struct http_framer *framer; /* responses of conn */
+	size_t rpos, rend;          /* unread bytes: rbuf[rpos, rend) */
 	char rbuf[READ_BUFFER_BYTES];
 };
 
-bool
-client_setup_init(struct client_setup *setup, const char *host, const char *port,
-		  const char *host_header, SSL_CTX *tls, const char *tenant, const char *secret)
+bool client_setup_init(struct client_setup *setup, const char *host, const char *port,
+		       const char *host_header, SSL_CTX *tls, const char *tenant, const char *secret)
 {
 	char plain[TSP_TENANT_MAX + 1 + TSP_SECRET_MAX + 1];
 	int len = snprintf(plain, sizeof(plain), "%s:%s", tenant, secret);
@@ -51,8 +50,7 @@ client_setup_init(struct client_setup *setup, const char *host, const char *port
 	return true;
 }
 
-struct client *
-tenant_client_new(const struct client_setup *setup)
+struct client *tenant_client_new(const struct client_setup *setup)
 {
 	struct client *c = calloc(1, sizeof(*c));
 
@@ -67,8 +65,7 @@ tenant_client_new(const struct client_setup *setup)
 	return c;
 }
 
-static void
-disconnect(struct client *c)
+static void disconnect(struct client *c)
 {
 	conn_close(c->conn);
 	c->conn = NULL;
@@ -76,8 +73,7 @@ disconnect(struct client *c)
 	http_framer_reset(c->framer);
 }
 
-void
-tenant_client_free(struct client *c)
+void tenant_client_free(struct client *c)
 {
 	if (c == NULL)
 		return;
@@ -86,16 +82,14 @@ tenant_client_free(struct client *c)
 	free(c);
 }
 
-void
-answer_failure(const struct answer *ans, struct failure *why)
+void answer_failure(const struct answer *ans, struct failure *why)
 {
 	why->http_status = ans->status;
 	snprintf(why->code, sizeof(why->code), "%s", ans->code);
 	snprintf(why->message, sizeof(why->message), "%s", ans->message);
 }
 
-static void
-copy_str(char *dst, size_t size, struct http_str s)
+static void copy_str(char *dst, size_t size, struct http_str s)
 {
 	size_t n = s.len < size - 1 ? s.len : size - 1;
 
@@ -104,8 +98,7 @@ copy_str(char *dst, size_t size, struct http_str s)
 }
 
 /* Tsp-Digest: sha256=<64 lowercase hex>; anything else counts as absent. */
-static void
-take_digest(const struct http_head *head, struct answer *ans)
+static void take_digest(const struct http_head *head, struct answer *ans)
 {
 	const struct http_header *h = http_head_find(head, "Tsp-Digest");
 	static const char prefix[] = "sha256=";
@@ -123,8 +116,7 @@ take_digest(const struct http_head *head, struct answer *ans)
 	ans->has_digest = true;
 }
 
-static void
-take_head(const struct http_head *head, struct answer *ans)
+static void take_head(const struct http_head *head, struct answer *ans)
 {
 	const struct http_header *h;
 
@@ -137,14 +129,12 @@ take_head(const struct http_head *head, struct answer *ans)
 }
 
 /* Only a successful answer's body goes to read_into: an error body is text. */
-static bool
-body_to_caller(const struct call *call, const struct answer *ans)
+static bool body_to_caller(const struct call *call, const struct answer *ans)
 {
 	return call->read_into != NULL && ans->status >= 200 && ans->status < 300;
 }
 
-static void
-take_body(const struct call *call, struct answer *ans, const char *data, size_t len)
+static void take_body(const struct call *call, struct answer *ans, const char *data, size_t len)
 {
 	bool to_caller = body_to_caller(call, ans);
 	unsigned char *dst = to_caller ? call->read_into : (unsigned char *)ans->text;
@@ -157,8 +147,7 @@ take_body(const struct call *call, struct answer *ans, const char *data, size_t 
 	ans->body_len += len;
 }
 
-static void
-finish_answer(const struct call *call, struct answer *ans)
+static void finish_answer(const struct call *call, struct answer *ans)
 {
 	size_t text_len = body_to_caller(call, ans) ? 0 : ans->body_len;
 	struct json_span text;
@@ -170,16 +159,14 @@ finish_answer(const struct call *call, struct answer *ans)
 		return;
 	text = (struct json_span){ ans->text, text_len };
 	json_get_string(text, "error", ans->code, sizeof(ans->code));
-	if (!json_get_string(text, "message", ans->message, sizeof(ans->message)) ||
-	    ans->message[0] == '\0')
+	if (!json_get_string(text, "message", ans->message, sizeof(ans->message)) || ans->message[0] == '\0')
 		snprintf(ans->message, sizeof(ans->message), "%u %s", ans->status,
 			 http_status_text(ans->status));
 }
 
 /* More bytes into rbuf; false on error or on a close that cuts an answer. */
-static bool
-fill(struct client *c, const struct call *call, struct answer *ans, bool *ended,
-     char *err, size_t errsize)
+static bool fill(struct client *c, const struct call *call, struct answer *ans, bool *ended, char *err,
+		 size_t errsize)
 {
 	struct http_event ev;
 	ssize_t n;
@@ -204,8 +191,8 @@ fill(struct client *c, const struct call *call, struct answer *ans, bool *ended,
 }
 
 /* Read one whole answer (an interim 1xx counts as one). */
-static bool
-read_answer(struct client *c, const struct call *call, struct answer *ans, char *err, size_t errsize)
+static bool read_answer(struct client *c, const struct call *call, struct answer *ans, char *err,
+			size_t errsize)
 {
 	for (;;) {
 		struct http_event ev;
@@ -236,8 +223,7 @@ read_answer(struct client *c, const struct call *call, struct answer *ans, char 
 	}
 }
 
-static bool
-send_head(struct client *c, const struct call *call, char *err, size_t errsize)
+static bool send_head(struct client *c, const struct call *call, char *err, size_t errsize)
 {
 	char head[HEAD_BYTES_MAX];
 	char length[96] = "";
@@ -259,8 +245,7 @@ send_head(struct client *c, const struct call *call, char *err, size_t errsize)
 }
 
 /* One request and its final answer on the current connection. */
-static bool
-exchange(struct client *c, const struct call *call, struct answer *ans, char *err, size_t errsize)
+static bool exchange(struct client *c, const struct call *call, struct answer *ans, char *err, size_t errsize)
 {
 	bool body_sent = call->body == NULL;
 	char write_err[256] = "";
@@ -295,8 +280,7 @@ exchange(struct client *c, const struct call *call, struct answer *ans, char *er
 	return true;
 }
 
-static void
-parse_hello(const struct answer *ans, struct hello *hello)
+static void parse_hello(const struct answer *ans, struct hello *hello)
 {
 	struct json_span text = { ans->text, strlen(ans->text) }, m;
 	struct notice *n = &hello->notice;
@@ -323,8 +307,7 @@ parse_hello(const struct answer *ans, struct hello *hello)
 		snprintf(n->mode, sizeof(n->mode), "%s", ans->maintenance);
 }
 
-bool
-client_connect(struct client *c, struct hello *hello, char *err, size_t errsize)
+bool client_connect(struct client *c, struct hello *hello, char *err, size_t errsize)
 {
 	static const struct call call = { .method = "GET", .target = "/tsp/1/session" };
 	struct answer ans;
@@ -350,8 +333,7 @@ client_connect(struct client *c, struct hello *hello, char *err, size_t errsize)
 /* A connection for the next request: a new one starts with a hello, unless
  * the server closes every connection after one answer (then the request goes
  * on a connection of its own). */
-static bool
-ensure_connection(struct client *c, char *err, size_t errsize)
+static bool ensure_connection(struct client *c, char *err, size_t errsize)
 {
 	struct hello hello;
 
@@ -364,14 +346,12 @@ ensure_connection(struct client *c, char *err, size_t errsize)
 	return c->conn != NULL;
 }
 
-static bool
-idempotent(const struct call *call)
+static bool idempotent(const struct call *call)
 {
 	return strcmp(call->method, "GET") == 0 || strcmp(call->method, "PUT") == 0;
 }
 
-bool
-client_call(struct client *c, const struct call *call, struct answer *ans, char *err, size_t errsize)
+bool client_call(struct client *c, const struct call *call, struct answer *ans, char *err, size_t errsize)
 {
 	bool reused = c->conn != NULL;
 

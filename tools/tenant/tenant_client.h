@@ -28,8 +28,8 @@ struct client_setup {
 	const char *host;
 	const char *port;
 	const char *host_header;
-	SSL_CTX *tls;                 /* NULL: plain HTTP */
-	char authorization[300];      /* "Basic <base64(tenant:secret)>" */
+	SSL_CTX *tls;            /* NULL: plain HTTP */
+	char authorization[300]; /* "Basic <base64(tenant:secret)>" */
 };
 
 /* One request. headers: extra header lines, each ending in CRLF, or NULL.
@@ -48,22 +48,22 @@ struct call {
 
 struct answer {
 	unsigned status;
-	char code[REPORT_CODE_MAX];          /* error answers: the body's "error" */
-	char message[REPORT_MESSAGE_MAX];    /* error answers: "message", else "<status> <reason>" */
-	bool has_digest;                     /* a well-formed Tsp-Digest came */
-	char digest[TSP_DIGEST_HEX + 1];     /* its hex */
-	char maintenance[16];                /* Tsp-Maintenance, or "" */
-	size_t body_len;                     /* body bytes received (all of them) */
-	bool body_overflow;                  /* more than fitted where it went */
-	char text[CLIENT_TEXT_MAX];          /* the body when not read_into; NUL-terminated */
+	char code[REPORT_CODE_MAX];       /* error answers: the body's "error" */
+	char message[REPORT_MESSAGE_MAX]; /* error answers: "message", else "<status> <reason>" */
+	bool has_digest;                  /* a well-formed Tsp-Digest came */
+	char digest[TSP_DIGEST_HEX + 1];  /* its hex */
+	char maintenance[16];             /* Tsp-Maintenance, or "" */
+	size_t body_len;                  /* body bytes received (all of them) */
+	bool body_overflow;               /* more than fitted where it went */
+	char text[CLIENT_TEXT_MAX];       /* the body when not read_into; NUL-terminated */
 };
 
 /* The session hello's answer (PROTOCOL.md §4.1). */
 struct hello {
-	unsigned status;                     /* 200, or the refusal's status */
-	uint64_t max_block_bytes;            /* TSP_BLOCK_MAX when not announced */
-	struct notice notice;                /* maintenance announced by the proxy */
-	struct failure why;                  /* status != 200 */
+	unsigned status;          /* 200, or the refusal's status */
+	uint64_t max_block_bytes; /* TSP_BLOCK_MAX when not announced */
+	struct notice notice;     /* maintenance announced by the proxy */
+	struct failure why;       /* status != 200 */
 };
 
 struct client;
@@ -81,8 +81,7 @@ bool client_connect(struct client *c, struct hello *hello, char *err, size_t err
 
 /* One exchange. False on a connection error (err filled); any HTTP answer,
  * error statuses included, is true with *ans filled. */
-bool client_call(struct client *c, const struct call *call, struct answer *ans, char *err,
-		 size_t errsize);
+bool client_call(struct client *c, const struct call *call, struct answer *ans, char *err, size_t errsize);
 
 /* The answer as a failure for the statistics. */
 void answer_failure(const struct answer *ans, struct failure *why);

@@ -33,8 +33,7 @@ struct tenant_conn {
 	SSL *ssl; /* NULL: plain */
 };
 
-static void
-openssl_error(char *err, size_t errsize, const char *what)
+static void openssl_error(char *err, size_t errsize, const char *what)
 {
 	unsigned long e = ERR_get_error();
 	char reason[256] = "unknown error";
@@ -45,8 +44,7 @@ openssl_error(char *err, size_t errsize, const char *what)
 	ERR_clear_error();
 }
 
-SSL_CTX *
-conn_tls_context(const char *ca_file, char *err, size_t errsize)
+SSL_CTX *conn_tls_context(const char *ca_file, char *err, size_t errsize)
 {
 	static const unsigned char alpn[] = "\x08http/1.1";
 	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
@@ -80,8 +78,7 @@ conn_tls_context(const char *ca_file, char *err, size_t errsize)
 	return ctx;
 }
 
-static void
-set_io_timeouts(int fd)
+static void set_io_timeouts(int fd)
 {
 	struct timeval tv = { .tv_sec = CONN_IO_TIMEOUT_S, .tv_usec = 0 };
 	int one = 1;
@@ -92,8 +89,7 @@ set_io_timeouts(int fd)
 }
 
 /* A connected blocking socket, or -1 with errno set. */
-static int
-connect_one(const struct addrinfo *ai)
+static int connect_one(const struct addrinfo *ai)
 {
 	struct pollfd pfd;
 	int fd, flags, soerr = 0, r;
@@ -134,10 +130,10 @@ fail:
 	return -1;
 }
 
-static int
-connect_tcp(const char *host, const char *port, char *err, size_t errsize)
+static int connect_tcp(const char *host, const char *port, char *err, size_t errsize)
 {
-	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+	struct addrinfo hints = { .ai_family = AF_UNSPEC,
+				  .ai_socktype = SOCK_STREAM,
 				  .ai_flags = AI_NUMERICSERV };
 	struct addrinfo *list, *ai;
 	int fd = -1, gai, saved = 0;
@@ -158,16 +154,14 @@ connect_tcp(const char *host, const char *port, char *err, size_t errsize)
 	return fd;
 }
 
-static bool
-is_address_literal(const char *host)
+static bool is_address_literal(const char *host)
 {
 	unsigned char buf[sizeof(struct in6_addr)];
 
 	return inet_pton(AF_INET, host, buf) == 1 || inet_pton(AF_INET6, host, buf) == 1;
 }
 
-static bool
-tls_handshake(struct tenant_conn *c, SSL_CTX *tls, const char *host, char *err, size_t errsize)
+static bool tls_handshake(struct tenant_conn *c, SSL_CTX *tls, const char *host, char *err, size_t errsize)
 {
 	long verify;
 
@@ -190,20 +184,23 @@ tls_handshake(struct tenant_conn *c, SSL_CTX *tls, const char *host, char *err, 
 		return true;
 	verify = SSL_get_verify_result(c->ssl);
 	if (verify != X509_V_OK) {
-		snprintf(err, errsize, "TLS: the certificate of %s is not trusted: %s (check --ca and "
-			 "the name in --connect)", host, X509_verify_cert_error_string(verify));
+		snprintf(err, errsize,
+			 "TLS: the certificate of %s is not trusted: %s (check --ca and "
+			 "the name in --connect)",
+			 host, X509_verify_cert_error_string(verify));
 		ERR_clear_error();
 	} else if (ERR_peek_error() != 0) {
 		openssl_error(err, errsize, "TLS handshake (is it a TLS port? --plain speaks HTTP)");
 	} else {
-		snprintf(err, errsize, "TLS handshake with %s failed: %s (is it a TLS port? "
-			 "--plain speaks HTTP)", host, errno != 0 ? strerror(errno) : "connection closed");
+		snprintf(err, errsize,
+			 "TLS handshake with %s failed: %s (is it a TLS port? "
+			 "--plain speaks HTTP)",
+			 host, errno != 0 ? strerror(errno) : "connection closed");
 	}
 	return false;
 }
 
-struct tenant_conn *
-conn_open(const char *host, const char *port, SSL_CTX *tls, char *err, size_t errsize)
+struct tenant_conn *conn_open(const char *host, const char *port, SSL_CTX *tls, char *err, size_t errsize)
 {
 	struct tenant_conn *c = calloc(1, sizeof(*c));
 
@@ -223,8 +220,7 @@ conn_open(const char *host, const char *port, SSL_CTX *tls, char *err, size_t er
 	return c;
 }
 
-void
-conn_close(struct tenant_conn *c)
+void conn_close(struct tenant_conn *c)
 {
 	if (c == NULL)
 		return;
@@ -237,8 +233,7 @@ conn_close(struct tenant_conn *c)
 	free(c);
 }
 
-static void
-errno_error(char *err, size_t errsize, const char *what, int e)
+static void errno_error(char *err, size_t errsize, const char *what, int e)
 {
 	if (e == EAGAIN || e == EWOULDBLOCK)
 		snprintf(err, errsize, "%s: no progress for %d s", what, CONN_IO_TIMEOUT_S);
@@ -246,8 +241,7 @@ errno_error(char *err, size_t errsize, const char *what, int e)
 		snprintf(err, errsize, "%s: %s", what, strerror(e));
 }
 
-ssize_t
-conn_read(struct tenant_conn *c, void *buf, size_t len, char *err, size_t errsize)
+ssize_t conn_read(struct tenant_conn *c, void *buf, size_t len, char *err, size_t errsize)
 {
 	ssize_t n;
 	int e;
@@ -275,8 +269,7 @@ conn_read(struct tenant_conn *c, void *buf, size_t len, char *err, size_t errsiz
 	return -1;
 }
 
-bool
-conn_write(struct tenant_conn *c, const void *buf, size_t len, char *err, size_t errsize)
+bool conn_write(struct tenant_conn *c, const void *buf, size_t len, char *err, size_t errsize)
 {
 	const char *p = buf;
 
@@ -311,8 +304,7 @@ conn_write(struct tenant_conn *c, const void *buf, size_t len, char *err, size_t
 	return true;
 }
 
-bool
-conn_wait_readable(struct tenant_conn *c, int timeout_ms)
+bool conn_wait_readable(struct tenant_conn *c, int timeout_ms)
 {
 	struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
 	int r;
@@ -325,8 +317,7 @@ conn_wait_readable(struct tenant_conn *c, int timeout_ms)
 	return r > 0;
 }
 
-bool
-conn_stale(struct tenant_conn *c)
+bool conn_stale(struct tenant_conn *c)
 {
 	char byte;
 	int flags, n;

@@ -20,14 +20,12 @@ struct xoshiro {
 	uint64_t s[4];
 };
 
-static uint64_t
-rotl(uint64_t x, int k)
+static uint64_t rotl(uint64_t x, int k)
 {
 	return (x << k) | (x >> (64 - k));
 }
 
-static uint64_t
-xoshiro_next(struct xoshiro *x)
+static uint64_t xoshiro_next(struct xoshiro *x)
 {
 	uint64_t *s = x->s;
 	uint64_t result = rotl(s[1] * 5, 7) * 9;
@@ -42,8 +40,7 @@ xoshiro_next(struct xoshiro *x)
 	return result;
 }
 
-static uint64_t
-load_le64(const unsigned char *p)
+static uint64_t load_le64(const unsigned char *p)
 {
 	uint64_t v = 0;
 
@@ -52,16 +49,14 @@ load_le64(const unsigned char *p)
 	return v;
 }
 
-static void
-store_le64(unsigned char *p, uint64_t v, size_t n)
+static void store_le64(unsigned char *p, uint64_t v, size_t n)
 {
 	for (size_t i = 0; i < n; i++, v >>= 8)
 		p[i] = (unsigned char)v;
 }
 
 /* SHA-256 of "sluice-tenant/1" NUL tenant NUL job NUL task NUL block(4 bytes BE). */
-static bool
-seed_from_key(const struct content_key *key, struct xoshiro *x)
+static bool seed_from_key(const struct content_key *key, struct xoshiro *x)
 {
 	static const char domain[] = "sluice-tenant/1";
 	unsigned char block_be[4], md[EVP_MAX_MD_SIZE];
@@ -90,8 +85,7 @@ seed_from_key(const struct content_key *key, struct xoshiro *x)
 	return true;
 }
 
-bool
-content_fill(const struct content_key *key, unsigned char *buf, size_t len)
+bool content_fill(const struct content_key *key, unsigned char *buf, size_t len)
 {
 	char label[3 * TSP_ID_MAX + TSP_TENANT_MAX + 32];
 	struct xoshiro x;
@@ -100,8 +94,8 @@ content_fill(const struct content_key *key, unsigned char *buf, size_t len)
 
 	if (!seed_from_key(key, &x))
 		return false;
-	n = snprintf(label, sizeof(label), "sluice-tenant %s/%s/%s/%u\n", key->tenant, key->job,
-		     key->task, (unsigned)key->block);
+	n = snprintf(label, sizeof(label), "sluice-tenant %s/%s/%s/%u\n", key->tenant, key->job, key->task,
+		     (unsigned)key->block);
 	label_len = n < 0 ? 0 : (size_t)n < sizeof(label) ? (size_t)n : sizeof(label) - 1;
 	if (label_len > len)
 		label_len = len;
@@ -113,8 +107,7 @@ content_fill(const struct content_key *key, unsigned char *buf, size_t len)
 	return true;
 }
 
-bool
-content_digest_hex(const void *data, size_t len, char hex[TSP_DIGEST_HEX + 1])
+bool content_digest_hex(const void *data, size_t len, char hex[TSP_DIGEST_HEX + 1])
 {
 	static const char digits[] = "0123456789abcdef";
 	unsigned char md[EVP_MAX_MD_SIZE];

@@ -19,14 +19,13 @@
 struct worker {
 	struct job_context *ctx;
 	struct client *client;
-	bool own_client;             /* false for the main connection */
+	bool own_client; /* false for the main connection */
 	struct task_buffers buf;
 	pthread_t thread;
 	bool thread_started;
 };
 
-uint64_t
-job_clock_us(void)
+uint64_t job_clock_us(void)
 {
 	struct timespec ts;
 
@@ -34,8 +33,7 @@ job_clock_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-void
-job_progress(struct job_context *ctx)
+void job_progress(struct job_context *ctx)
 {
 	const struct tenant_options *opt = ctx->opt;
 	uint64_t now;
@@ -50,21 +48,19 @@ job_progress(struct job_context *ctx)
 	}
 	ctx->progress_drawn_us = now;
 	fprintf(stderr, "\r\033[K%s %s: %u/%u tasks, %lu/%lu blocks", tenant_command_name(opt->command),
-		ctx->st->job, atomic_load(&ctx->tasks_done), opt->tasks,
-		atomic_load(&ctx->blocks_done), (unsigned long)opt->tasks * opt->blocks);
+		ctx->st->job, atomic_load(&ctx->tasks_done), opt->tasks, atomic_load(&ctx->blocks_done),
+		(unsigned long)opt->tasks * opt->blocks);
 	pthread_mutex_unlock(&ctx->lock);
 }
 
-static void
-set_failure(struct failure *why, unsigned status, const char *code, const char *message)
+static void set_failure(struct failure *why, unsigned status, const char *code, const char *message)
 {
 	why->http_status = status;
 	snprintf(why->code, sizeof(why->code), "%s", code);
 	snprintf(why->message, sizeof(why->message), "%s", message);
 }
 
-static void
-abort_run(struct job_context *ctx)
+static void abort_run(struct job_context *ctx)
 {
 	atomic_store(&ctx->abort, true);
 	pthread_mutex_lock(&ctx->lock);
@@ -72,8 +68,7 @@ abort_run(struct job_context *ctx)
 	pthread_mutex_unlock(&ctx->lock);
 }
 
-static void
-worker_loop(struct worker *w)
+static void worker_loop(struct worker *w)
 {
 	struct job_context *ctx = w->ctx;
 
@@ -87,15 +82,13 @@ worker_loop(struct worker *w)
 	}
 }
 
-static void *
-worker_thread(void *arg)
+static void *worker_thread(void *arg)
 {
 	worker_loop(arg);
 	return NULL;
 }
 
-static bool
-worker_init(struct worker *w, struct job_context *ctx, struct client *main_client)
+static bool worker_init(struct worker *w, struct job_context *ctx, struct client *main_client)
 {
 	const struct tenant_options *opt = ctx->opt;
 
@@ -121,8 +114,7 @@ worker_init(struct worker *w, struct job_context *ctx, struct client *main_clien
 	return true;
 }
 
-static void
-worker_fini(struct worker *w)
+static void worker_fini(struct worker *w)
 {
 	if (w->own_client)
 		tenant_client_free(w->client);
@@ -131,8 +123,7 @@ worker_fini(struct worker *w)
 }
 
 /* Every task, on up to opt->parallel connections; the main one included. */
-static void
-run_tasks(struct job_context *ctx, struct client *main_client)
+static void run_tasks(struct job_context *ctx, struct client *main_client)
 {
 	unsigned count = ctx->opt->parallel < ctx->opt->tasks ? ctx->opt->parallel : ctx->opt->tasks;
 	struct worker *workers = calloc(count, sizeof(*workers));
@@ -147,7 +138,8 @@ run_tasks(struct job_context *ctx, struct client *main_client)
 	if (ready) {
 		worker_loop(&workers[0]);
 	} else {
-		set_failure(&ctx->st->why, 0, "local", "cannot start the workers: out of memory or "
+		set_failure(&ctx->st->why, 0, "local",
+			    "cannot start the workers: out of memory or "
 			    "threads (lower --parallel or --block-size)");
 		abort_run(ctx);
 	}
@@ -159,8 +151,7 @@ run_tasks(struct job_context *ctx, struct client *main_client)
 	free(workers);
 }
 
-static void
-announce_notice(const struct notice *n)
+static void announce_notice(const struct notice *n)
 {
 	fprintf(stderr, "sluice-tenant: the service provider announces maintenance (%s%s%s): %s\n",
 		n->mode[0] != '\0' ? n->mode : "mode not given", n->since[0] != '\0' ? " since " : "",
@@ -168,8 +159,7 @@ announce_notice(const struct notice *n)
 }
 
 /* Hello and job open on the main connection; true when the job is open. */
-static bool
-open_job(struct job_context *ctx, struct client *c)
+static bool open_job(struct job_context *ctx, struct client *c)
 {
 	const struct tenant_options *opt = ctx->opt;
 	struct job_stats *st = ctx->st;
@@ -191,11 +181,12 @@ open_job(struct job_context *ctx, struct client *c)
 		st->why = hello.why;
 		return false;
 	}
-	if (opt->block_size > hello.max_block_bytes && (opt->operation == TSP_OP_NONE ||
-							opt->operation == TSP_OP_REPLICATE)) {
-		snprintf(err, sizeof(err), "--block-size %u is over the repository's max_block_bytes "
-			 "%llu: choose a smaller one", (unsigned)opt->block_size,
-			 (unsigned long long)hello.max_block_bytes);
+	if (opt->block_size > hello.max_block_bytes &&
+	    (opt->operation == TSP_OP_NONE || opt->operation == TSP_OP_REPLICATE)) {
+		snprintf(err, sizeof(err),
+			 "--block-size %u is over the repository's max_block_bytes "
+			 "%llu: choose a smaller one",
+			 (unsigned)opt->block_size, (unsigned long long)hello.max_block_bytes);
 		set_failure(&st->why, 0, "local", err);
 		st->aborted = true;
 		return false;
@@ -221,8 +212,7 @@ open_job(struct job_context *ctx, struct client *c)
 	return true;
 }
 
-static void
-close_job(struct job_context *ctx, struct client *c)
+static void close_job(struct job_context *ctx, struct client *c)
 {
 	struct job_stats *st = ctx->st;
 	char err[REPORT_MESSAGE_MAX], target[96], headers[32];
@@ -233,8 +223,8 @@ close_job(struct job_context *ctx, struct client *c)
 	for (unsigned i = 0; i < st->task_count; i++)
 		failed |= st->tasks[i].started && st->tasks[i].status == RUN_FAILED;
 	st->sent_result = failed ? TSP_RESULT_FAILED : TSP_RESULT_SUCCESS;
-	snprintf(target, sizeof(target), "/tsp/1/%s/jobs/%s/close",
-		 tsp_category_name(ctx->opt->category), st->job);
+	snprintf(target, sizeof(target), "/tsp/1/%s/jobs/%s/close", tsp_category_name(ctx->opt->category),
+		 st->job);
 	snprintf(headers, sizeof(headers), "Tsp-Result: %s\r\n", tsp_result_name(st->sent_result));
 	if (!client_call(c, &call, &ans, err, sizeof(err))) {
 		if (st->why.message[0] == '\0')
@@ -245,8 +235,7 @@ close_job(struct job_context *ctx, struct client *c)
 	}
 }
 
-static void
-stats_init(struct job_stats *st, const struct tenant_options *opt)
+static void stats_init(struct job_stats *st, const struct tenant_options *opt)
 {
 	st->command = tenant_command_name(opt->command);
 	st->category = opt->category;
@@ -258,9 +247,8 @@ stats_init(struct job_stats *st, const struct tenant_options *opt)
 	st->task_count = opt->tasks;
 }
 
-void
-job_run(const struct tenant_options *opt, const struct client_setup *setup, bool progress,
-	struct job_stats *st)
+void job_run(const struct tenant_options *opt, const struct client_setup *setup, bool progress,
+	     struct job_stats *st)
 {
 	struct job_context ctx = { .opt = opt, .setup = setup, .st = st, .progress = progress };
 	uint64_t start = job_clock_us();

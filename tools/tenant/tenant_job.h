@@ -30,13 +30,13 @@ struct job_context {
 	const struct tenant_options *opt;
 	const struct client_setup *setup;
 	struct job_stats *st;
-	atomic_uint next_task;       /* 0-based index of the next task to start */
-	atomic_bool abort;           /* a connection or local error: start no more tasks */
-	atomic_uint tasks_done;      /* for the progress line */
+	atomic_uint next_task;  /* 0-based index of the next task to start */
+	atomic_bool abort;      /* a connection or local error: start no more tasks */
+	atomic_uint tasks_done; /* for the progress line */
 	atomic_ulong blocks_done;
 	bool progress;
-	uint64_t progress_drawn_us;  /* when the progress line was last drawn */
-	pthread_mutex_t lock;        /* st->aborted, the progress line */
+	uint64_t progress_drawn_us; /* when the progress line was last drawn */
+	pthread_mutex_t lock;       /* st->aborted, the progress line */
 };
 
 /* A worker's block buffers, opt->block_size bytes each (expected: restores). */
@@ -47,8 +47,7 @@ struct task_buffers {
 
 /* Run task index (0-based) on c, filling st->tasks[index]. False when a
  * connection or local error cut it short (recorded in the task). */
-bool task_run(struct job_context *ctx, struct client *c, const struct task_buffers *buf,
-	      unsigned index);
+bool task_run(struct job_context *ctx, struct client *c, const struct task_buffers *buf, unsigned index);
 
 /* Redraw the progress line (no-op unless ctx->progress, or drawn too recently). */
 void job_progress(struct job_context *ctx);

@@ -20,8 +20,7 @@
 #include "tenant_report.h"
 
 /* The failure that aborted the run: the job's own, or the first task's. */
-static const struct failure *
-abort_reason(const struct job_stats *st)
+static const struct failure *abort_reason(const struct job_stats *st)
 {
 	if (st->why.message[0] != '\0')
 		return &st->why;
@@ -35,8 +34,7 @@ abort_reason(const struct job_stats *st)
 	return NULL;
 }
 
-static int
-run(const struct tenant_options *opt)
+static int run(const struct tenant_options *opt)
 {
 	struct client_setup setup;
 	struct job_stats st;
@@ -54,9 +52,8 @@ run(const struct tenant_options *opt)
 	}
 	memset(&st, 0, sizeof(st));
 	st.tasks = calloc(opt->tasks, sizeof(*st.tasks));
-	if (st.tasks == NULL ||
-	    !client_setup_init(&setup, opt->host, opt->port, opt->host_header, tls, opt->tenant,
-			       opt->secret)) {
+	if (st.tasks == NULL || !client_setup_init(&setup, opt->host, opt->port, opt->host_header, tls,
+						   opt->tenant, opt->secret)) {
 		fprintf(stderr, "sluice-tenant: out of memory\n");
 		free(st.tasks);
 		SSL_CTX_free(tls);
@@ -78,8 +75,7 @@ run(const struct tenant_options *opt)
 	return code;
 }
 
-int
-main(int argc, char *argv[])
+int main(int argc, char *argv[])
 {
 	static struct tenant_options opt;
 	char err[512];

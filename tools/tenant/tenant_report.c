@@ -12,19 +12,20 @@
 
 #define NAME_COLUMN_MIN 6 /* "(job)", "Notice" */
 
-const char *
-run_status_name(enum run_status status)
+const char *run_status_name(enum run_status status)
 {
 	switch (status) {
-	case RUN_SUCCESS: return "Success";
-	case RUN_WARNING: return "Warning";
-	case RUN_FAILED: return "Failed";
+	case RUN_SUCCESS:
+		return "Success";
+	case RUN_WARNING:
+		return "Warning";
+	case RUN_FAILED:
+		return "Failed";
 	}
 	return "?";
 }
 
-void
-job_stats_settle(struct job_stats *st)
+void job_stats_settle(struct job_stats *st)
 {
 	bool task_failed = false;
 
@@ -47,16 +48,14 @@ job_stats_settle(struct job_stats *st)
 		st->status = RUN_SUCCESS;
 }
 
-int
-job_stats_exit_code(const struct job_stats *st)
+int job_stats_exit_code(const struct job_stats *st)
 {
 	if (st->aborted)
 		return 2;
 	return st->status == RUN_FAILED ? 1 : 0;
 }
 
-const char *
-report_bytes(uint64_t bytes, char *buf, size_t size)
+const char *report_bytes(uint64_t bytes, char *buf, size_t size)
 {
 	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB" };
 	double v = (double)bytes;
@@ -73,15 +72,13 @@ report_bytes(uint64_t bytes, char *buf, size_t size)
 }
 
 /* Server text on a terminal: no control characters (no escape sequences). */
-static void
-put_sanitized(FILE *out, const char *s)
+static void put_sanitized(FILE *out, const char *s)
 {
 	for (; *s != '\0'; s++)
 		fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, out);
 }
 
-static void
-put_failure_text(FILE *out, const struct failure *why)
+static void put_failure_text(FILE *out, const struct failure *why)
 {
 	put_sanitized(out, why->message);
 	if (why->http_status != 0)
@@ -96,8 +93,7 @@ struct columns {
 	int blocks;
 };
 
-static struct columns
-columns_of(const struct job_stats *st)
+static struct columns columns_of(const struct job_stats *st)
 {
 	struct columns col = { NAME_COLUMN_MIN, 1 };
 
@@ -117,8 +113,7 @@ columns_of(const struct job_stats *st)
 	return col;
 }
 
-static void
-text_job_line(FILE *out, const struct job_stats *st)
+static void text_job_line(FILE *out, const struct job_stats *st)
 {
 	char bytes[32];
 
@@ -132,8 +127,7 @@ text_job_line(FILE *out, const struct job_stats *st)
 		report_bytes(st->bytes, bytes, sizeof(bytes)));
 }
 
-static void
-text_task_line(FILE *out, const struct task_stats *t, const struct columns *col)
+static void text_task_line(FILE *out, const struct task_stats *t, const struct columns *col)
 {
 	char bytes[32];
 
@@ -151,8 +145,7 @@ text_task_line(FILE *out, const struct task_stats *t, const struct columns *col)
 	fputc('\n', out);
 }
 
-void
-report_text(FILE *out, const struct job_stats *st)
+void report_text(FILE *out, const struct job_stats *st)
 {
 	struct columns col = columns_of(st);
 	int width = col.name;
@@ -181,14 +174,12 @@ report_text(FILE *out, const struct job_stats *st)
 }
 
 /* "" is absent: null. */
-static const char *
-or_null(const char *s)
+static const char *or_null(const char *s)
 {
 	return s != NULL && s[0] != '\0' ? s : NULL;
 }
 
-static void
-json_failure(FILE *out, const struct failure *why, bool present)
+static void json_failure(FILE *out, const struct failure *why, bool present)
 {
 	if (!present) {
 		fputs("null", out);
@@ -206,15 +197,14 @@ json_failure(FILE *out, const struct failure *why, bool present)
 	fputc('}', out);
 }
 
-static void
-json_task(FILE *out, const struct task_stats *t)
+static void json_task(FILE *out, const struct task_stats *t)
 {
 	fputs("{\"task\":", out);
 	json_write_string(out, t->name);
 	fputs(",\"status\":", out);
 	json_write_string(out, run_status_name(t->status));
-	fprintf(out, ",\"blocks\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"duration_ms\":%" PRIu64,
-		t->blocks, t->bytes, t->duration_us / 1000);
+	fprintf(out, ",\"blocks\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"duration_ms\":%" PRIu64, t->blocks,
+		t->bytes, t->duration_us / 1000);
 	fputs(",\"replica\":", out);
 	json_write_string(out, or_null(t->replica));
 	fputs(",\"error\":", out);
@@ -222,8 +212,7 @@ json_task(FILE *out, const struct task_stats *t)
 	fputc('}', out);
 }
 
-static void
-json_notice(FILE *out, const struct notice *n)
+static void json_notice(FILE *out, const struct notice *n)
 {
 	if (!n->present) {
 		fputs("null", out);
@@ -238,8 +227,7 @@ json_notice(FILE *out, const struct notice *n)
 	fputc('}', out);
 }
 
-void
-report_json(FILE *out, const struct job_stats *st)
+void report_json(FILE *out, const struct job_stats *st)
 {
 	bool first = true;
 

@@ -23,21 +23,21 @@ enum run_status {
 
 /* Why something failed, as the tenant saw it. */
 struct failure {
-	unsigned http_status;              /* 0: no HTTP answer (connection or local error) */
-	char code[REPORT_CODE_MAX];        /* the answer's "error" code; "connection", "verify",
+	unsigned http_status;             /* 0: no HTTP answer (connection or local error) */
+	char code[REPORT_CODE_MAX];       /* the answer's "error" code; "connection", "verify",
 					    * "local" for failures of the tenant's own */
-	char message[REPORT_MESSAGE_MAX];  /* the answer's "message", or the tenant's own text */
+	char message[REPORT_MESSAGE_MAX]; /* the answer's "message", or the tenant's own text */
 };
 
 struct task_stats {
 	char name[TSP_ID_MAX + 1];
-	bool started;                      /* tasks never started are not reported */
-	enum run_status status;            /* RUN_SUCCESS or RUN_FAILED */
-	uint64_t blocks;                   /* blocks written (or read and verified) */
+	bool started;           /* tasks never started are not reported */
+	enum run_status status; /* RUN_SUCCESS or RUN_FAILED */
+	uint64_t blocks;        /* blocks written (or read and verified) */
 	uint64_t bytes;
 	uint64_t duration_us;
-	char replica[24];                  /* replication: the replica state answered, or "" */
-	struct failure why;                /* status RUN_FAILED */
+	char replica[24];   /* replication: the replica state answered, or "" */
+	struct failure why; /* status RUN_FAILED */
 };
 
 /* The hello's maintenance notice (PROTOCOL.md §4.1). */
@@ -49,23 +49,23 @@ struct notice {
 };
 
 struct job_stats {
-	const char *command;               /* "backup", "replicate", ... */
+	const char *command; /* "backup", "replicate", ... */
 	enum tsp_category category;
 	enum tsp_operation operation;
 	enum tsp_origin origin;
 	enum tsp_workload workload;
 	char job[TSP_ID_MAX + 1];
-	const char *source;                /* --source as given, or "" */
-	bool opened;                       /* the job open was answered 201 */
+	const char *source; /* --source as given, or "" */
+	bool opened;        /* the job open was answered 201 */
 	enum run_status status;
-	enum tsp_result sent_result;       /* the Tsp-Result of the job close; NONE when not sent */
-	bool aborted;                      /* a connection or local error cut the run short: exit 2 */
+	enum tsp_result sent_result; /* the Tsp-Result of the job close; NONE when not sent */
+	bool aborted;                /* a connection or local error cut the run short: exit 2 */
 	uint64_t duration_us;
-	uint64_t blocks, bytes;            /* sums over the tasks */
-	struct failure why;                /* job-level failure: open refused, close failed, ... */
+	uint64_t blocks, bytes; /* sums over the tasks */
+	struct failure why;     /* job-level failure: open refused, close failed, ... */
 	struct notice notice;
 	unsigned task_count;
-	struct task_stats *tasks;          /* task_count entries, in task order */
+	struct task_stats *tasks; /* task_count entries, in task order */
 };
 
 const char *run_status_name(enum run_status status); /* "Success", "Warning", "Failed" */

@@ -25,8 +25,8 @@
 /* What one step of a task came to. */
 enum step {
 	STEP_OK,
-	STEP_REFUSED,  /* an answer that fails the task; the job goes on */
-	STEP_BROKEN    /* a connection or local error: the run stops */
+	STEP_REFUSED, /* an answer that fails the task; the job goes on */
+	STEP_BROKEN   /* a connection or local error: the run stops */
 };
 
 struct task_run {
@@ -34,14 +34,13 @@ struct task_run {
 	struct client *client;
 	const struct task_buffers *buf;
 	struct task_stats *t;
-	unsigned number;             /* 1-based */
-	bool opened;                 /* the task open was answered 201 */
-	char target[TARGET_MAX];     /* /tsp/1/{cat}/jobs/{job}/tasks/{task} */
+	unsigned number;         /* 1-based */
+	bool opened;             /* the task open was answered 201 */
+	char target[TARGET_MAX]; /* /tsp/1/{cat}/jobs/{job}/tasks/{task} */
 	struct answer ans;
 };
 
-static void
-fail_with(struct task_stats *t, unsigned status, const char *code, const char *message)
+static void fail_with(struct task_stats *t, unsigned status, const char *code, const char *message)
 {
 	t->status = RUN_FAILED;
 	t->why.http_status = status;
@@ -49,16 +48,14 @@ fail_with(struct task_stats *t, unsigned status, const char *code, const char *m
 	snprintf(t->why.message, sizeof(t->why.message), "%s", message);
 }
 
-static enum step
-broken(struct task_run *r, const char *code, const char *message)
+static enum step broken(struct task_run *r, const char *code, const char *message)
 {
 	fail_with(r->t, 0, code, message);
 	return STEP_BROKEN;
 }
 
 /* The answer fails the task unless its status is one of ok1, ok2. */
-static enum step
-judge(struct task_run *r, unsigned ok1, unsigned ok2)
+static enum step judge(struct task_run *r, unsigned ok1, unsigned ok2)
 {
 	if (r->ans.status == ok1 || r->ans.status == ok2)
 		return STEP_OK;
@@ -67,8 +64,7 @@ judge(struct task_run *r, unsigned ok1, unsigned ok2)
 	return STEP_REFUSED;
 }
 
-static enum step
-call(struct task_run *r, const struct call *c)
+static enum step call(struct task_run *r, const struct call *c)
 {
 	char err[REPORT_MESSAGE_MAX];
 
@@ -77,8 +73,7 @@ call(struct task_run *r, const struct call *c)
 	return STEP_OK;
 }
 
-static void
-take_replica(struct task_run *r)
+static void take_replica(struct task_run *r)
 {
 	struct json_span text = { r->ans.text, strlen(r->ans.text) };
 
@@ -86,8 +81,7 @@ take_replica(struct task_run *r)
 }
 
 /* --pause-at: announce PATH.reached, then wait for PATH.go (bounded). */
-static enum step
-pause_point(struct task_run *r, uint32_t block)
+static enum step pause_point(struct task_run *r, uint32_t block)
 {
 	const struct tenant_options *opt = r->ctx->opt;
 	const struct timespec tick = { 0, PAUSE_POLL_MS * 1000000L };
@@ -115,14 +109,16 @@ pause_point(struct task_run *r, uint32_t block)
 	return broken(r, "local", message);
 }
 
-static enum step
-write_block(struct task_run *r, uint32_t n)
+static enum step write_block(struct task_run *r, uint32_t n)
 {
 	const struct tenant_options *opt = r->ctx->opt;
 	const struct content_key key = { opt->tenant, r->ctx->st->job, r->t->name, n };
 	char target[TARGET_MAX + 24], digest[TSP_DIGEST_HEX + 1], headers[TSP_DIGEST_HEX + 32];
-	const struct call c = { .method = "PUT", .target = target, .headers = headers,
-				.body = r->buf->block, .body_len = opt->block_size };
+	const struct call c = { .method = "PUT",
+				.target = target,
+				.headers = headers,
+				.body = r->buf->block,
+				.body_len = opt->block_size };
 	enum step s;
 
 	if (!content_fill(&key, r->buf->block, opt->block_size) ||
@@ -139,40 +135,43 @@ write_block(struct task_run *r, uint32_t n)
 
 /* A block read back is checked three ways: its length, its Tsp-Digest
  * against its bytes, and its bytes against what the source job wrote. */
-static enum step
-check_read(struct task_run *r, uint32_t n)
+static enum step check_read(struct task_run *r, uint32_t n)
 {
 	const struct tenant_options *opt = r->ctx->opt;
 	const struct content_key key = { opt->tenant, opt->source_job, r->t->name, n };
 	char digest[TSP_DIGEST_HEX + 1], message[REPORT_MESSAGE_MAX];
 
 	if (r->ans.body_overflow || r->ans.body_len != opt->block_size)
-		snprintf(message, sizeof(message), "block %u: %zu bytes, expected %u (the --block-size "
-			 "of the backup)", (unsigned)n, r->ans.body_len, (unsigned)opt->block_size);
+		snprintf(message, sizeof(message),
+			 "block %u: %zu bytes, expected %u (the --block-size "
+			 "of the backup)",
+			 (unsigned)n, r->ans.body_len, (unsigned)opt->block_size);
 	else if (!r->ans.has_digest)
 		snprintf(message, sizeof(message), "block %u: the answer has no valid Tsp-Digest",
 			 (unsigned)n);
 	else if (!content_digest_hex(r->buf->block, opt->block_size, digest) ||
 		 strcmp(digest, r->ans.digest) != 0)
-		snprintf(message, sizeof(message), "block %u: Tsp-Digest does not match the bytes "
-			 "received", (unsigned)n);
+		snprintf(message, sizeof(message),
+			 "block %u: Tsp-Digest does not match the bytes "
+			 "received",
+			 (unsigned)n);
 	else if (!content_fill(&key, r->buf->expected, opt->block_size) ||
 		 memcmp(r->buf->block, r->buf->expected, opt->block_size) != 0)
-		snprintf(message, sizeof(message), "block %u: differs from what job %s wrote",
-			 (unsigned)n, opt->source_job);
+		snprintf(message, sizeof(message), "block %u: differs from what job %s wrote", (unsigned)n,
+			 opt->source_job);
 	else
 		return STEP_OK;
 	fail_with(r->t, 0, "verify", message);
 	return STEP_REFUSED;
 }
 
-static enum step
-read_block(struct task_run *r, uint32_t n)
+static enum step read_block(struct task_run *r, uint32_t n)
 {
 	const struct tenant_options *opt = r->ctx->opt;
 	char target[TARGET_MAX + 24];
-	const struct call c = { .method = "GET", .target = target, .read_into = r->buf->block,
-				.read_cap = opt->block_size };
+	const struct call c = {
+		.method = "GET", .target = target, .read_into = r->buf->block, .read_cap = opt->block_size
+	};
 	enum step s;
 
 	snprintf(target, sizeof(target), "%s/blocks/%u", r->target, (unsigned)n);
@@ -184,8 +183,7 @@ read_block(struct task_run *r, uint32_t n)
 	return STEP_OK;
 }
 
-static enum step
-transfer_blocks(struct task_run *r)
+static enum step transfer_blocks(struct task_run *r)
 {
 	const struct tenant_options *opt = r->ctx->opt;
 	enum step s = STEP_OK;
@@ -202,8 +200,7 @@ transfer_blocks(struct task_run *r)
 	return s;
 }
 
-static enum step
-open_task(struct task_run *r)
+static enum step open_task(struct task_run *r)
 {
 	char headers[TSP_ID_MAX + 32] = "";
 	const struct call c = { .method = "POST", .target = r->target, .headers = headers };
@@ -218,8 +215,7 @@ open_task(struct task_run *r)
 	return STEP_OK;
 }
 
-static enum step
-close_task(struct task_run *r)
+static enum step close_task(struct task_run *r)
 {
 	char target[TARGET_MAX + 8], headers[32];
 	const struct call c = { .method = "POST", .target = target, .headers = headers };
@@ -237,17 +233,16 @@ close_task(struct task_run *r)
 	return s;
 }
 
-static bool
-moves_blocks(const struct tenant_options *opt)
+static bool moves_blocks(const struct tenant_options *opt)
 {
 	return opt->operation == TSP_OP_NONE || opt->operation == TSP_OP_REPLICATE;
 }
 
-bool
-task_run(struct job_context *ctx, struct client *c, const struct task_buffers *buf, unsigned index)
+bool task_run(struct job_context *ctx, struct client *c, const struct task_buffers *buf, unsigned index)
 {
-	struct task_run r = { .ctx = ctx, .client = c, .buf = buf, .t = &ctx->st->tasks[index],
-			      .number = index + 1 };
+	struct task_run r = {
+		.ctx = ctx, .client = c, .buf = buf, .t = &ctx->st->tasks[index], .number = index + 1
+	};
 	uint64_t start = job_clock_us();
 	enum step s;
 
