@@ -24,6 +24,7 @@ static const struct config_enum_value config_tls_version_values[] = {
 static const struct config_enum_value config_maintenance_mode_values[] = {
 	{ "drain", CONFIG_MAINTENANCE_DRAIN },
 	{ "block", CONFIG_MAINTENANCE_BLOCK },
+	{ "hold", CONFIG_MAINTENANCE_HOLD },
 	{ NULL, 0 },
 };
 

@@ -67,7 +67,8 @@ enum config_tls_version { CONFIG_TLS_VERSION_1_2, CONFIG_TLS_VERSION_1_3 };
 
 enum config_maintenance_mode {
 	CONFIG_MAINTENANCE_DRAIN, /* tasks open when maintenance began finish (R1, R2) */
-	CONFIG_MAINTENANCE_BLOCK  /* everything but job close is refused (R8) */
+	CONFIG_MAINTENANCE_BLOCK, /* everything but job close is refused (R8) */
+	CONFIG_MAINTENANCE_HOLD   /* as drain, but what drain refuses waits (hold_timeout) */
 };
 
 /* [maintenance] categories is a set of these: bit (1u << TSP_CAT_...). */

@@ -122,8 +122,10 @@ void server_policy_tick(struct server *s)
 {
 	struct policy_change change;
 
-	if (policy_tick(s->policy, s->jobs, server_clock(), &change))
+	if (policy_tick(s->policy, s->jobs, server_clock(), &change)) {
 		server_log_policy_change(s, &change);
+		server_wake_held(s);
+	}
 }
 
 /* ---- counters ---- */
@@ -256,7 +258,9 @@ static void policy_settings_from(const struct sluice_config *cfg, struct policy_
 {
 	policy_settings_default(ps);
 	ps->enabled = cfg->maintenance.enabled;
-	ps->mode = cfg->maintenance.mode == CONFIG_MAINTENANCE_BLOCK ? POLICY_MODE_BLOCK : POLICY_MODE_DRAIN;
+	ps->mode = cfg->maintenance.mode == CONFIG_MAINTENANCE_BLOCK  ? POLICY_MODE_BLOCK
+		   : cfg->maintenance.mode == CONFIG_MAINTENANCE_HOLD ? POLICY_MODE_HOLD
+								      : POLICY_MODE_DRAIN;
 	ps->categories = cfg->maintenance.categories; /* the same bits: 1 << TSP_CAT_... */
 	ps->drain_timeout = config_seconds(cfg->maintenance.drain_timeout_ms);
 	ps->disabled_tenants = cfg->tenants.disabled;
@@ -305,6 +309,7 @@ bool server_apply(struct server *s, struct runconf *rc, char *err, size_t err_si
 	hooks_configure(s->hooks, cfg);
 	server_log_policy_change(s, &change);
 	server_policy_tick(s);
+	server_wake_held(s); /* after the reload: on -> off, mode, scope, hold_timeout */
 	if (s->conf != NULL && s->conf != rc && s->conf->tls != NULL)
 		s->counters.tls_handshakes_retired += (uint64_t)SSL_CTX_sess_accept_good(s->conf->tls);
 	if (s->ticket_rotation.repeat != rotation) {
@@ -339,6 +344,7 @@ void server_apply_schedule(struct server *s)
 	else
 		server_log_policy_change(s, &change);
 	server_policy_tick(s);
+	server_wake_held(s);
 	notify_status(s);
 	schedule_timer_arm(&s->schedule, s->loop);
 }
@@ -594,6 +600,7 @@ static void cleanup(struct server *s)
 		ev_timer_stop(s->loop, &s->ticket_rotation);
 		ev_timer_stop(s->loop, &s->certificate_check);
 		ev_timer_stop(s->loop, &s->shutdown_deadline);
+		server_holds_stop(s);
 		schedule_timer_stop(&s->schedule, s->loop);
 	}
 	hooks_free(s->hooks);

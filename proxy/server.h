@@ -78,6 +78,11 @@ struct server {
 	LIST_HEAD(, conn_host_slot) conns; /* every open tenant connection, newest first */
 	size_t conn_count;
 	size_t overflow_count; /* of those, accepted over a limit to be answered 503 busy */
+	/* connections holding a request ([maintenance] mode = hold), first held
+	 * first (server_conns.c) */
+	TAILQ_HEAD(, conn_host_slot) holds;
+	size_t held_count;
+	ev_timer hold_wake; /* releases them after a policy change, outside any connection */
 	struct server_peer *peers;
 	struct server_tenant_slot *tenant_slots; /* by tenant name; bounded by connections */
 	struct server_counters counters;

@@ -153,6 +153,81 @@ static void conn_removed(struct conn_context *ctx, struct conn *c)
 		ev_break(s->loop, EVBREAK_ALL);
 }
 
+/* ---- [maintenance] mode = hold: the held requests, first held first ---- */
+
+static size_t tenant_held(const struct server *s, const char *tenant)
+{
+	const struct conn_host_slot *h;
+	size_t n = 0;
+
+	TAILQ_FOREACH(h, &s->holds, hold_link)
+		if (strcmp(h->held_tenant, tenant) == 0)
+			n++;
+	return n;
+}
+
+/* [limits] held_requests, and one tenant at most half of it (rounded up):
+ * O(held) per new hold, which that bound keeps small. */
+static bool conn_hold(struct conn_context *ctx, struct conn *c, const char *tenant)
+{
+	struct server *s = server_of(ctx);
+	struct conn_host_slot *h = conn_host_slot(c);
+	size_t limit = (size_t)s->conf->cfg->limits.held_requests;
+
+	if (h->held)
+		return true;
+	if (s->held_count >= limit || tenant_held(s, tenant) >= (limit + 1) / 2)
+		return false;
+	TAILQ_INSERT_TAIL(&s->holds, h, hold_link);
+	h->held = true;
+	h->held_tenant = tenant;
+	s->held_count++;
+	return true;
+}
+
+static void conn_unhold(struct conn_context *ctx, struct conn *c)
+{
+	struct server *s = server_of(ctx);
+	struct conn_host_slot *h = conn_host_slot(c);
+
+	if (!h->held)
+		return;
+	TAILQ_REMOVE(&s->holds, h, hold_link);
+	h->held = false;
+	h->held_tenant = NULL;
+	s->held_count--;
+}
+
+/* Each connection held when the wake came is released once, in list order;
+ * one held again goes to the tail, behind the others, keeping the order. */
+static void on_hold_wake(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct server *s = w->data;
+	size_t n = s->held_count;
+
+	(void)loop;
+	(void)revents;
+	while (n-- > 0 && !TAILQ_EMPTY(&s->holds)) {
+		struct conn_host_slot *h = TAILQ_FIRST(&s->holds);
+
+		conn_unhold(&s->conn_ctx, h->conn);
+		conn_release(h->conn); /* may free it */
+	}
+}
+
+void server_wake_held(struct server *s)
+{
+	if (s->held_count > 0 && !ev_is_active(&s->hold_wake)) {
+		ev_timer_set(&s->hold_wake, 0, 0);
+		ev_timer_start(s->loop, &s->hold_wake);
+	}
+}
+
+void server_holds_stop(struct server *s)
+{
+	ev_timer_stop(s->loop, &s->hold_wake);
+}
+
 static void after_settle(struct conn_context *ctx)
 {
 	server_policy_tick(server_of(ctx));
@@ -178,5 +253,10 @@ void server_conns_init(struct server *s)
 		.tenant_admit = tenant_admit,
 		.tenant_accepted = tenant_accepted,
 		.after_settle = after_settle,
+		.hold = conn_hold,
+		.unhold = conn_unhold,
 	};
+	TAILQ_INIT(&s->holds);
+	ev_init(&s->hold_wake, on_hold_wake);
+	s->hold_wake.data = s;
 }

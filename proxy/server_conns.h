@@ -20,6 +20,13 @@ struct server;
  * server_apply() keeps its configuration current. */
 void server_conns_init(struct server *s);
 
+/* The policy may have changed: decide every held request again, first held
+ * first, once the current event is over (a connection settling is what
+ * ticks the policy, and it must not be run again from inside itself). */
+void server_wake_held(struct server *s);
+/* Stop the timer of server_wake_held() (exit). */
+void server_holds_stop(struct server *s);
+
 /* Whether peer's address already holds per_address connections. */
 bool server_address_full(const struct server *s, const struct sockaddr *peer, size_t per_address);
 

@@ -63,6 +63,7 @@ static void view_of(struct server *s, struct admin_view *v)
 	v->request_stats = &s->request_stats;
 	v->tls_handshakes = server_tls_handshakes(s);
 	v->connections = s->conn_count;
+	v->held = s->held_count;
 	v->sessions = s->profile->sessions;
 	v->certificate = s->conf->tls != NULL;
 	v->certificate_not_after = s->conf->certificate_not_after;

@@ -217,6 +217,9 @@ static void put_maintenance(const struct admin_view *v, struct textbuf *t)
 		       v->cfg->maintenance.retry_after_ms == CONFIG_DURATION_AUTO ? "true" : "false");
 	put_scope(v, t);
 	textbuf_printf(t, ",\"cut\":{\"tasks\":%zu,\"agent_jobs\":%zu}", st.cut_tasks, st.cut_jobs);
+	textbuf_printf(t, ",\"held\":%zu,\"held_total\":%llu,\"hold_timeouts\":%llu", v->held,
+		       (unsigned long long)v->counters->held_total,
+		       (unsigned long long)v->counters->hold_timeouts);
 	textbuf_printf(t, ",\"draining\":{\"tasks\":%zu,\"agent_jobs\":%zu,", st.draining_tasks,
 		       st.draining_jobs);
 	if (v->sessions) /* the restic profile: its agent jobs are sessions */

@@ -38,6 +38,7 @@ struct admin_view {
 	const struct request_stats *request_stats;
 	uint64_t tls_handshakes;
 	size_t connections;
+	size_t held;                           /* requests held now ([maintenance] mode = hold) */
 	bool sessions;                         /* the profile's jobs are sessions (restic) */
 	bool certificate;                      /* a certificate is served ([tls] enabled = on) */
 	int64_t certificate_not_after;         /* its notAfter, seconds since the epoch */

@@ -58,6 +58,15 @@ static void put_maintenance(const struct admin_view *v, struct textbuf *t)
 	gauge(t, "sluice_draining_agent_jobs",
 	      "Standalone-agent backup jobs open when maintenance began that have not closed yet.",
 	      (double)st.draining_jobs);
+	gauge(t, "sluice_requests_held", "Requests held now ([maintenance] mode = hold).", (double)v->held);
+	counter(t, "sluice_requests_held_total", "Requests held ([maintenance] mode = hold), each once.",
+		v->counters->held_total);
+	counter(t, "sluice_hold_timeouts_total",
+		"Held requests refused after [maintenance] hold_timeout, maintenance still on.",
+		v->counters->hold_timeouts);
+	counter(t, "sluice_hold_overflows_total",
+		"Requests refused at once instead of held: over [limits] held_requests.",
+		v->counters->hold_overflows);
 	gauge(t, "sluice_maintenance_scope_tenants",
 	      "Tenants in [maintenance] tenants (0: maintenance applies to every tenant).",
 	      (double)count_scope(v->policy, false));

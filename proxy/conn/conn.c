@@ -36,7 +36,8 @@ enum deadline {
 	DEADLINE_SEND,      /* the tenant does not read its answers for [timeouts] idle: close */
 	DEADLINE_CONNECT,   /* [timeouts] upstream_connect: 502 */
 	DEADLINE_RESPONSE,  /* [timeouts] upstream_response: 504 */
-	DEADLINE_INTERIM    /* [timeouts] upstream_response of interim answers: 502 */
+	DEADLINE_INTERIM,   /* [timeouts] upstream_response of interim answers: 502 */
+	DEADLINE_HOLD       /* [maintenance] hold_timeout: the held request is refused */
 };
 
 static void conn_run(struct conn *c);
@@ -419,7 +420,8 @@ static double seconds(uint64_t ms)
  * was never started. */
 static bool body_being_read(const struct conn *c)
 {
-	return c->reading != NULL && c->requests != NULL && http_framer_in_body(c->requests);
+	return c->reading != NULL && c->held == NULL && c->requests != NULL &&
+	       http_framer_in_body(c->requests);
 }
 
 static double conn_deadline(const struct conn *c, enum deadline *kind)
@@ -450,6 +452,9 @@ static double conn_deadline(const struct conn *c, enum deadline *kind)
 						seconds(cfg->timeouts.idle_ms));
 	if (output_pending(c) && c->tenant.write_blocked)
 		CONSIDER(DEADLINE_SEND, c->last_tenant_write + seconds(cfg->timeouts.idle_ms));
+	if (c->held != NULL) /* the current configuration's: a reload may change it */
+		CONSIDER(DEADLINE_HOLD,
+			 c->held->held_since + seconds(c->ctx->conf->cfg->maintenance.hold_timeout_ms));
 	if (upstream_connecting(&c->up))
 		CONSIDER(DEADLINE_CONNECT, c->up.started + seconds(cfg->timeouts.upstream_connect_ms));
 	aw = c->up.state == UPSTREAM_READY ? exchange_awaiting(c) : NULL;
@@ -544,6 +549,9 @@ static void conn_timeout(struct conn *c)
 		break;
 	case DEADLINE_INTERIM:
 		response_interim_expired(c);
+		break;
+	case DEADLINE_HOLD:
+		request_resume(c, true);
 		break;
 	}
 }
@@ -668,6 +676,12 @@ bool conn_accept(struct conn_context *ctx, int fd, const struct sockaddr *peer, 
 	}
 	conn_run(c);
 	return true;
+}
+
+void conn_release(struct conn *c)
+{
+	request_resume(c, false);
+	conn_run(c);
 }
 
 void conn_stop(struct conn *c)

@@ -27,6 +27,11 @@ struct conn_host_slot {
 	void *address_count; /* the host's count for the peer's address */
 	void *tenant_count;  /* the host's count for the tenant; NULL until counted */
 	bool busy;           /* accepted over a connection limit: every request gets 503 busy */
+	/* [maintenance] mode = hold: the host's list of connections holding a
+	 * request, in the order they were held (the engine touches none of it) */
+	TAILQ_ENTRY(conn_host_slot) hold_link;
+	bool held;               /* in that list */
+	const char *held_tenant; /* the held request's tenant (valid while held) */
 };
 
 /* A tenant connection on an accepted socket (non-blocking), run in ctx.
@@ -34,6 +39,10 @@ struct conn_host_slot {
  * (fd closed) when out of memory. */
 bool conn_accept(struct conn_context *ctx, int fd, const struct sockaddr *peer, socklen_t peer_len,
 		 bool busy);
+/* Maintenance changed: decide the held request again (forward it, refuse it,
+ * or hold it again through the context's hold callback), then go on. c may
+ * be freed on return. */
+void conn_release(struct conn *c);
 /* Graceful stop: finish the message in flight, answer what is owed, close. */
 void conn_stop(struct conn *c);
 /* Close now, whatever is in flight (shutdown deadline, exit). */

@@ -66,6 +66,14 @@ struct conn_context {
 	/* A [schedule] window running now, or announced ([schedule] notice):
 	 * its wall-clock start and end. NULL or false = none. */
 	bool (*planned)(const struct conn_context *ctx, int64_t *start, int64_t *end);
+	/* [maintenance] mode = hold: c parks a request of tenant (its head is
+	 * not forwarded and nothing more of c is framed) until the host calls
+	 * conn_release(c) after a policy change, or [maintenance] hold_timeout
+	 * passes. False = no room ([limits] held_requests): refuse it instead.
+	 * unhold takes c out of the host's list (nothing when it is not in it).
+	 * NULL hold: nothing is ever held. */
+	bool (*hold)(struct conn_context *ctx, struct conn *c, const char *tenant);
+	void (*unhold)(struct conn_context *ctx, struct conn *c);
 };
 
 #endif

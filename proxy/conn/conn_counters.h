@@ -59,6 +59,9 @@ struct server_counters {
 	struct server_descriptors descriptors;
 	uint64_t upstream_errors_502; /* requests answered 502 (or cut) for the repository's failure */
 	uint64_t upstream_errors_504; /* ... 504: it did not answer in time */
+	uint64_t held_total;          /* requests held ([maintenance] mode = hold) */
+	uint64_t hold_timeouts;       /* ... refused after [maintenance] hold_timeout */
+	uint64_t hold_overflows;      /* ... refused at once: over [limits] held_requests */
 };
 
 #endif

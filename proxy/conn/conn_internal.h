@@ -14,7 +14,10 @@
  *       drop:    framed bytes of a refused request behind them, dropped as
  *                soon as the forward bytes are gone (framing waits meanwhile);
  *       held:    fed to the framer, but the head is not complete, so whether
- *                they are forwarded or dropped is not known yet.
+ *                they are forwarded or dropped is not known yet; or the
+ *                head of a request held for maintenance (mode hold,
+ *                c->held): nothing behind it is framed until it is
+ *                decided again (request_resume).
  *   out (repository -> tenant):  [ready | held | unframed]
  *       ready:   framed response bytes, written to the tenant from the front;
  *       held:    a response head being framed: held back until it is complete
@@ -73,7 +76,9 @@ enum conn_state {
 
 enum exchange_kind {
 	EXCHANGE_FORWARD, /* the repository answers */
-	EXCHANGE_LOCAL    /* the proxy answers */
+	EXCHANGE_LOCAL,   /* the proxy answers */
+	EXCHANGE_HELD     /* mode hold: undecided until maintenance changes or
+			   * hold_timeout passes; its head bytes stay `held` */
 };
 
 struct exchange {
@@ -101,6 +106,9 @@ struct exchange {
 	uint64_t forward_end;         /* forward: end of the request in the forwarded stream */
 	uint64_t bytes_in, bytes_out; /* request and answer bytes, for the access log */
 	double started;               /* ev_now() when its head was complete */
+	double held_since;            /* when it was first held (0: never) */
+	bool hold_closes;             /* held: a refusal would close (refusal_closes) */
+	bool has_body;                /* held: a body follows its head */
 };
 
 struct conn {
@@ -123,6 +131,7 @@ struct conn {
 	TAILQ_HEAD(exchange_queue, exchange) queue; /* in answer order (exchange.c) */
 	unsigned queue_len;
 	struct exchange *reading;   /* the request whose head was framed and whose body is read */
+	struct exchange *held;      /* EXCHANGE_HELD (then also reading); framing waits */
 	bool reading_forward;       /* ... its bytes go to the repository (else dropped) */
 	bool stop_after_message;    /* stop reading when the current request ends */
 	bool tenant_eof;            /* the tenant closed its side */
@@ -189,6 +198,10 @@ void exchange_answer(struct conn *c, struct exchange *ex, unsigned status, const
 /* The policy's verdict for a classified request: forward it, or answer it
  * (with Connection: close when refusal_closes). */
 void exchange_decide(struct conn *c, struct exchange *ex, bool refusal_closes);
+/* Decide c->held again (maintenance changed), or, expired, refuse it as
+ * drain would ([maintenance] hold_timeout). c->held is set again when it is
+ * held again. */
+void exchange_decide_held(struct conn *c, bool expired);
 /* The first forwarded exchange still waiting for its response, or NULL. */
 struct exchange *exchange_awaiting(const struct conn *c);
 
@@ -199,6 +212,9 @@ bool request_pump(struct conn *c);
 /* The request being read fails (bad framing, timeouts): answer status and
  * stop reading requests. */
 void request_fail(struct conn *c, unsigned status, const char *code, const char *reason);
+/* Decide the held request again (exchange_decide_held) and, unless it is
+ * held again, go on with it as with any decided head. */
+void request_resume(struct conn *c, bool expired);
 /* Bytes of `in` that the framer has not seen yet. */
 size_t request_unframed(const struct conn *c);
 

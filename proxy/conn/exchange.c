@@ -151,7 +151,14 @@ static void settle_record(struct conn *c, struct exchange *ex, unsigned status)
 
 static void settle(struct conn *c, struct exchange *ex)
 {
-	bool answered = ex->kind == EXCHANGE_FORWARD ? ex->response_done : ex->answer_sent == ex->answer_len;
+	bool answered = ex->kind == EXCHANGE_FORWARD ? ex->response_done
+			: ex->kind == EXCHANGE_LOCAL ? ex->answer_sent == ex->answer_len
+						     : false;
+
+	if (c->held == ex) { /* still held: the connection ends (or the repository failed) */
+		c->ctx->unhold(c->ctx, c);
+		c->held = NULL;
+	}
 
 	settle_record(c, ex, answered ? ex->status : 0);
 	if (!answered)
@@ -332,7 +339,33 @@ static void forward(struct conn *c, struct exchange *ex, double now, bool refusa
 	ctx->counters->forwarded++;
 }
 
-void exchange_decide(struct conn *c, struct exchange *ex, bool refusal_closes)
+/* Mode hold: park ex when the host has room (its head bytes stay held in
+ * `in`; request.c frames nothing more meanwhile). False: refuse it. */
+static bool hold(struct conn *c, struct exchange *ex, bool refusal_closes)
+{
+	struct conn_context *ctx = c->ctx;
+
+	if (ctx->hold == NULL || !ctx->hold(ctx, c, ex->req.tenant)) {
+		ctx->counters->hold_overflows++;
+		conn_log(c, CONFIG_LOG_INFO, "over [limits] held_requests: refused instead of held");
+		return false;
+	}
+	if (ex->held_since == 0) {
+		ex->held_since = conn_now(c);
+		ctx->counters->held_total++;
+		conn_log(c, CONFIG_LOG_INFO, "%s %s %s%s%s: held until maintenance ends",
+			 tsp_category_name(ex->req.category), tsp_role_name(ex->req.role), job_text(&ex->req),
+			 ex->req.task[0] ? "/" : "", ex->req.task);
+	}
+	ex->kind = EXCHANGE_HELD;
+	ex->hold_closes = refusal_closes;
+	ex->decision = "held";
+	c->held = ex;
+	return true;
+}
+
+/* may_hold false: what would be held is refused (hold_timeout passed). */
+static void decide(struct conn *c, struct exchange *ex, bool refusal_closes, bool may_hold)
 {
 	struct conn_context *ctx = c->ctx;
 	struct server_counters *counters = ctx->counters;
@@ -340,6 +373,11 @@ void exchange_decide(struct conn *c, struct exchange *ex, bool refusal_closes)
 	struct policy_decision d = policy_decide(ctx->policy, ctx->jobs, &ex->req, now);
 	struct respond_extra extra = { .retry_after = ctx->conf->retry_after, .close = refusal_closes };
 
+	if (d.verdict == POLICY_HOLD) {
+		if (may_hold && hold(c, ex, refusal_closes))
+			return;
+		d.verdict = POLICY_REFUSE_MAINTENANCE; /* as drain would, Tsp-Maintenance: hold */
+	}
 	switch (d.verdict) {
 	case POLICY_FORWARD:
 		forward(c, ex, now, refusal_closes);
@@ -367,8 +405,35 @@ void exchange_decide(struct conn *c, struct exchange *ex, bool refusal_closes)
 		ex->decision = "refused busy";
 		exchange_answer(c, ex, 503, "busy", "too many open jobs or tasks; try again later", &extra);
 		break;
+	case POLICY_HOLD: /* made a refusal above */
+		break;
 	}
 	conn_log(c, CONFIG_LOG_INFO, "%s %s %s%s%s: %s (%s)", tsp_category_name(ex->req.category),
 		 tsp_role_name(ex->req.role), job_text(&ex->req), ex->req.task[0] ? "/" : "", ex->req.task,
 		 ex->decision, policy_reason_text(d.reason));
+}
+
+void exchange_decide(struct conn *c, struct exchange *ex, bool refusal_closes)
+{
+	decide(c, ex, refusal_closes, true);
+}
+
+void exchange_decide_held(struct conn *c, bool expired)
+{
+	struct exchange *ex = c->held;
+
+	if (ex == NULL)
+		return;
+	c->held = NULL;
+	c->ctx->unhold(c->ctx, c);
+	if (expired) {
+		c->ctx->counters->hold_timeouts++;
+		conn_log(c, CONFIG_LOG_INFO, "held for [maintenance] hold_timeout: refused");
+	}
+	decide(c, ex, ex->hold_closes, !expired);
+	if (c->held == NULL) /* the log says in which order held requests went on */
+		conn_log(c, CONFIG_LOG_INFO, "%s %s %s%s%s: released after %.1f s held: %s",
+			 tsp_category_name(ex->req.category), tsp_role_name(ex->req.role), job_text(&ex->req),
+			 ex->req.task[0] ? "/" : "", ex->req.task, conn_now(c) - ex->held_since,
+			 ex->decision != NULL ? ex->decision : "error");
 }

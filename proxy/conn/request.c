@@ -149,6 +149,35 @@ static void classify(struct conn *c, struct exchange *ex, const struct http_head
 	exchange_decide(c, ex, closes);
 }
 
+/* The head of ex was decided (forward or answer): mark its bytes, stop
+ * reading after a closing refusal, start the body's rate window. */
+static void head_decided(struct conn *c, struct exchange *ex, bool has_body)
+{
+	c->reading_forward = ex->kind == EXCHANGE_FORWARD;
+	request_take(c, c->in_held);
+	if (ex->kind == EXCHANGE_LOCAL && ex->close_after) {
+		conn_stop_reading(c); /* nothing more is read: its body, if any, is never looked at */
+		ex->request_done = true;
+		c->reading = NULL;
+	} else if (has_body) {
+		c->body_window_start = conn_now(c);
+		c->body_window_bytes = 0;
+		c->body_window_paused = false;
+	}
+}
+
+void request_resume(struct conn *c, bool expired)
+{
+	struct exchange *ex = c->held;
+
+	if (ex == NULL)
+		return;
+	exchange_decide_held(c, expired);
+	if (conn_is_doomed(c) || c->held != NULL)
+		return;
+	head_decided(c, ex, ex->has_body);
+}
+
 static void on_head(struct conn *c)
 {
 	const struct http_head *head = http_framer_head(c->requests);
@@ -167,19 +196,12 @@ static void on_head(struct conn *c)
 	classify(c, ex, head);
 	if (conn_is_doomed(c))
 		return;
-	c->reading_forward = ex->kind == EXCHANGE_FORWARD;
 	if (!head->keep_alive)
 		c->stop_after_message = true; /* the tenant's Connection: close, after this answer */
-	request_take(c, c->in_held);
-	if (ex->kind == EXCHANGE_LOCAL && ex->close_after) {
-		conn_stop_reading(c); /* nothing more is read: its body, if any, is never looked at */
-		ex->request_done = true;
-		c->reading = NULL;
-	} else if (head->body != HTTP_BODY_NONE) {
-		c->body_window_start = conn_now(c);
-		c->body_window_bytes = 0;
-		c->body_window_paused = false;
-	}
+	ex->has_body = head->body != HTTP_BODY_NONE;
+	if (ex->kind == EXCHANGE_HELD)
+		return; /* its head stays held in `in` until request_resume() */
+	head_decided(c, ex, ex->has_body);
 }
 
 static void on_end(struct conn *c)
@@ -219,6 +241,8 @@ static bool may_frame(const struct conn *c)
 {
 	if (c->state != CONN_OPEN || c->in.data == NULL) /* a doomed one is not OPEN */
 		return false;
+	if (c->held != NULL)
+		return false; /* mode hold: nothing more until it is decided */
 	if (c->in_drop > 0)
 		return false; /* the refused bytes go once the forward bytes before them are sent */
 	if (c->reading == NULL && c->in_held == 0 && c->queue_len >= CONN_PIPELINE_MAX)
@@ -254,6 +278,12 @@ bool request_pump(struct conn *c)
 {
 	bool progress = false;
 
+	if (c->held != NULL && c->tenant_eof) {
+		/* nobody is left to answer once it is decided */
+		conn_log(c, CONFIG_LOG_INFO, "the tenant closed the connection while its request was held");
+		conn_doom(c, "the tenant closed while held");
+		return true;
+	}
 	while (may_frame(c)) {
 		size_t len, fed;
 		const char *p = conn_span_at(&c->in, c->in_forward + c->in_held, &len);

@@ -391,6 +391,8 @@ bool response_pump(struct conn *c)
 	struct exchange *ex;
 
 	while ((ex = TAILQ_FIRST(&c->queue)) != NULL && !conn_is_doomed(c) && c->state != CONN_LINGER) {
+		if (ex->kind == EXCHANGE_HELD)
+			break; /* undecided: nothing to answer yet */
 		if (ex->kind == EXCHANGE_LOCAL) {
 			if (c->out_ready > 0 || ex->answer_sent < ex->answer_len)
 				break; /* earlier bytes first, then the answer itself */

@@ -71,7 +71,7 @@ static enum policy_mode effective_mode(const struct policy *policy, double now)
 		return POLICY_MODE_BLOCK;
 	if (policy->state == POLICY_DRAINING && timeout > 0 && now - policy->since >= timeout)
 		return POLICY_MODE_BLOCK;
-	return POLICY_MODE_DRAIN;
+	return policy->settings.mode == POLICY_MODE_HOLD ? POLICY_MODE_HOLD : POLICY_MODE_DRAIN;
 }
 
 /* ---- settings ---- */
@@ -110,8 +110,8 @@ static const char *settings_invalid(const struct policy_settings *s)
 {
 	size_t i, len;
 
-	if (s->mode != POLICY_MODE_DRAIN && s->mode != POLICY_MODE_BLOCK)
-		return "maintenance mode must be drain or block";
+	if (s->mode != POLICY_MODE_DRAIN && s->mode != POLICY_MODE_BLOCK && s->mode != POLICY_MODE_HOLD)
+		return "maintenance mode must be drain, block or hold";
 	if (s->categories & POLICY_CATEGORY(TSP_CAT_RESTORE))
 		return "maintenance categories: restore can never be covered (R5)";
 	if (s->categories == 0 || (s->categories & ~POLICY_CATEGORIES_ALLOWED) != 0)
@@ -394,6 +394,10 @@ static enum policy_event apply_while_on(struct policy *policy, const struct poli
 		policy->generation++; /* what is refused changed, the state did not */
 		return categories_changed ? POLICY_EVENT_CATEGORIES : POLICY_EVENT_SCOPE;
 	}
+	if (s->mode != old->mode) { /* drain <-> hold: the same state, other verdicts */
+		policy->generation++;
+		return POLICY_EVENT_MODE;
+	}
 	return POLICY_EVENT_NONE;
 }
 
@@ -555,7 +559,7 @@ static struct policy_decision decide_covered(const struct policy *policy, const 
 	return verdict(POLICY_REFUSE_MAINTENANCE, POLICY_WHY_LATER_TASK, mode);
 }
 
-struct policy_decision policy_decide(const struct policy *policy, const struct jobs *jobs,
+static struct policy_decision decide(const struct policy *policy, const struct jobs *jobs,
 				     const struct tsp_request *req, double now)
 {
 	struct policy_decision d;
@@ -594,6 +598,20 @@ struct policy_decision policy_decide(const struct policy *policy, const struct j
 	if (!policy_covers(policy, req->category))
 		return decide_forward(jobs, req, POLICY_WHY_NOT_COVERED);
 	return decide_covered(policy, jobs, req, now);
+}
+
+struct policy_decision policy_decide(const struct policy *policy, const struct jobs *jobs,
+				     const struct tsp_request *req, double now)
+{
+	struct policy_decision d = decide(policy, jobs, req, now);
+
+	/* Hold mode waits where drain refuses; but a lock refresh of a
+	 * backup already refused is refused at once, so that restic gives up
+	 * (policy_session.c) rather than wait. */
+	if (d.verdict == POLICY_REFUSE_MAINTENANCE && d.mode == POLICY_MODE_HOLD &&
+	    d.reason != POLICY_WHY_REFRESH_REFUSED)
+		d.verdict = POLICY_HOLD;
+	return d;
 }
 
 /* ---- status ---- */
@@ -653,6 +671,8 @@ void policy_foreach_draining_tenant(const struct jobs *jobs, policy_tenant_drain
 
 const char *policy_mode_name(enum policy_mode mode)
 {
+	if (mode == POLICY_MODE_HOLD)
+		return "hold";
 	return mode == POLICY_MODE_BLOCK ? "block" : "drain";
 }
 
@@ -686,6 +706,8 @@ const char *policy_verdict_name(enum policy_verdict v)
 		return "refused disabled";
 	case POLICY_REFUSE_BUSY:
 		return "refused busy";
+	case POLICY_HOLD:
+		return "held";
 	}
 	return "?";
 }

@@ -59,6 +59,15 @@
  * entries close (2xx) or expire; when it is empty, policy_tick() reports
  * "drained" once.
  *
+ * Hold mode ([maintenance] mode = hold) is drain in every rule about the
+ * draining set, the barrier and what is let through; only the verdict
+ * changes: where drain answers POLICY_REFUSE_MAINTENANCE, hold answers
+ * POLICY_HOLD (with the same reason; but a refused lock refresh, below, is
+ * refused at once). The shell parks such a request
+ * unanswered and asks again when the policy changes; a drain_timeout that
+ * passed makes it block, which refuses. The policy keeps no list of held
+ * requests: holding is the shell's (bounds, order, deadline).
+ *
  * The tenant scope ([maintenance] tenants and exempt). Maintenance applies
  * to a tenant in tenants (or every tenant when it is empty) and not in
  * exempt. For any other tenant policy_decide() answers as if maintenance
@@ -99,7 +108,8 @@
 
 enum policy_mode {
 	POLICY_MODE_DRAIN = 0, /* R1-R3: running tasks finish, nothing new starts */
-	POLICY_MODE_BLOCK      /* R8: everything covered refused but job close */
+	POLICY_MODE_BLOCK,     /* R8: everything covered refused but job close */
+	POLICY_MODE_HOLD       /* drain, but what drain refuses is held (POLICY_HOLD) */
 };
 
 /* The one state variable; mode and "drained" are derived from it. */
@@ -145,7 +155,11 @@ enum policy_verdict {
 				    * it itself with the notice (PROTOCOL.md 10.4) */
 	POLICY_REFUSE_MAINTENANCE, /* 503 maintenance, Tsp-Maintenance: decision.mode */
 	POLICY_REFUSE_DISABLED,    /* 403 tenant-disabled (R10) */
-	POLICY_REFUSE_BUSY         /* 503 busy: the job table or the job's task set is full */
+	POLICY_REFUSE_BUSY,        /* 503 busy: the job table or the job's task set is full */
+	POLICY_HOLD                /* mode hold: what drain would refuse for maintenance
+				    * waits; the shell decides again when maintenance
+				    * changes, and refuses it (as REFUSE_MAINTENANCE,
+				    * mode hold) after [maintenance] hold_timeout */
 };
 
 /* Which rule decided: for the access log and the tests. */

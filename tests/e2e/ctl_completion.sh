@@ -1,7 +1,7 @@
 #!/bin/bash
 # tests/e2e/ctl_completion.sh: contrib/bash-completion/sluicectl offers what
 # sluicectl accepts (TAP): the commands, each command's options, on|off,
-# drain|block; and every command and option it offers is one `sluicectl
+# drain|block|hold; and every command and option it offers is one `sluicectl
 # --help` lists, so the two cannot drift apart.
 set -u -o pipefail
 . "${SLUICE_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/e2e/lib.sh"
@@ -27,7 +27,7 @@ tap_check "maintenance plan: its options" same plan "$(complete_words sluicectl 
 	"--mode --tenants --json"
 tap_check "maintenance on: its options" same options "$(complete_words sluicectl maintenance on --)" \
 	"--mode --message --retry-after --timeout"
-tap_check "--mode: drain or block" same mode "$(complete_words sluicectl maintenance on --mode '')" "drain block"
+tap_check "--mode: drain, block or hold" same mode "$(complete_words sluicectl maintenance on --mode '')" "drain block hold"
 tap_check "status --json, wait-drained --timeout" same others \
 	"$(complete_words sluicectl status -) $(complete_words sluicectl wait-drained -)" "--json --timeout"
 

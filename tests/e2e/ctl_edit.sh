@@ -81,7 +81,7 @@ check "a message over two lines is refused: exit 1, file untouched" \
 	'[ $rc -eq 1 ] && cmp -s "$ini" "$tmp/before"'
 run -c "$ini" maintenance on --mode bogus
 check "--mode bogus is refused with the loader's words: exit 1, file untouched" \
-	'[ $rc -eq 1 ] && cmp -s "$ini" "$tmp/before" && grep -q "drain or block" "$tmp/err"'
+	'[ $rc -eq 1 ] && cmp -s "$ini" "$tmp/before" && grep -q "drain, block or hold" "$tmp/err"'
 run -c "$ini" maintenance on --retry-after 8d
 check "--retry-after over its bound is refused: exit 1, file untouched" \
 	'[ $rc -eq 1 ] && cmp -s "$ini" "$tmp/before"'

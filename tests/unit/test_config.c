@@ -585,8 +585,9 @@ static void test_check_value_for_tools(void **state)
 	assert_string_equal(err.message,
 			    "control character 0x0a at byte 4; use printable text (UTF-8) on one line");
 	assert_true(config_check_value(mode, "block", NULL, &err));
+	assert_true(config_check_value(mode, "hold", NULL, &err));
 	assert_false(config_check_value(mode, "pause", NULL, &err));
-	assert_string_equal(err.message, "\"pause\" is not allowed; use drain or block");
+	assert_string_equal(err.message, "\"pause\" is not allowed; use drain, block or hold");
 	assert_string_equal(config_type_name(mode), "enumeration");
 }
 

@@ -61,7 +61,7 @@ static void usage(FILE *out)
 {
 	fputs("usage: sluicectl [-c FILE] COMMAND [OPTIONS]\n"
 	      "  status [--json]              what sluice is doing, from its admin endpoint\n"
-	      "  maintenance on|off [--mode drain|block] [--message TEXT] [--retry-after DURATION]\n"
+	      "  maintenance on|off [--mode drain|block|hold] [--message TEXT] [--retry-after DURATION]\n"
 	      "                               set [maintenance] in FILE (checked first), reload, report\n"
 	      "  maintenance plan [--mode drain|block] [--tenants LIST] [--json]\n"
 	      "                               what maintenance on now would do; changes nothing\n"

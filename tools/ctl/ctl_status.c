@@ -184,7 +184,8 @@ void status_print_maintenance(FILE *out, struct json_span doc, bool tenants)
 	fputs("maintenance: on", out);
 	if (strcmp(drain.state, "draining") == 0)
 		fputs(", draining", out);
-	else if (json_get_string(doc, "maintenance.mode", mode, sizeof mode) && strcmp(mode, "drain") == 0)
+	else if (json_get_string(doc, "maintenance.mode", mode, sizeof mode) &&
+		 (strcmp(mode, "drain") == 0 || strcmp(mode, "hold") == 0))
 		fputs(", drained", out);
 	else if (strcmp(drain.state, "maintenance") != 0) {
 		fputs(", ", out);
