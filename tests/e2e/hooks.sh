@@ -163,10 +163,10 @@ answered_quickly() {
 	status=$(stack_curl "$work/probe" "$STACK_PROBE" GET /tsp/1/session)
 	t1=$(date +%s%N)
 	[[ $status == 200 ]] || { echo "status $status"; return 1; }
-	(( (t1 - t0) / 1000000 < 500 )) || { echo "answered after $(((t1 - t0) / 1000000)) ms"; return 1; }
+	(( (t1 - t0) / 1000000 < 1500 )) || { echo "answered after $(((t1 - t0) / 1000000)) ms"; return 1; }
 	kill -0 "$shell_pid" || { echo "the hook ended before the request was answered"; return 1; }
 }
-tap_check "a request during the hook's sleep is answered within 0.5 s (the loop is not blocked)" answered_quickly
+tap_check "a request during the hook's sleep is answered while the hook still runs, within 1.5 s (the loop is not blocked)" answered_quickly
 tap_check "after the timeout the log says so" \
 	wait_log "$SLUICE_LOG" "hook on_enter: killed after timeout 2 s" "$STACK_TIMEOUT"
 # Dead: gone, or a zombie its new parent has yet to reap (the sleep outlived
