@@ -39,32 +39,6 @@ struct plan_table {
 
 /* ---- formatting ---- */
 
-/* "2d 3h", "5h 12m", "3m 20s", "45s": two units at most. */
-static void format_duration(uint64_t seconds, char *out, size_t size)
-{
-	static const struct {
-		uint64_t seconds;
-		const char *unit;
-	} units[] = {
-		{ 86400, "d" },
-		{ 3600, "h" },
-		{ 60, "m" },
-		{ 1, "s" },
-	};
-	size_t i = 0;
-
-	while (i + 1 < sizeof units / sizeof units[0] && seconds < units[i].seconds)
-		i++;
-	if (i + 1 < sizeof units / sizeof units[0] && seconds % units[i].seconds >= units[i + 1].seconds)
-		snprintf(out, size, "%llu%s %llu%s", (unsigned long long)(seconds / units[i].seconds),
-			 units[i].unit,
-			 (unsigned long long)(seconds % units[i].seconds / units[i + 1].seconds),
-			 units[i + 1].unit);
-	else
-		snprintf(out, size, "%llu%s", (unsigned long long)(seconds / units[i].seconds),
-			 units[i].unit);
-}
-
 /* "512 B", "3.0 KiB", "1.5 GiB" */
 static void format_bytes(uint64_t bytes, char *out, size_t size)
 {
@@ -115,7 +89,7 @@ static void fill_progress(struct json_span item, struct plan_row *row)
 	uint64_t number;
 
 	if (json_get_uint(item, "open_seconds", &number)) {
-		format_duration(number, duration, sizeof duration);
+		status_format_duration(number, duration, sizeof duration);
 		snprintf(row->cells[3], PLAN_CELL_MAX, "%s ago", duration);
 	}
 	if (json_get_uint(item, "writes", &number))
@@ -132,7 +106,7 @@ static void fill_progress(struct json_span item, struct plan_row *row)
 	if (strcmp(text, "cut") == 0) {
 		snprintf(row->cells[7], PLAN_CELL_MAX, "cut at once");
 	} else if (json_get_uint(item, "estimated_seconds_left", &number)) {
-		format_duration(number, duration, sizeof duration);
+		status_format_duration(number, duration, sizeof duration);
 		snprintf(row->cells[7], PLAN_CELL_MAX, "%s left", duration);
 	} else {
 		snprintf(row->cells[7], PLAN_CELL_MAX, "unknown");
@@ -246,7 +220,7 @@ static void print_estimate(FILE *out, struct json_span doc, bool block)
 		fputs("unknown (no task has a completed one in its job to go by)", out);
 		return;
 	}
-	format_duration(seconds, text, sizeof text);
+	status_format_duration(seconds, text, sizeof text);
 	if (unknown > 0)
 		fprintf(out, "at least %s (%llu without an estimate)", text, (unsigned long long)unknown);
 	else

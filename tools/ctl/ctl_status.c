@@ -73,8 +73,7 @@ static bool put_member(FILE *out, struct json_span doc, const char *label, const
 	return true;
 }
 
-/* "2d 3h", "5h 12m", "3m 20s", "45s": two units at most. */
-static void put_duration(FILE *out, uint64_t seconds)
+void status_format_duration(uint64_t seconds, char *out, size_t size)
 {
 	static const struct {
 		uint64_t seconds;
@@ -85,18 +84,26 @@ static void put_duration(FILE *out, uint64_t seconds)
 		{ 60, "m" },
 		{ 1, "s" },
 	};
+	size_t i = 0;
 
-	for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
-		if (seconds < units[i].seconds && i + 1 < sizeof units / sizeof units[0])
-			continue;
-		fprintf(out, "%llu%s", (unsigned long long)(seconds / units[i].seconds), units[i].unit);
-		if (i + 1 < sizeof units / sizeof units[0] &&
-		    seconds % units[i].seconds >= units[i + 1].seconds)
-			fprintf(out, " %llu%s",
-				(unsigned long long)(seconds % units[i].seconds / units[i + 1].seconds),
-				units[i + 1].unit);
-		return;
-	}
+	while (i + 1 < sizeof units / sizeof units[0] && seconds < units[i].seconds)
+		i++;
+	if (i + 1 < sizeof units / sizeof units[0] && seconds % units[i].seconds >= units[i + 1].seconds)
+		snprintf(out, size, "%llu%s %llu%s", (unsigned long long)(seconds / units[i].seconds),
+			 units[i].unit,
+			 (unsigned long long)(seconds % units[i].seconds / units[i + 1].seconds),
+			 units[i + 1].unit);
+	else
+		snprintf(out, size, "%llu%s", (unsigned long long)(seconds / units[i].seconds),
+			 units[i].unit);
+}
+
+static void put_duration(FILE *out, uint64_t seconds)
+{
+	char text[STATUS_DURATION_TEXT];
+
+	status_format_duration(seconds, text, sizeof text);
+	fputs(text, out);
 }
 
 void status_print_counts(FILE *out, const struct status_drain *drain)

@@ -48,6 +48,11 @@ struct status_drain {
 bool status_drain(struct json_span doc, struct status_drain *out);
 
 /* "3 tasks, 1 agent job", or "1 session" for the restic profile */
+/* "2d 3h", "5h 12m", "3m 20s", "45s": two units at most (shared by status
+ * and plan). */
+#define STATUS_DURATION_TEXT 48
+void status_format_duration(uint64_t seconds, char *out, size_t size);
+
 void status_print_counts(FILE *out, const struct status_drain *drain);
 
 /* "maintenance: on, draining, mode drain, since ...; categories ...", then the
