@@ -23,7 +23,9 @@ Ratios compare sluice (sluice-maint for the refusal workload) with each
 peer: rate and per_cpu as sluice/peer (above 1: sluice better); idle as
 peer/sluice (above 1: sluice uses less memory per connection). sluice-b and
 sluice-maint are compared with sluice the same way (sluice-b/sluice above 1:
-build B does better).
+build B does better); sluice-wN ([proxy] workers = N) with sluice-w1, or
+with sluice when sluice-w1 did not run (sluice-w2/sluice-w1 above 1: two
+workers do better).
 """
 import argparse
 import math
@@ -39,6 +41,18 @@ RESTIC_WORKLOADS = {"restic-backup", "restic-restore"}
 BYTES_WORKLOADS = {"upload-1m", "upload-8m", "download-1m"} | RESTIC_WORKLOADS
 MIB, GIB = 1 << 20, 1 << 30
 NAN = float("nan")
+
+
+def is_workers(system):
+    """sluice-wN: sluice with [proxy] workers = N."""
+    return system.startswith("sluice-w") and system[8:].isdigit()
+
+
+def system_order(summary):
+    """SYSTEM_ORDER with the sluice-wN that ran after sluice-b, by N."""
+    workers = sorted({s for _, s in summary if is_workers(s)}, key=lambda s: int(s[8:]))
+    i = SYSTEM_ORDER.index("sluice-b") + 1
+    return SYSTEM_ORDER[:i] + workers + SYSTEM_ORDER[i:]
 
 
 def number(text):
@@ -122,6 +136,26 @@ def ratios(summary, workloads):
             else:
                 r = {k: x.get(k, NAN) / ours.get(k, NAN) for k in ("rate", "per_cpu")}
             out.append((w, other + "/sluice", r))
+    return out + workers_ratios(summary, workloads)
+
+
+def workers_ratios(summary, workloads):
+    """[(workload, "sluice-wN/sluice-w1", {figure: ratio})]: each worker count
+    against one worker (sluice-w1, else sluice, which runs one)."""
+    out = []
+    for w in workloads:
+        base_name = "sluice-w1" if (w, "sluice-w1") in summary else "sluice"
+        base = summary.get((w, base_name))
+        if not base:
+            continue
+        for system in system_order(summary):
+            x = summary.get((w, system))
+            if not x or not is_workers(system) or system == base_name:
+                continue
+            keys = ("idle",) if w == "idle" else ("rate", "per_cpu")
+            r = {k: (base.get(k, NAN) / x.get(k, NAN) if k == "idle" else x.get(k, NAN) / base.get(k, NAN))
+                 for k in keys}
+            out.append((w, f"{system}/{base_name}", r))
     return out
 
 
@@ -142,7 +176,7 @@ def units_of(workload):
 def table_lines(summary, ratio_rows, workloads):
     lines = []
     for w in workloads:
-        systems = [s for s in SYSTEM_ORDER if (w, s) in summary]
+        systems = [s for s in system_order(summary) if (w, s) in summary]
         if not systems:
             continue
         if w == "idle":
@@ -197,7 +231,7 @@ def write_tsv(path, meta, summary, ratio_rows, workloads):
         f.write("\t".join(columns) + "\n")
         for w in workloads:
             rate_u, per_u, cost_u = units_of(w) if w != "idle" else ("", "", "")
-            for s in SYSTEM_ORDER:
+            for s in system_order(summary):
                 x = summary.get((w, s))
                 if not x:
                     continue
@@ -222,7 +256,7 @@ def tsv_cell(c):
 
 def plot(png, summary, workloads):
     """Per proxy CPU-second relative to HAProxy (idle: HAProxy's KiB/conn over each)."""
-    systems = [s for s in SYSTEM_ORDER if s != "sluice-maint" and any((w, s) in summary for w in workloads)]
+    systems = [s for s in system_order(summary) if s != "sluice-maint" and any((w, s) in summary for w in workloads)]
     data = []
     for w in workloads:
         base = summary.get((w, "haproxy"))

@@ -8,6 +8,9 @@
 #               maintenance on the traffic it still forwards (restores)
 #   sluice-b    another sluice binary (BENCH_SLUICE_B=PATH), maintenance off:
 #               a before/after comparison of two builds in one invocation
+#   sluice-wN   sluice with [proxy] workers = N (N from 1 to 64), maintenance
+#               off: `--systems sluice-w1,sluice-w2` compares worker counts in
+#               one invocation (sluice itself runs workers = 1)
 #   haproxy     HAProxy, one thread, tune.bufsize at its default (16 KiB)
 #   haproxy64k  the same with tune.bufsize 65536
 #   nginx       nginx proxy_pass, one worker, proxy_request_buffering off
@@ -77,6 +80,7 @@ system_start() {
 	sluice) sluice_start off ;;
 	sluice-maint) sluice_start on ;;
 	sluice-b) sluice_start off "${BENCH_SLUICE_B:?sluice-b needs BENCH_SLUICE_B=/path/to/sluice}" ;;
+	sluice-w*) sluice_start off "" "${name#sluice-w}" ;;
 	haproxy) haproxy_start "" ;;
 	haproxy64k) haproxy_start "tune.bufsize 65536" ;;
 	nginx) nginx_start nginx-proxy.conf.in ssl ;;
@@ -88,13 +92,19 @@ system_stop() {
 	bench_stop "$SYS_PID"
 }
 
-# sluice_start on|off [BINARY]: maintenance on or off.
+# is_workers_system NAME: NAME is sluice-wN, sluice with [proxy] workers = N.
+is_workers_system() {
+	[[ $1 =~ ^sluice-w([1-9]|[1-5][0-9]|6[0-4])$ ]]
+}
+
+# sluice_start on|off [BINARY [WORKERS]]: maintenance on or off; WORKERS
+# threads (1 unless given).
 sluice_start() {
-	local tickets=on cache=20480 binary=${2:-$BUILD/sluice}
+	local tickets=on cache=20480 binary=${2:-$BUILD/sluice} workers=${3:-1}
 	[[ $W_RESUME == off ]] && tickets=off cache=0
 	fill_template "$BENCH_CONF/sluice.ini.in" PROFILE="$W_PROFILE" UPSTREAM="$W_UPSTREAM" MAXCONN="$MAXCONN" \
 		CERT="$CERT" KEY="$KEY" CIPHERS="$CIPHERS" CIPHERSUITES="$CIPHERSUITES" \
-		TICKETS=$tickets SESSION_CACHE=$cache MAINTENANCE="$1" > "$SYS_DIR/sluice.ini"
+		TICKETS=$tickets SESSION_CACHE=$cache MAINTENANCE="$1" WORKERS="$workers" > "$SYS_DIR/sluice.ini"
 	# --profile callgrind runs sluice under valgrind (PROFILE_WRAP, from bench/profile.sh).
 	"${PROFILE_WRAP[@]}" "$binary" -c "$SYS_DIR/sluice.ini" -f --ready-file "$SYS_DIR/ready" \
 		2> "$SYS_DIR/log" &

@@ -41,6 +41,14 @@ static const struct config_enum_value config_profile_values[] = {
 	{ NULL, 0 },
 };
 
+static const struct config_enum_value config_proxy_protocol_values[] = {
+	{ "off", CONFIG_PROXY_PROTOCOL_OFF },
+	{ "v1", CONFIG_PROXY_PROTOCOL_V1 },
+	{ "v2", CONFIG_PROXY_PROTOCOL_V2 },
+	{ "any", CONFIG_PROXY_PROTOCOL_ANY },
+	{ NULL, 0 },
+};
+
 static const struct config_enum_value config_log_level_values[] = {
 	{ "error", CONFIG_LOG_ERROR }, { "warning", CONFIG_LOG_WARNING }, { "notice", CONFIG_LOG_NOTICE },
 	{ "info", CONFIG_LOG_INFO },   { "debug", CONFIG_LOG_DEBUG },     { NULL, 0 },
@@ -331,15 +339,16 @@ static bool parse_addresses(struct sluice_config *cfg, const struct config_key *
 
 struct name_list {
 	char **items;
-	enum config_flavor flavor; /* TENANT or GLOB */
+	enum config_flavor flavor; /* TENANT, GLOB or CIDR */
 };
 
 static bool add_name(const char *entry, size_t index, void *state, struct config_error *err)
 {
 	struct name_list *list = state;
 
-	if (list->flavor == CONFIG_FLAVOR_GLOB ? !config_check_glob(entry, err)
-					       : !config_check_tenant(entry, err))
+	if (list->flavor == CONFIG_FLAVOR_GLOB   ? !config_check_glob(entry, err)
+	    : list->flavor == CONFIG_FLAVOR_CIDR ? !config_check_cidr(entry, err)
+						 : !config_check_tenant(entry, err))
 		return false;
 	for (size_t i = 0; i < index; i++) {
 		if (strcmp(list->items[i], entry) == 0)
@@ -466,6 +475,9 @@ static bool parse_string(struct sluice_config *cfg, const struct config_key *key
 			return false;
 		if (key->flavor == CONFIG_FLAVOR_TIMEZONE && !config_check_timezone(text, err))
 			return false;
+		if (key->flavor == CONFIG_FLAVOR_INSTANT && text[0] != '\0' &&
+		    !config_check_instant(text, err))
+			return false;
 		copy = strdup(text);
 		if (copy == NULL)
 			return config_fail(err, "out of memory");
@@ -489,6 +501,10 @@ bool config_set_value(struct sluice_config *cfg, const struct config_key *key, c
 	case CONFIG_BOOL:
 		return config_parse_bool(text, field(cfg, key), err);
 	case CONFIG_INT:
+		if (key->flavor == CONFIG_FLAVOR_AUTO && strcmp(text, "auto") == 0) {
+			*(int *)field(cfg, key) = 0;
+			return true;
+		}
 		if (!config_parse_int(text, key->flavor, key->min, key->max, &number, err))
 			return false;
 		*(int *)field(cfg, key) = (int)number;

@@ -81,6 +81,14 @@ enum config_category {
 /* [proxy] profile: the wire protocol tenants speak (protocol/profile.h). */
 enum config_profile { CONFIG_PROFILE_TSP, CONFIG_PROFILE_RESTIC };
 
+/* [proxy] proxy_protocol: the bits are proxy_header.h's enum proxy_header_mode. */
+enum config_proxy_protocol {
+	CONFIG_PROXY_PROTOCOL_OFF = 0,
+	CONFIG_PROXY_PROTOCOL_V1 = 1,
+	CONFIG_PROXY_PROTOCOL_V2 = 2,
+	CONFIG_PROXY_PROTOCOL_ANY = 3
+};
+
 enum config_log_level {
 	CONFIG_LOG_ERROR,
 	CONFIG_LOG_WARNING,
@@ -182,8 +190,11 @@ enum config_flavor {
 	CONFIG_FLAVOR_LOOPBACK, /* ADDRESS: like LISTEN, on a loopback address only */
 	CONFIG_FLAVOR_TENANT,   /* NAMES: 1..64 of [A-Za-z0-9._-], not "." or ".." */
 	CONFIG_FLAVOR_GLOB,     /* NAMES: fnmatch(3) patterns, 1..255 visible ASCII bytes */
+	CONFIG_FLAVOR_CIDR,     /* NAMES: IP addresses or address/bits prefixes (proxy_header.h) */
 	CONFIG_FLAVOR_TIMEZONE, /* STRING: an IANA time zone with a file under /usr/share/zoneinfo */
-	CONFIG_FLAVOR_AUTO      /* DURATION: also the word auto (CONFIG_DURATION_AUTO) */
+	CONFIG_FLAVOR_INSTANT,  /* STRING: "" or an ISO 8601 instant with seconds, Z or +-HH:MM (window.h) */
+	CONFIG_FLAVOR_AUTO      /* DURATION: also the word auto (CONFIG_DURATION_AUTO);
+				 * INT: also the word auto, stored as 0 */
 };
 
 /* A DURATION of flavor AUTO set to the word auto. */

@@ -97,6 +97,10 @@ static void format_scalar(const struct sluice_config *cfg, const struct config_k
 			 *CONFIG_CONST_FIELD(cfg, key, bool) ? "on" : "off");
 		break;
 	case CONFIG_INT:
+		if (key->flavor == CONFIG_FLAVOR_AUTO && *CONFIG_CONST_FIELD(cfg, key, int) == 0) {
+			snprintf(out, CONFIG_ADDRESS_TEXT_MAX, "auto");
+			break;
+		}
 		snprintf(out, CONFIG_ADDRESS_TEXT_MAX, key->flavor == CONFIG_FLAVOR_OCTAL ? "%04o" : "%d",
 			 *CONFIG_CONST_FIELD(cfg, key, int));
 		break;

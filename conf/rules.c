@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/crypto.h>
 
@@ -16,6 +17,7 @@
 #include "conf/internal.h"
 #include "conf/notice.h"
 #include "conf/value.h"
+#include "conf/window.h"
 
 struct rules {
 	const struct sluice_config *cfg;
@@ -122,6 +124,18 @@ static bool check_log(struct rules *r)
 	return true;
 }
 
+/* A PROXY header from anyone would let any tenant claim any address. */
+static bool check_proxy_protocol(struct rules *r)
+{
+	const struct config_proxy *proxy = &r->cfg->proxy;
+
+	if (proxy->proxy_protocol != CONFIG_PROXY_PROTOCOL_OFF && proxy->proxy_from_count == 0)
+		return broken(r, "proxy", "proxy_protocol",
+			      "set while proxy_from is empty; list the load balancers' addresses in "
+			      "proxy_from (such as 127.0.0.1 or 10.0.0.0/8), or set proxy_protocol = off");
+	return true;
+}
+
 /* The token file is read as the daemon reads it (at start and on every
  * reload), so that sluice -t and sluicectl refuse what the daemon would. */
 static bool check_admin(struct rules *r)
@@ -156,12 +170,30 @@ static bool check_hooks(struct rules *r)
 	return true;
 }
 
-/* The message is a well-formed template; no tenant is both in scope and exempt. */
+/* since is not in the future: a T later than now would count tasks opened
+ * before it as new. A little is allowed, hosts' clocks differ
+ * (the policy takes such a T as now). */
+static bool check_since(struct rules *r)
+{
+	int64_t since;
+
+	if (!config_maintenance_since(r->cfg, &since) || since <= (int64_t)time(NULL) + CONFIG_SINCE_SKEW)
+		return true;
+	return broken(r, "maintenance", "since",
+		      "%s is in the future; write the moment maintenance began (sluicectl maintenance on "
+		      "writes now), or empty for the moment of the load",
+		      r->cfg->maintenance.since);
+}
+
+/* The message is a well-formed template; no tenant is both in scope and
+ * exempt; since is not in the future. */
 static bool check_maintenance(struct rules *r)
 {
 	const struct config_maintenance *m = &r->cfg->maintenance;
 	char why[NOTICE_WHY_MAX];
 
+	if (!check_since(r))
+		return false;
 	if (!notice_check(m->message, why))
 		return broken(r, "maintenance", "message", "%s", why);
 	for (size_t i = 0; i < m->exempt_count; i++)
@@ -179,6 +211,6 @@ bool config_check_rules(const struct sluice_config *cfg, const unsigned *set_at,
 {
 	struct rules r = { cfg, set_at, err };
 
-	return check_proxy(&r) && check_tls(&r) && check_limits(&r) && check_log(&r) && check_admin(&r) &&
-	       check_hooks(&r) && check_maintenance(&r);
+	return check_proxy(&r) && check_proxy_protocol(&r) && check_tls(&r) && check_limits(&r) &&
+	       check_log(&r) && check_admin(&r) && check_hooks(&r) && check_maintenance(&r);
 }

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "conf/value.h"
+#include "proxy_header.h"
 
 bool config_fail(struct config_error *err, const char *format, ...)
 {
@@ -385,6 +386,19 @@ bool config_check_glob(const char *text, struct config_error *err)
 				   "%s is not a repository pattern; use 1 to %d visible ASCII "
 				   "characters, such as /*/offsite*",
 				   config_quote(text, q), TSP_REPOSITORY_MAX);
+	return true;
+}
+
+bool config_check_cidr(const char *text, struct config_error *err)
+{
+	struct proxy_cidr cidr;
+	char q[CONFIG_QUOTE_MAX];
+
+	if (!proxy_cidr_parse(text, &cidr))
+		return config_fail(err,
+				   "%s is not an IP address or prefix; use an address (192.0.2.7, ::1) "
+				   "or address/bits with no bit set past the prefix (10.0.0.0/8)",
+				   config_quote(text, q));
 	return true;
 }
 

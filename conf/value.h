@@ -52,6 +52,8 @@ bool config_check_string(const char *text, enum config_flavor flavor, size_t min
 bool config_check_tenant(const char *text, struct config_error *err);
 /* A [restic] backup_copy_repositories pattern. */
 bool config_check_glob(const char *text, struct config_error *err);
+/* A [proxy] proxy_from entry: an IP address or address/bits. */
+bool config_check_cidr(const char *text, struct config_error *err);
 
 /* A PATH value made absolute against directory ("" stays ""); INPUT paths
  * must open for reading as a regular file, SOCKET paths fit sun_path.

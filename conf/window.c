@@ -90,6 +90,36 @@ static const char *parse_instant(const char **p, int64_t *out)
 	return NULL;
 }
 
+bool config_parse_instant(const char *text, int64_t *out, struct config_error *err)
+{
+	char q[CONFIG_QUOTE_MAX];
+	const char *p = text, *why;
+
+	if ((why = parse_instant(&p, out)) != NULL)
+		return config_fail(err, "%s %s", config_quote(text, q), why);
+	if (*p != '\0')
+		return config_fail(err,
+				   "%s: text after the instant (write one, such as 2026-12-24T22:00:00Z)",
+				   config_quote(text, q));
+	return true;
+}
+
+bool config_check_instant(const char *text, struct config_error *err)
+{
+	int64_t ignored;
+
+	return config_parse_instant(text, &ignored, err);
+}
+
+bool config_maintenance_since(const struct sluice_config *cfg, int64_t *wall)
+{
+	struct config_error ignored;
+
+	if (!cfg->maintenance.enabled || cfg->maintenance.since[0] == '\0')
+		return false;
+	return config_parse_instant(cfg->maintenance.since, wall, &ignored); /* checked at load */
+}
+
 static bool parse_absolute(const char *text, struct config_window *out, struct config_error *err)
 {
 	char q[CONFIG_QUOTE_MAX];

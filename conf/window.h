@@ -39,4 +39,18 @@ int64_t config_days_from_civil(int64_t y, int m, int d);
 
 bool config_check_timezone(const char *name, struct config_error *err);
 
+/* One instant alone, "2026-12-24T22:00:00Z" or with an offset such as
+ * "+01:00" (seconds included), as seconds since the epoch ([maintenance]
+ * since). config_check_instant() only validates. */
+bool config_parse_instant(const char *text, int64_t *out, struct config_error *err);
+bool config_check_instant(const char *text, struct config_error *err);
+
+/* Seconds a [maintenance] since may lie ahead of this host's clock (another
+ * host wrote it): it counts as now. Beyond that it is a configuration error. */
+#define CONFIG_SINCE_SKEW 60
+
+/* [maintenance] since applies: enabled = on and since set (a since while
+ * enabled = off is ignored); *wall = since, seconds since the epoch. */
+bool config_maintenance_since(const struct sluice_config *cfg, int64_t *wall);
+
 #endif

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "worker.h"
 #include "net/log.h"
 
 /* Descriptors held whatever the configuration says. */
@@ -246,7 +247,11 @@ unsigned long daemon_descriptors_fixed(const struct sluice_config *cfg, size_t l
 	unsigned long admin_transports = (cfg->admin.socket != NULL && cfg->admin.socket[0] != '\0') +
 					 (cfg->admin.listen.kind != CONFIG_ADDRESS_NONE);
 
-	return DESCRIPTORS_STDIO + DESCRIPTORS_EVENT_LOOP + DESCRIPTORS_MARGIN + listeners +
+	unsigned long workers = (unsigned long)workers_wanted(cfg);
+
+	/* each worker thread has a loop of its own; one worker runs on the main one */
+	return DESCRIPTORS_STDIO + DESCRIPTORS_EVENT_LOOP * (workers > 1 ? workers + 1 : 1) +
+	       DESCRIPTORS_MARGIN + listeners +
 	       admin_transports * (1 + (unsigned long)cfg->admin.max_clients) +
 	       (cfg->log.target != CONFIG_LOG_TO_STDERR) +
 	       (unsigned long)cfg->limits.upstream_idle_connections;

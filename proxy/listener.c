@@ -18,6 +18,7 @@
 #include "listener.h"
 #include "net/log.h"
 #include "server.h"
+#include "worker.h"
 
 static int bind_one(const struct addrinfo *ai, int backlog, char *err, size_t err_size, const char *what)
 {
@@ -135,6 +136,7 @@ static const char *exhaustion_fix(int error)
 static void starved(struct server *s, int error)
 {
 	struct server_descriptors *d = &s->counters.descriptors;
+	size_t open;
 
 	d->accept_failures++;
 	s->starved_failures++;
@@ -143,9 +145,12 @@ static void starved(struct server *s, int error)
 		s->starved_since = ev_now(s->loop);
 		s->starved_failures = 1;
 		d->exhaustions++;
+		server_shared_acquire(s);
+		open = s->conn_count;
+		server_shared_release(s);
 		log_warn("accept: %s (RLIMIT_NOFILE %lu, %zu tenant connection%s open); pausing new "
 			 "connections, retrying every %.1f s until descriptors free up (%s)",
-			 strerror(error), daemon_nofile_limit(), s->conn_count, s->conn_count == 1 ? "" : "s",
+			 strerror(error), daemon_nofile_limit(), open, open == 1 ? "" : "s",
 			 LISTENER_BACKOFF_SECONDS, exhaustion_fix(error));
 	}
 }
@@ -174,20 +179,6 @@ static void pause_accepting(struct server *s, int error)
 
 /* ---- accepting ---- */
 
-static void admit(struct server *s, int fd, const struct sockaddr_storage *ss, socklen_t len)
-{
-	enum server_admission a = server_admit(s, (const struct sockaddr *)ss);
-
-	if (a != SERVER_ADMIT)
-		s->counters.connections_refused++;
-	if (a == SERVER_REFUSE) {
-		close(fd);
-		return;
-	}
-	s->counters.connections++;
-	conn_accept(&s->conn_ctx, fd, (const struct sockaddr *)ss, len, a == SERVER_BUSY);
-}
-
 /* Accept what is waiting, up to a batch. False when accepting paused. A
  * batch without a failure ends an episode: the backlog emptied (Linux takes
  * the descriptor before it looks at the queue, so EAGAIN says there was one)
@@ -202,7 +193,7 @@ static bool accept_batch(struct listener *l)
 		int fd = accept4(l->fd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 		if (fd >= 0) {
-			admit(s, fd, &ss, len);
+			workers_hand_over(s, fd, &ss, len); /* admitted there */
 			continue;
 		}
 		if (errno == EINTR || errno == ECONNABORTED || errno == EPROTO)
@@ -219,9 +210,16 @@ static bool accept_batch(struct listener *l)
 	return true;
 }
 
+/* Accepting and handing over touch nothing the workers share: the main
+ * thread lets go of server.lock meanwhile, so that a burst of connections
+ * does not stall the workers' requests (worker.h). */
 static void accept_event(struct ev_loop *loop, ev_io *w, int revents)
 {
-	accept_batch(w->data);
+	struct listener *l = w->data;
+
+	server_shared_release(l->server);
+	accept_batch(l);
+	server_shared_acquire(l->server);
 }
 
 /* Try at once rather than wait for the next connection, so that an episode

@@ -85,14 +85,14 @@ static bool reload_now(struct server *s, char *err, size_t err_size)
 	}
 	runconf_unref(s->conf);
 	s->conf = rc;
-	s->counters.reloads++;
+	COUNTER_INC(s->counters.reloads);
 	log_notice("reloaded %s: configuration %llu, %u changed key%s%s", s->config_path,
 		   (unsigned long long)rc->serial, diff.changed, diff.changed == 1 ? "" : "s",
 		   diff.restart > 0 ? ", some need a restart" : "");
 	remember(s, true, NULL);
 	return true;
 failed:
-	s->counters.reload_failures++;
+	COUNTER_INC(s->counters.reload_failures);
 	log_err("reload failed: %s; the running configuration stays", err);
 	remember(s, false, err);
 	return false;

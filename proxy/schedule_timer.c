@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "conf/window.h"
 #include "net/log.h"
 #include "schedule_timer.h"
 #include "server.h"
@@ -48,15 +49,24 @@ void schedule_timer_settings(struct schedule_timer *t, const struct sluice_confi
 			     struct policy_settings *ps)
 {
 	const struct config_schedule *c = &cfg->schedule;
+	int64_t since;
+	double window_start;
 
 	schedule_at(c->window, c->window_count, c->timezone, schedule_timer_now(t), &t->state);
 	t->notice = (int64_t)(c->notice_ms / 1000);
 	snprintf(t->timezone, sizeof t->timezone, "%s", c->timezone);
-	if (ps->enabled || !t->state.in_window)
+	if (config_maintenance_since(cfg, &since)) { /* instances sharing the file agree on T */
+		ps->since_set = true;
+		ps->since = (double)since - server_wall_offset() + SINCE_EPSILON;
+	}
+	if (!t->state.in_window)
+		return;
+	window_start = (double)t->state.current_start - server_wall_offset() + SINCE_EPSILON;
+	if (ps->enabled && (!ps->since_set || ps->since <= window_start))
 		return;
 	ps->enabled = true;
 	ps->since_set = true;
-	ps->since = (double)t->state.current_start - server_wall_offset() + SINCE_EPSILON;
+	ps->since = window_start;
 }
 
 void schedule_timer_arm(struct schedule_timer *t, struct ev_loop *loop)

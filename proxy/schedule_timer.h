@@ -29,9 +29,11 @@ struct schedule_timer {
 
 void schedule_timer_init(struct schedule_timer *t, struct server *s);
 
-/* Fill in the schedule's part of the maintenance settings: inside a window,
- * maintenance is on (unless [maintenance] enabled already says so) with T =
- * the window's start, converted to the policy's clock. Updates t->state. */
+/* Fill in the time part of the maintenance settings, converted to the
+ * policy's clock: with enabled = on, T = [maintenance] since when set;
+ * inside a window, maintenance is on with T = the window's start, unless
+ * enabled = on already says so with no since or an earlier one (the earlier
+ * T wins). Updates t->state. */
 void schedule_timer_settings(struct schedule_timer *t, const struct sluice_config *cfg,
 			     struct policy_settings *ps);
 

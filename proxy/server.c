@@ -27,7 +27,10 @@
 #include "net/log.h"
 #include "notify.h"
 #include "server.h"
+#include "proxy_header.h"
 #include "server_conns.h"
+#include "state_store.h"
+#include "worker.h"
 
 #define ERROR_MAX 1024
 #define SERVER_CERTIFICATE_CHECK_SECONDS 86400.0 /* [tls] expiry_warning: once a day */
@@ -228,6 +231,11 @@ enum server_admission server_admit(struct server *s, const struct sockaddr *peer
 	if (s->stopping)
 		return SERVER_REFUSE;
 	over = s->conn_count - s->overflow_count >= max;
+	/* A balancer that sends PROXY headers: the cap applies to the address
+	 * in the header, once it is read (conn_proxy.c, peer_changed). */
+	if (cfg->proxy.proxy_protocol != CONFIG_PROXY_PROTOCOL_OFF &&
+	    proxy_cidr_any(cfg->proxy.proxy_from, cfg->proxy.proxy_from_count, peer))
+		per_address = 0;
 	if (!over && per_address > 0)
 		over = server_address_full(s, peer, per_address);
 	if (!over)
@@ -237,19 +245,63 @@ enum server_admission server_admit(struct server *s, const struct sockaddr *peer
 	return SERVER_REFUSE;
 }
 
-static bool context_planned(const struct conn_context *ctx, int64_t *start, int64_t *end)
+bool server_planned(struct server *s, int64_t *start, int64_t *end)
 {
-	const struct server *s = ctx->host;
-
 	return schedule_timer_planned(&s->schedule, schedule_timer_now(&s->schedule), start, end);
 }
 
-/* The context the connections run in (server_conns.c); its configuration
- * follows server_apply(). */
-static void context_init(struct server *s)
+void server_shared_release(struct server *s)
 {
-	server_conns_init(s);
-	s->conn_ctx.planned = context_planned;
+	if (s->worker_count > 1)
+		pthread_mutex_unlock(&s->lock);
+}
+
+void server_shared_acquire(struct server *s)
+{
+	if (s->worker_count > 1)
+		pthread_mutex_lock(&s->lock);
+}
+
+/* ---- what workers ask of the main thread ---- */
+
+/* The main thread is woken only when the policy moved (a drain completed):
+ * not once per request. */
+void server_tick_from_worker(struct server *s)
+{
+	struct policy_change change;
+	bool changed, kept = true;
+
+	pthread_mutex_lock(&s->lock);
+	changed = policy_tick(s->policy, s->jobs, server_clock(), &change);
+	if (changed && s->changes_pending < SERVER_CHANGES_PENDING)
+		s->changes[s->changes_pending++] = change;
+	else if (changed)
+		kept = false;
+	pthread_mutex_unlock(&s->lock);
+	if (!kept)
+		log_warn("maintenance: %s policy_change=%llu not logged (too many at once)",
+			 policy_state_name(change.state), (unsigned long long)change.generation);
+	if (changed)
+		ev_async_send(s->loop, &s->worker_news);
+}
+
+void server_worker_exited(struct server *s)
+{
+	ev_async_send(s->loop, &s->worker_news);
+}
+
+static void on_worker_news(struct ev_loop *loop, ev_async *a, int revents)
+{
+	struct server *s = a->data;
+
+	(void)revents;
+	for (size_t i = 0; i < s->changes_pending; i++)
+		server_log_policy_change(s, &s->changes[i]);
+	if (s->changes_pending > 0)
+		server_wake_held(s);
+	s->changes_pending = 0;
+	if (s->stopping && workers_done(s))
+		ev_break(loop, EVBREAK_ALL);
 }
 
 /* ---- applying a configuration ---- */
@@ -311,19 +363,16 @@ bool server_apply(struct server *s, struct runconf *rc, char *err, size_t err_si
 	server_policy_tick(s);
 	server_wake_held(s); /* after the reload: on -> off, mode, scope, hold_timeout */
 	if (s->conf != NULL && s->conf != rc && s->conf->tls != NULL)
-		s->counters.tls_handshakes_retired += (uint64_t)SSL_CTX_sess_accept_good(s->conf->tls);
+		COUNTER_ADD(s->counters.tls_handshakes_retired,
+			    (uint64_t)SSL_CTX_sess_accept_good(s->conf->tls));
 	if (s->ticket_rotation.repeat != rotation) {
 		ev_timer_stop(s->loop, &s->ticket_rotation);
 		ev_timer_set(&s->ticket_rotation, rotation, rotation);
 		ev_timer_start(s->loop, &s->ticket_rotation);
 	}
 	runconf_log_certificate(rc, (int64_t)time(NULL));
-	if (!conn_spares_reset(&s->spares, rc))
-		log_warn("[limits] spare_buffers: out of memory; buffers are allocated per request");
-	upstream_pool_set(&s->upool, (size_t)cfg->limits.upstream_idle_connections,
-			  config_seconds(cfg->timeouts.upstream_idle_ms), rc->serial);
+	workers_apply(s, rc); /* the caller makes rc current (reload.c) */
 	update_connections_allowed(s, cfg);
-	s->conn_ctx.conf = rc; /* the caller makes rc current (reload.c) */
 	schedule_timer_arm(&s->schedule, s->loop);
 	return true;
 }
@@ -361,7 +410,7 @@ static void expired(void *ctx, const struct job *job, const struct job_task *tas
 				 job->session->repository, job->session->client, job->tenant->name, task->id);
 			return;
 		}
-		s->counters.sessions_expired++;
+		COUNTER_INC(s->counters.sessions_expired);
 		log_notice("session %s from %s of %s expired after [restic] session_idle (%s%s)",
 			   job->session->repository, job->session->client, job->tenant->name,
 			   policy_session_verdict_name(policy_session_verdict(job->session)),
@@ -383,7 +432,8 @@ static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)
 
 	jobs_expire(s->jobs, server_clock(), expired, s);
 	server_policy_tick(s);
-	conn_spares_trim(&s->spares);
+	if (s->worker_count == 1 && !s->workers[0].threaded)
+		conn_spares_trim(&s->workers[0].spares); /* threads trim their own */
 	notify_status(s);
 }
 
@@ -404,43 +454,32 @@ static void on_certificate_check(struct ev_loop *loop, ev_timer *w, int revents)
 	runconf_log_certificate(s->conf, (int64_t)time(NULL));
 }
 
-static void abort_all(struct server *s)
-{
-	while (!LIST_EMPTY(&s->conns))
-		conn_abort(LIST_FIRST(&s->conns)->conn);
-}
-
 static void on_shutdown_deadline(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct server *s = w->data;
 
 	log_notice("closing %zu connection%s still open after [timeouts] shutdown", s->conn_count,
 		   s->conn_count == 1 ? "" : "s");
-	abort_all(s);
+	workers_abort(s);
 	ev_break(loop, EVBREAK_ALL);
 }
 
 void server_stop(struct server *s)
 {
 	double bound = config_seconds(s->conf->cfg->timeouts.shutdown_ms);
-	struct conn_host_slot *h, *next;
 
 	if (s->stopping) {
 		log_notice("stopping now: a second signal");
-		abort_all(s);
+		workers_abort(s);
 		ev_break(s->loop, EVBREAK_ALL);
 		return;
 	}
 	s->stopping = true;
-	upstream_pool_close(&s->upool);
 	notify_stopping();
 	listeners_close(s);
 	log_notice("stopping: no new connections; %zu open, allowed %.1f s to finish", s->conn_count, bound);
-	for (h = LIST_FIRST(&s->conns); h != NULL; h = next) {
-		next = LIST_NEXT(h, link);
-		conn_stop(h->conn); /* may free it, never another connection */
-	}
-	if (s->conn_count == 0) {
+	workers_stop(s);
+	if (workers_done(s)) {
 		ev_break(s->loop, EVBREAK_ALL);
 		return;
 	}
@@ -488,10 +527,11 @@ static void log_started(const struct server *s)
 	for (size_t i = 0; i < s->listener_count && used < sizeof addresses; i++)
 		used += (size_t)snprintf(addresses + used, sizeof addresses - used, "%s%s", i ? ", " : "",
 					 s->listeners[i].name);
-	log_notice("sluice %s serving on %s (%s); repository %s%s; maintenance %s", PACKAGE_VERSION,
-		   addresses, s->conf->tls != NULL ? "TLS" : "plain TCP", s->conf->upstream[0].text,
-		   s->conf->upstream_tls != NULL ? " over TLS" : "",
-		   policy_state_name(policy_state(s->policy)));
+	log_notice("sluice %s serving on %s (%s); repository %s%s; maintenance %s; %zu worker%s",
+		   PACKAGE_VERSION, addresses, s->conf->tls != NULL ? "TLS" : "plain TCP",
+		   s->conf->upstream[0].text, s->conf->upstream_tls != NULL ? " over TLS" : "",
+		   policy_state_name(policy_state(s->policy)), s->worker_count,
+		   s->worker_count == 1 ? "" : "s");
 }
 
 /* Key the hash of the job and address tables (tenant-chosen ids) before
@@ -507,6 +547,33 @@ static bool seed_table_hash(char *err, size_t err_size)
 	keyed_hash_set_key(key);
 	OPENSSL_cleanse(key, sizeof key);
 	return true;
+}
+
+/* With worker threads the main thread holds the shared state's lock while
+ * its loop runs callbacks and lets go of it while the loop waits (worker.h). */
+static void loop_release(struct ev_loop *loop)
+{
+	struct server *s = ev_userdata(loop);
+
+	pthread_mutex_unlock(&s->lock);
+}
+
+static void loop_acquire(struct ev_loop *loop)
+{
+	struct server *s = ev_userdata(loop);
+
+	pthread_mutex_lock(&s->lock);
+}
+
+static void watch_workers(struct server *s)
+{
+	ev_async_init(&s->worker_news, on_worker_news);
+	s->worker_news.data = s;
+	ev_async_start(s->loop, &s->worker_news);
+	if (s->worker_count > 1) {
+		ev_set_userdata(s->loop, s);
+		ev_set_loop_release_cb(s->loop, loop_release, loop_acquire);
+	}
 }
 
 /* The loop, the policy, the job table and the hooks; false with err set. */
@@ -526,6 +593,9 @@ static bool make_state(struct server *s, const struct sluice_config *cfg, char *
 		snprintf(err, err_size, "out of memory starting the event loop");
 		return false;
 	}
+	TAILQ_INIT(&s->holds);
+	s->worker_count = workers_wanted(cfg);
+	watch_workers(s);
 	return true;
 }
 
@@ -554,10 +624,12 @@ static bool start(struct server *s, const struct options *options, int *ready_fd
 	}
 	if (!make_state(s, cfg, err, err_size))
 		return false;
+	if (!state_store_open(s, err, err_size)) /* before anything holds s->jobs */
+		return false;
 	start_timers(s);
 	reload_init(s);
-	upstream_pool_init(&s->upool, s->loop, &s->counters.upstream);
-	context_init(s);
+	if (!workers_start(s, err, err_size))
+		return false;
 	if (!server_apply(s, s->conf, err, err_size))
 		return false;
 	signals_start(s);
@@ -579,7 +651,7 @@ static bool start(struct server *s, const struct options *options, int *ready_fd
 	daemon_hand_over((const char *const[]){ s->pidfile, cfg->admin.socket,
 						cfg->log.target == CONFIG_LOG_TO_FILE ? cfg->log.file : "" },
 			 3, cfg->proxy.user);
-	if (!daemon_drop_privileges(cfg->proxy.user, err, err_size))
+	if (!daemon_drop_privileges(cfg->proxy.user, err, err_size) || !workers_run(s, err, err_size))
 		return false;
 	log_started(s);
 	notify_ready(s);
@@ -588,9 +660,8 @@ static bool start(struct server *s, const struct options *options, int *ready_fd
 
 static void cleanup(struct server *s)
 {
-	upstream_pool_close(&s->upool); /* first: connections aborted now park nothing */
-	abort_all(s);
-	conn_spares_free(&s->spares);
+	workers_free(s);      /* joins the threads; aborts what is left */
+	state_store_close(s); /* the final state, every connection gone */
 	listeners_close(s);
 	admin_close(s);
 	reload_stop(s);
@@ -600,7 +671,7 @@ static void cleanup(struct server *s)
 		ev_timer_stop(s->loop, &s->ticket_rotation);
 		ev_timer_stop(s->loop, &s->certificate_check);
 		ev_timer_stop(s->loop, &s->shutdown_deadline);
-		server_holds_stop(s);
+		ev_async_stop(s->loop, &s->worker_news);
 		schedule_timer_stop(&s->schedule, s->loop);
 	}
 	hooks_free(s->hooks);
@@ -613,6 +684,16 @@ static void cleanup(struct server *s)
 		daemon_remove_pidfile(s->pidfile);
 	if (s->loop != NULL)
 		ev_loop_destroy(s->loop);
+}
+
+static void init_lock(pthread_mutex_t *lock)
+{
+	pthread_mutexattr_t attr;
+
+	pthread_mutexattr_init(&attr);
+	pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
+	pthread_mutex_init(lock, &attr);
+	pthread_mutexattr_destroy(&attr);
 }
 
 int server_run(struct sluice_config *cfg, const struct options *options)
@@ -646,6 +727,9 @@ int server_run(struct sluice_config *cfg, const struct options *options)
 		tls_ticket_keys_free(s->ticket_keys);
 		return EXIT_FAILURE;
 	}
+	server_wall_offset(); /* read once, before any thread asks */
+	init_lock(&s->lock);
+	pthread_mutex_lock(&s->lock); /* the main thread's while it is not waiting */
 	if (start(s, options, &ready_fd, err, sizeof err)) {
 		daemon_ready(ready_fd, EXIT_SUCCESS);
 		ready_fd = -1;
@@ -655,7 +739,9 @@ int server_run(struct sluice_config *cfg, const struct options *options)
 	} else {
 		log_err("%s", err);
 	}
+	pthread_mutex_unlock(&s->lock); /* the workers may need it to end */
 	cleanup(s);
+	pthread_mutex_destroy(&s->lock);
 	daemon_ready(ready_fd, status);
 	log_close();
 	return status;

@@ -3,11 +3,14 @@
  * configuration (by reference), the maintenance policy and the job table
  * (which outlive connections), the listeners, the list of tenant connections
  * with their per-address counts, the counters, and the timers that drive the
- * policy and the session ticket keys. One event loop, one thread.
+ * policy and the session ticket keys. The main thread runs its event loop;
+ * tenant connections run in the workers (worker.h): on the main loop with
+ * [proxy] workers = 1, in threads of their own with more.
  */
 #ifndef SLUICE_SERVER_H
 #define SLUICE_SERVER_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -36,9 +39,12 @@
 
 #define SERVER_TICK_SECONDS 1.0 /* policy_tick and job expiry */
 #define SERVER_PATH_MAX 4096
+#define SERVER_CHANGES_PENDING 8 /* policy changes from workers not yet logged */
 
 struct hooks;
+struct state_store;
 struct listener;
+struct worker;
 
 /* The latest reload, by SIGHUP or POST /reload (status endpoint). */
 struct server_reload_log {
@@ -72,22 +78,27 @@ struct server {
 	struct tls_ticket_keys *ticket_keys;
 	struct listener *listeners;
 	size_t listener_count;
-	struct upstream_pool upool;        /* idle repository connections kept for reuse */
-	struct conn_context conn_ctx;      /* what tenant connections use of it (kept current by
-					 * server_apply) */
-	LIST_HEAD(, conn_host_slot) conns; /* every open tenant connection, newest first */
-	size_t conn_count;
+	/* Shared with the workers, under lock (worker.h): the policy, the job
+	 * table, request_stats, and from here to tenant_slots. */
+	pthread_mutex_t lock;
+	size_t conn_count;     /* every open tenant connection */
 	size_t overflow_count; /* of those, accepted over a limit to be answered 503 busy */
 	/* connections holding a request ([maintenance] mode = hold), first held
 	 * first (server_conns.c) */
 	TAILQ_HEAD(, conn_host_slot) holds;
 	size_t held_count;
-	ev_timer hold_wake; /* releases them after a policy change, outside any connection */
+	uint64_t hold_round; /* the latest release of held requests (server_conns.c) */
 	struct server_peer *peers;
 	struct server_tenant_slot *tenant_slots; /* by tenant name; bounded by connections */
-	struct server_counters counters;
-	struct request_stats request_stats; /* durations; per tenant with [admin] tenant_metrics */
-	struct conn_spares spares;          /* rings and framers between requests */
+	struct server_counters counters;         /* the main thread's (each worker has its own) */
+	struct request_stats request_stats;      /* durations; per tenant with [admin] tenant_metrics */
+	struct worker *workers;                  /* [proxy] workers */
+	size_t worker_count;
+	ev_async worker_news; /* a worker's request moved the policy, or a worker exited */
+	/* what workers' ticks reported, for the main thread to log and act on
+	 * (under lock) */
+	struct policy_change changes[SERVER_CHANGES_PENDING];
+	size_t changes_pending;
 	ev_timer tick;
 	ev_timer ticket_rotation;
 	ev_timer certificate_check; /* daily: is the served certificate expiring? */
@@ -99,10 +110,11 @@ struct server {
 	uint64_t starved_failures;
 	struct signal_watchers signals;
 	bool stopping;
-	struct admin *admin; /* the admin endpoint; NULL when none is configured */
-	struct hooks *hooks; /* [hooks]: commands run on maintenance events (hooks.h) */
-	double started_at;   /* server_clock() at start-up */
-	time_t loaded_at;    /* when the running configuration was loaded */
+	struct admin *admin;             /* the admin endpoint; NULL when none is configured */
+	struct hooks *hooks;             /* [hooks]: commands run on maintenance events (hooks.h) */
+	struct state_store *state_store; /* [proxy] state_file (state_store.h); NULL = none */
+	double started_at;               /* server_clock() at start-up */
+	time_t loaded_at;                /* when the running configuration was loaded */
 	struct server_reload_log last_reload;
 	struct reload_queue reloads;       /* SIGHUP and POST /reload, coalesced (reload.h) */
 	char config_path[SERVER_PATH_MAX]; /* absolute: reload works after chdir("/") */
@@ -127,6 +139,18 @@ double server_wall_offset(void);
 
 /* policy_tick() now, and log what it reports. */
 void server_policy_tick(struct server *s);
+/* From a worker's thread, after a request settled: policy_tick() under the
+ * lock; a change is logged and acted on by the main thread, soon. */
+void server_tick_from_worker(struct server *s);
+/* From a worker's thread: its loop has ended. */
+void server_worker_exited(struct server *s);
+/* The main thread holds server.lock while its loop runs callbacks (worker.h);
+ * a callback that touches nothing shared may let go of it meanwhile and
+ * take it back before it returns. Nothing with one worker. */
+void server_shared_release(struct server *s);
+void server_shared_acquire(struct server *s);
+/* A [schedule] window running now or announced (conn_context.planned). */
+bool server_planned(struct server *s, int64_t *start, int64_t *end);
 
 /* Admission of a new tenant connection. Each admitted one may hold two
  * descriptors (its socket and its repository connection), so the cap is

@@ -21,6 +21,7 @@
 
 #include "admin/admin.h"
 #include "admin/admin_answer.h"
+#include "admin/admin_health.h"
 #include "net/log.h"
 #include "reload.h"
 #include "net/runconf.h"
@@ -40,6 +41,7 @@ struct admin_listener {
 	ev_io io;
 	int fd;
 	bool tcp;
+	bool health; /* [admin] health_listen: GET /health only (admin_health.h) */
 	size_t client_count;
 	bool full;        /* at the cap, and said so in the log */
 	uint64_t refused; /* clients closed at once over the cap */
@@ -69,7 +71,7 @@ struct admin_client {
 
 struct admin {
 	struct server *server;
-	struct admin_listener listeners[2]; /* the UNIX socket, the TCP address */
+	struct admin_listener listeners[3]; /* the UNIX socket, the TCP address, health_listen */
 	size_t listener_count;
 	char socket_path[sizeof((struct sockaddr_un *)0)->sun_path]; /* "" = none created */
 	LIST_HEAD(, admin_client) clients;
@@ -116,7 +118,9 @@ static void take_head(struct admin_client *cl)
 	cl->req.auth = cl->req.tcp ? admin_auth_of(s, h) : ADMIN_AUTH_NONE;
 	cl->refused_body = h->body == HTTP_BODY_CHUNKED ||
 			   (h->body == HTTP_BODY_LENGTH && h->content_length > 0);
-	if (admin_refuse(s, &cl->req, &cl->out)) {
+	if (cl->listener->health && admin_health_refuse(&cl->req, &cl->out)) {
+		cl->close_after = true;
+	} else if (admin_refuse(s, &cl->req, &cl->out)) {
 		log_info("admin endpoint %s: refused a request for %s: %s", cl->listener->name,
 			 cl->req.target,
 			 s->conf->admin_token_len == 0     ? "no [admin] token_file is set"
@@ -346,12 +350,14 @@ static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
 
 /* ---- sockets ---- */
 
-/* key: "socket" (the UNIX socket) or "listen" (the TCP address). */
+/* key: "socket" (the UNIX socket), "listen" (the TCP address) or
+ * "health_listen". */
 static bool listener_add(struct admin *a, int fd, char *err, size_t err_size, const char *key)
 {
 	struct admin_listener *l = &a->listeners[a->listener_count];
 
-	l->tcp = strcmp(key, "listen") == 0;
+	l->health = strcmp(key, "health_listen") == 0;
+	l->tcp = strcmp(key, "listen") == 0 || l->health;
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof ss;
 
@@ -495,7 +501,8 @@ bool admin_open(struct server *s, char *err, size_t err_size, bool *no_directory
 	struct admin *a;
 	bool ok = true;
 
-	if (path[0] == '\0' && cfg->admin.listen.kind != CONFIG_ADDRESS_INET)
+	if (path[0] == '\0' && cfg->admin.listen.kind != CONFIG_ADDRESS_INET &&
+	    cfg->admin.health_listen.kind != CONFIG_ADDRESS_INET)
 		return true;
 	a = calloc(1, sizeof *a);
 	if (a == NULL) {
@@ -508,10 +515,20 @@ bool admin_open(struct server *s, char *err, size_t err_size, bool *no_directory
 		ok = open_unix(a, path, cfg->admin.socket_mode, err, err_size, no_directory);
 	if (ok && cfg->admin.listen.kind == CONFIG_ADDRESS_INET)
 		ok = open_tcp(a, &cfg->admin.listen, err, err_size);
+	if (ok && cfg->admin.health_listen.kind == CONFIG_ADDRESS_INET) {
+		int fd;
+		ok = admin_health_bind(&cfg->admin.health_listen, &fd, err, err_size) &&
+		     listener_add(a, fd, err, err_size, "health_listen");
+	}
 	if (!ok)
 		return false; /* admin_close() undoes the rest */
 	for (size_t i = 0; i < a->listener_count; i++) {
 		ev_io_start(s->loop, &a->listeners[i].io);
+		if (a->listeners[i].health) {
+			log_notice("health endpoint on %s ([admin] health_listen: GET /health only)",
+				   a->listeners[i].name);
+			continue;
+		}
 		log_notice("admin endpoint on %s%s", a->listeners[i].name,
 			   !a->listeners[i].tcp ? ""
 			   : s->conf->admin_token_len > 0

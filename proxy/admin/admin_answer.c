@@ -12,6 +12,7 @@
 
 #include "admin/admin.h"
 #include "admin/admin_answer.h"
+#include "worker.h"
 #include "admin/admin_plan.h"
 #include "admin/admin_view.h"
 #include "reload.h"
@@ -59,11 +60,13 @@ static void view_of(struct server *s, struct admin_view *v)
 	v->retry_after = s->conf->retry_after;
 	v->policy = s->policy;
 	v->jobs = s->jobs;
-	v->counters = &s->counters;
+	workers_counters(s, &v->counters_summed);
+	v->counters = &v->counters_summed;
 	v->request_stats = &s->request_stats;
 	v->tls_handshakes = server_tls_handshakes(s);
 	v->connections = s->conn_count;
 	v->held = s->held_count;
+	workers_view(s, v->workers, ADMIN_WORKERS_MAX, &v->worker_count);
 	v->sessions = s->profile->sessions;
 	v->certificate = s->conf->tls != NULL;
 	v->certificate_not_after = s->conf->certificate_not_after;

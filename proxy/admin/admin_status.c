@@ -327,14 +327,14 @@ static void put_counters(const struct admin_view *v, struct textbuf *t)
 		       "\"tls_handshakes\":%llu,\"tls_handshake_failures\":%llu,\"requests\":%llu,"
 		       "\"forwarded\":%llu,\"refused_maintenance\":%llu,\"refused_disabled\":%llu,"
 		       "\"refused_busy\":%llu,\"hello_notices\":%llu,\"errors\":%llu,"
-		       "\"bytes_in\":%llu,\"bytes_out\":%llu,\"messages\":{",
+		       "\"bytes_in\":%llu,\"bytes_out\":%llu,\"proxy_header_rejected\":%llu,\"messages\":{",
 		       (unsigned long long)c->connections, (unsigned long long)c->connections_refused,
 		       (unsigned long long)v->tls_handshakes, (unsigned long long)c->handshake_failures,
 		       (unsigned long long)c->requests, (unsigned long long)c->forwarded,
 		       (unsigned long long)c->refused_maintenance, (unsigned long long)c->refused_disabled,
 		       (unsigned long long)c->refused_busy, (unsigned long long)c->hello_notices,
 		       (unsigned long long)c->errors, (unsigned long long)c->bytes_in,
-		       (unsigned long long)c->bytes_out);
+		       (unsigned long long)c->bytes_out, (unsigned long long)c->proxy_header_rejected);
 	for (int cat = 0; cat < TSP_CAT_COUNT; cat++) {
 		textbuf_printf(t, "%s\"%s\":{", cat ? "," : "", tsp_category_name((enum tsp_category)cat));
 		for (int d = 0; d < SERVER_DECISION_COUNT; d++)
@@ -367,7 +367,11 @@ static void put_traffic(const struct admin_view *v, struct textbuf *t)
 	for (size_t i = 0; i < LISTED_COUNT; i++)
 		textbuf_printf(t, "%s\"%s\":%zu", i ? "," : "", tsp_category_name(listed_categories[i]),
 			       jobs_count_category(v->jobs, listed_categories[i]));
-	textbuf_printf(t, "}");
+	textbuf_printf(t, "},\"workers\":[");
+	for (size_t i = 0; i < v->worker_count; i++)
+		textbuf_printf(t, "%s{\"connections\":%zu,\"accepted\":%llu}", i ? "," : "",
+			       v->workers[i].connections, (unsigned long long)v->workers[i].accepted);
+	textbuf_printf(t, "]");
 	put_counters(v, t);
 	put_descriptors(v, t);
 }

@@ -20,6 +20,14 @@
 #include "server.h"
 #include "admin/textbuf.h"
 
+#define ADMIN_WORKERS_MAX 64 /* [proxy] workers at most (worker.h) */
+
+/* One worker's share of the traffic. */
+struct admin_worker_view {
+	size_t connections; /* open now */
+	uint64_t accepted;  /* since start-up */
+};
+
 struct admin_view {
 	const char *version;
 	long pid;
@@ -35,10 +43,13 @@ struct admin_view {
 	const struct policy *policy;
 	const struct jobs *jobs;
 	const struct server_counters *counters;
+	struct server_counters counters_summed; /* the main thread's and every worker's */
 	const struct request_stats *request_stats;
 	uint64_t tls_handshakes;
 	size_t connections;
-	size_t held;                           /* requests held now ([maintenance] mode = hold) */
+	size_t held;         /* requests held now ([maintenance] mode = hold) */
+	size_t worker_count; /* [proxy] workers */
+	struct admin_worker_view workers[ADMIN_WORKERS_MAX];
 	bool sessions;                         /* the profile's jobs are sessions (restic) */
 	bool certificate;                      /* a certificate is served ([tls] enabled = on) */
 	int64_t certificate_not_after;         /* its notAfter, seconds since the epoch */

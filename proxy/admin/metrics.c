@@ -96,6 +96,22 @@ static void put_messages(const struct admin_view *v, struct textbuf *t)
 		}
 }
 
+/* [proxy] workers: how the connections spread over them. */
+static void put_workers(const struct admin_view *v, struct textbuf *t)
+{
+	gauge(t, "sluice_workers", "[proxy] workers: threads that run tenant connections.",
+	      (double)v->worker_count);
+	family(t, "sluice_worker_connections", "gauge", "Open tenant connections, by worker.");
+	for (size_t i = 0; i < v->worker_count; i++)
+		textbuf_printf(t, "sluice_worker_connections{worker=\"%zu\"} %zu\n", i,
+			       v->workers[i].connections);
+	family(t, "sluice_worker_connections_accepted_total", "counter",
+	       "Tenant connections admitted, by the worker that served them.");
+	for (size_t i = 0; i < v->worker_count; i++)
+		textbuf_printf(t, "sluice_worker_connections_accepted_total{worker=\"%zu\"} %llu\n", i,
+			       (unsigned long long)v->workers[i].accepted);
+}
+
 static void put_traffic(const struct admin_view *v, struct textbuf *t)
 {
 	const struct server_counters *c = v->counters;
@@ -116,6 +132,11 @@ static void put_traffic(const struct admin_view *v, struct textbuf *t)
 	counter(t, "sluice_tls_handshakes_total", "Tenant TLS handshakes completed.", v->tls_handshakes);
 	counter(t, "sluice_tls_handshake_failures_total", "Tenant TLS handshakes that failed or timed out.",
 		c->handshake_failures);
+	counter(t, "sluice_proxy_header_rejected_total",
+		"Tenant connections closed before TLS for their PROXY protocol header: from an address not "
+		"in [proxy] proxy_from, or missing, malformed or late.",
+		c->proxy_header_rejected);
+	put_workers(v, t);
 	family(t, "sluice_jobs_open", "gauge", "Jobs in the job table, by category.");
 	for (int cat = TSP_CAT_BACKUP; cat < TSP_CAT_COUNT; cat++)
 		textbuf_printf(t, "sluice_jobs_open{category=\"%s\"} %zu\n",

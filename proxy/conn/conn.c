@@ -41,6 +41,7 @@ enum deadline {
 };
 
 static void conn_run(struct conn *c);
+static void conn_begin(struct conn *c);
 static void conn_check(const struct conn *c);
 
 double conn_now(const struct conn *c)
@@ -151,6 +152,7 @@ static void conn_free(struct conn *c)
 	conn_ring_put(c, &c->out);
 	conn_framer_put(c, HTTP_KIND_REQUEST, &c->requests);
 	conn_framer_put(c, HTTP_KIND_RESPONSE, &c->responses);
+	conn_proxy_free(c);
 	c->ctx->conn_removed(c->ctx, c);
 	runconf_unref(c->rc);
 	free(c);
@@ -221,7 +223,7 @@ static bool tenant_handshake(struct conn *c)
 	if (st == ENDPOINT_AGAIN)
 		return false;
 	if (st != ENDPOINT_OK) {
-		c->ctx->counters->handshake_failures++;
+		COUNTER_INC(c->ctx->counters->handshake_failures);
 		tls_log_errors(CONFIG_LOG_INFO, c->prefix, "TLS handshake failed");
 		conn_doom(c, "TLS handshake failed");
 		return false;
@@ -275,7 +277,7 @@ static bool tenant_read(struct conn *c)
 			return false;
 		}
 		buffer_commit(&c->in, n);
-		c->ctx->counters->bytes_in += n;
+		COUNTER_ADD(c->ctx->counters->bytes_in, n);
 		c->last_tenant_read = conn_now(c);
 		if (c->reading != NULL)
 			c->body_window_bytes += n;
@@ -333,7 +335,7 @@ static bool tenant_write(struct conn *c)
 			TAILQ_FIRST(&c->queue)->answer_sent += n;
 			TAILQ_FIRST(&c->queue)->bytes_out += n;
 		}
-		c->ctx->counters->bytes_out += n;
+		COUNTER_ADD(c->ctx->counters->bytes_out, n);
 		c->last_tenant_write = conn_now(c);
 		progress = true;
 	}
@@ -389,7 +391,7 @@ static void conn_watch(struct conn *c)
 	bool want_read, up_ready = c->up.state == UPSTREAM_READY;
 
 	if (c->state == CONN_HANDSHAKE) {
-		endpoint_watch(&c->tenant, loop, false, false);
+		endpoint_watch(&c->tenant, loop, c->proxy != NULL, false); /* a PROXY header */
 		return;
 	}
 	if (c->state == CONN_LINGER) {
@@ -516,7 +518,11 @@ static void conn_timeout(struct conn *c)
 		return; /* an early wake-up: conn_run re-arms */
 	switch (kind) {
 	case DEADLINE_HANDSHAKE:
-		c->ctx->counters->handshake_failures++;
+		if (c->proxy != NULL) {
+			conn_proxy_expired(c);
+			break;
+		}
+		COUNTER_INC(c->ctx->counters->handshake_failures);
 		conn_log(c, CONFIG_LOG_INFO, "TLS handshake not done within [timeouts] handshake; closing");
 		conn_doom(c, "[timeouts] handshake");
 		break;
@@ -565,6 +571,12 @@ static void conn_run(struct conn *c)
 	for (round = 0; round < CONN_ROUNDS_MAX && !conn_is_doomed(c); round++) {
 		bool progress;
 
+		if (c->state == CONN_HANDSHAKE && c->proxy != NULL) {
+			if (!conn_proxy_read(c))
+				break;
+			conn_begin(c);
+			continue;
+		}
 		if (c->state == CONN_HANDSHAKE) {
 			if (!tenant_handshake(c))
 				break;
@@ -639,6 +651,16 @@ static bool conn_setup(struct conn *c, int fd)
 	return true;
 }
 
+/* The tenant's own bytes come next (after a PROXY header, if any): TLS
+ * starts, or plain TCP is open. */
+static void conn_begin(struct conn *c)
+{
+	if (c->tenant.ssl == NULL) { /* else it stays in CONN_HANDSHAKE (zero) */
+		c->tenant.readable = true;
+		conn_set_state(c, CONN_OPEN, "plain TCP");
+	}
+}
+
 bool conn_accept(struct conn_context *ctx, int fd, const struct sockaddr *peer, socklen_t peer_len, bool busy)
 {
 	struct conn *c = calloc(1, sizeof *c);
@@ -670,10 +692,9 @@ bool conn_accept(struct conn_context *ctx, int fd, const struct sockaddr *peer, 
 		conn_free(c);
 		return false;
 	}
-	if (c->tenant.ssl == NULL) { /* else it stays in CONN_HANDSHAKE (zero) */
-		c->tenant.readable = true;
-		conn_set_state(c, CONN_OPEN, "plain TCP");
-	}
+	conn_proxy_start(c, peer); /* dooms c when its peer may not send a PROXY header */
+	if (c->proxy == NULL)
+		conn_begin(c);
 	conn_run(c);
 	return true;
 }

@@ -27,10 +27,13 @@ struct conn_host_slot {
 	void *address_count; /* the host's count for the peer's address */
 	void *tenant_count;  /* the host's count for the tenant; NULL until counted */
 	bool busy;           /* accepted over a connection limit: every request gets 503 busy */
+	bool reserved;       /* the host counted it when it admitted it */
+	void *owner;         /* the host's: which of its loops runs the connection */
 	/* [maintenance] mode = hold: the host's list of connections holding a
 	 * request, in the order they were held (the engine touches none of it) */
 	TAILQ_ENTRY(conn_host_slot) hold_link;
 	bool held;               /* in that list */
+	uint64_t hold_round;     /* the host's release round it was held in */
 	const char *held_tenant; /* the held request's tenant (valid while held) */
 };
 

@@ -46,6 +46,13 @@ struct conn_context {
 					       * reference; new connections take their own) */
 	void *host;                    /* for the callbacks */
 
+	/* The policy, the job table and the request statistics may be shared
+	 * with other threads ([proxy] workers): the engine calls lock before it
+	 * asks or tells them and unlock after. Recursive (the callbacks below
+	 * may lock again); NULL = one thread, nothing to lock. */
+	void (*lock)(const struct conn_context *ctx);
+	void (*unlock)(const struct conn_context *ctx);
+
 	/* Seconds on the monotonic clock of the policy and the job table. */
 	double (*now)(const struct conn_context *ctx);
 	/* The wall-clock time of a now() moment (the hello notice's "since"). */
@@ -54,6 +61,11 @@ struct conn_context {
 	 * list and per-address count (conn_host_slot() is the host's to use). */
 	void (*conn_added)(struct conn_context *ctx, struct conn *c, const struct sockaddr *peer);
 	void (*conn_removed)(struct conn_context *ctx, struct conn *c);
+	/* [proxy] proxy_protocol: c's PROXY header names peer as the tenant:
+	 * count c toward peer's address from now on instead of the socket's.
+	 * False = over [limits] connections_per_address for peer (c closes,
+	 * counted as connections_refused). NULL: nothing is moved. */
+	bool (*peer_changed)(struct conn_context *ctx, struct conn *c, const struct sockaddr *peer);
 	/* [limits] tenant_connections (limit, of the connection's configuration;
 	 * 0 = none): may a request of tenant go on on c? */
 	bool (*tenant_admit)(const struct conn_context *ctx, struct conn *c, const char *tenant, int limit);

@@ -39,6 +39,9 @@ struct server_counters {
 	uint64_t connections;         /* accepted */
 	uint64_t connections_refused; /* over max_connections or the per-address cap */
 	uint64_t handshake_failures;
+	/* [proxy] proxy_protocol: closed before TLS, the sender not in
+	 * proxy_from or its header missing, malformed or late */
+	uint64_t proxy_header_rejected;
 	uint64_t requests; /* request heads framed */
 	uint64_t forwarded;
 	uint64_t refused_maintenance;
@@ -63,5 +66,10 @@ struct server_counters {
 	uint64_t hold_timeouts;       /* ... refused after [maintenance] hold_timeout */
 	uint64_t hold_overflows;      /* ... refused at once: over [limits] held_requests */
 };
+
+/* into += add, field by field (add may be another thread's, being
+ * written): /status and /metrics of several workers. When a counter is
+ * added to the struct, add it here too. */
+void server_counters_sum(struct server_counters *into, const struct server_counters *add);
 
 #endif

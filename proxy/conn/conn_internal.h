@@ -151,7 +151,10 @@ struct conn {
 	bool body_window_paused; /* the proxy stopped reading during the window */
 	size_t linger_bytes;
 
-	char peer[RUNCONF_ADDRESS_TEXT];
+	/* While a PROXY header is awaited (conn_proxy.c), in CONN_HANDSHAKE
+	 * before TLS; else NULL. */
+	struct conn_proxy *proxy;
+	char peer[RUNCONF_ADDRESS_TEXT]; /* the tenant: the socket's peer, or a PROXY header's source */
 	char tenant_name[TSP_TENANT_MAX + 1];
 	char prefix[CONN_PREFIX_MAX]; /* "[peer tenant]" for log lines */
 };
@@ -180,6 +183,19 @@ void conn_linger(struct conn *c);
 void conn_upstream_event(struct ev_loop *loop, ev_io *w, int revents);
 /* A contiguous span of b's readable bytes starting offset bytes in. */
 const char *conn_span_at(const struct buffer *b, size_t offset, size_t *len);
+
+/* ---- conn_proxy.c ---- */
+
+/* [proxy] proxy_protocol: from a peer in proxy_from, c->proxy is set and a
+ * PROXY header is awaited before anything else; off, nothing. From any
+ * other peer, c is doomed (and counted). */
+void conn_proxy_start(struct conn *c, const struct sockaddr *peer);
+/* Read the header, never a byte past it. True once it is read and applied
+ * (c->proxy is NULL again); false while waiting, or when c was doomed. */
+bool conn_proxy_read(struct conn *c);
+/* The header did not come within [timeouts] handshake: doom and count. */
+void conn_proxy_expired(struct conn *c);
+void conn_proxy_free(struct conn *c);
 
 /* ---- exchange.c ---- */
 

@@ -68,14 +68,14 @@ static void log_session_end(struct conn *c, const struct policy_session_end *end
 	struct server_counters *counters = c->ctx->counters;
 
 	if (end->untracked) {
-		counters->sessions_untracked++;
+		COUNTER_INC(counters->sessions_untracked);
 		conn_log(c, CONFIG_LOG_WARNING,
 			 "lock created but the job table has no room to track "
 			 "it ([limits] job_table_size, job_tasks)");
 	}
 	if (!end->ended)
 		return;
-	counters->sessions_ended[end->verdict]++;
+	COUNTER_INC(counters->sessions_ended[end->verdict]);
 	conn_log(c, CONFIG_LOG_INFO, "session %s ended: %s (%llu writes, %llu bytes%s)",
 		 end->session.repository, policy_session_verdict_name(end->verdict),
 		 (unsigned long long)end->session.writes, (unsigned long long)end->session.bytes,
@@ -102,7 +102,7 @@ static enum server_decision count_message(struct server_counters *counters, enum
 		if (strcmp(decision, decision_words[i]) == 0)
 			d = (enum server_decision)i;
 	if ((unsigned)category < TSP_CAT_COUNT)
-		counters->messages[category][d]++;
+		COUNTER_INC(counters->messages[category][d]);
 	return d;
 }
 
@@ -120,17 +120,33 @@ static enum request_stats_refusal refusal_of(enum server_decision d)
 	}
 }
 
+/* The shared policy, job table and statistics ([proxy] workers). */
+static void shared_lock(const struct conn_context *ctx)
+{
+	if (ctx->lock != NULL)
+		ctx->lock(ctx);
+}
+
+static void shared_unlock(const struct conn_context *ctx)
+{
+	if (ctx->unlock != NULL)
+		ctx->unlock(ctx);
+}
+
 /* The decision counters, the duration histogram and, opt-in, the tenant's
  * own series (given once the repository accepted one of its requests). */
 static void count_request(struct conn *c, const struct exchange *ex)
 {
 	struct request_stats *stats = c->ctx->request_stats;
 	enum server_decision d = count_message(c->ctx->counters, ex->req.category, ex->decision);
+	double took = conn_now(c) - ex->started;
 
-	request_stats_observe(stats, conn_now(c) - ex->started);
+	shared_lock(c->ctx);
+	request_stats_observe(stats, took);
 	if (d == SERVER_FORWARDED && ex->status >= 200 && ex->status <= 299)
 		request_stats_admit(stats, ex->req.tenant);
 	request_stats_count(stats, ex->req.tenant, refusal_of(d), ex->bytes_in, ex->bytes_out);
+	shared_unlock(c->ctx);
 }
 
 /* Tell the job table how a recorded request ended; 0 = no answer came. */
@@ -142,9 +158,11 @@ static void settle_record(struct conn *c, struct exchange *ex, unsigned status)
 	if (!ex->recorded)
 		return;
 	ex->recorded = false;
+	shared_lock(ctx);
 	policy_settle(ctx->jobs, &ex->req, &ex->record, status, ctx->now(ctx), &end);
 	if (status >= 200 && status <= 299)
 		ctx->tenant_accepted(ctx, c, ex->req.tenant);
+	shared_unlock(ctx);
 	log_session_end(c, &end);
 	ctx->after_settle(ctx);
 }
@@ -323,7 +341,7 @@ static void forward(struct conn *c, struct exchange *ex, double now, bool refusa
 	struct respond_extra busy = { .retry_after = ctx->conf->retry_after, .close = refusal_closes };
 
 	if (!policy_record(ctx->jobs, &ex->req, now, &ex->record)) {
-		ctx->counters->refused_busy++;
+		COUNTER_INC(ctx->counters->refused_busy);
 		ex->decision = "refused busy";
 		conn_log(c, CONFIG_LOG_WARNING, "%s %s: the job table cannot record it; answered 503 busy",
 			 tsp_role_name(ex->req.role), ex->req.job);
@@ -336,7 +354,7 @@ static void forward(struct conn *c, struct exchange *ex, double now, bool refusa
 	ex->recorded = true;
 	ex->kind = EXCHANGE_FORWARD;
 	ex->decision = "forwarded";
-	ctx->counters->forwarded++;
+	COUNTER_INC(ctx->counters->forwarded);
 }
 
 /* Mode hold: park ex when the host has room (its head bytes stay held in
@@ -346,13 +364,13 @@ static bool hold(struct conn *c, struct exchange *ex, bool refusal_closes)
 	struct conn_context *ctx = c->ctx;
 
 	if (ctx->hold == NULL || !ctx->hold(ctx, c, ex->req.tenant)) {
-		ctx->counters->hold_overflows++;
+		COUNTER_INC(ctx->counters->hold_overflows);
 		conn_log(c, CONFIG_LOG_INFO, "over [limits] held_requests: refused instead of held");
 		return false;
 	}
 	if (ex->held_since == 0) {
 		ex->held_since = conn_now(c);
-		ctx->counters->held_total++;
+		COUNTER_INC(ctx->counters->held_total);
 		conn_log(c, CONFIG_LOG_INFO, "%s %s %s%s%s: held until maintenance ends",
 			 tsp_category_name(ex->req.category), tsp_role_name(ex->req.role), job_text(&ex->req),
 			 ex->req.task[0] ? "/" : "", ex->req.task);
@@ -364,8 +382,9 @@ static bool hold(struct conn *c, struct exchange *ex, bool refusal_closes)
 	return true;
 }
 
-/* may_hold false: what would be held is refused (hold_timeout passed). */
-static void decide(struct conn *c, struct exchange *ex, bool refusal_closes, bool may_hold)
+/* may_hold false: what would be held is refused (hold_timeout passed).
+ * Under the shared lock (decide()). */
+static void decide_locked(struct conn *c, struct exchange *ex, bool refusal_closes, bool may_hold)
 {
 	struct conn_context *ctx = c->ctx;
 	struct server_counters *counters = ctx->counters;
@@ -383,25 +402,25 @@ static void decide(struct conn *c, struct exchange *ex, bool refusal_closes, boo
 		forward(c, ex, now, refusal_closes);
 		return;
 	case POLICY_HELLO_NOTICE:
-		counters->hello_notices++;
+		COUNTER_INC(counters->hello_notices);
 		ex->decision = "hello notice";
 		answer_hello_notice(c, ex, &d, refusal_closes);
 		return;
 	case POLICY_REFUSE_MAINTENANCE:
-		counters->refused_maintenance++;
+		COUNTER_INC(counters->refused_maintenance);
 		ex->decision = "refused maintenance";
 		policy_note_refusal(ctx->jobs, &ex->req, &d, now);
 		answer_maintenance(c, ex, &d, &extra);
 		break;
 	case POLICY_REFUSE_DISABLED:
-		counters->refused_disabled++;
+		COUNTER_INC(counters->refused_disabled);
 		ex->decision = "refused disabled";
 		extra.retry_after = 0;
 		exchange_answer(c, ex, 403, "tenant-disabled",
 				"the service provider has disabled this tenant", &extra);
 		break;
 	case POLICY_REFUSE_BUSY:
-		counters->refused_busy++;
+		COUNTER_INC(counters->refused_busy);
 		ex->decision = "refused busy";
 		exchange_answer(c, ex, 503, "busy", "too many open jobs or tasks; try again later", &extra);
 		break;
@@ -411,6 +430,15 @@ static void decide(struct conn *c, struct exchange *ex, bool refusal_closes, boo
 	conn_log(c, CONFIG_LOG_INFO, "%s %s %s%s%s: %s (%s)", tsp_category_name(ex->req.category),
 		 tsp_role_name(ex->req.role), job_text(&ex->req), ex->req.task[0] ? "/" : "", ex->req.task,
 		 ex->decision, policy_reason_text(d.reason));
+}
+
+static void decide(struct conn *c, struct exchange *ex, bool refusal_closes, bool may_hold)
+{
+	struct conn_context *ctx = c->ctx;
+
+	shared_lock(ctx);
+	decide_locked(c, ex, refusal_closes, may_hold);
+	shared_unlock(ctx);
 }
 
 void exchange_decide(struct conn *c, struct exchange *ex, bool refusal_closes)
@@ -427,7 +455,7 @@ void exchange_decide_held(struct conn *c, bool expired)
 	c->held = NULL;
 	c->ctx->unhold(c->ctx, c);
 	if (expired) {
-		c->ctx->counters->hold_timeouts++;
+		COUNTER_INC(c->ctx->counters->hold_timeouts);
 		conn_log(c, CONFIG_LOG_INFO, "held for [maintenance] hold_timeout: refused");
 	}
 	decide(c, ex, ex->hold_closes, !expired);

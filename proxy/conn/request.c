@@ -43,7 +43,7 @@ void request_fail(struct conn *c, unsigned status, const char *code, const char 
 	struct exchange *ex = c->reading;
 
 	conn_log(c, CONFIG_LOG_INFO, "request failed: %u %s: %s", status, code, reason);
-	c->ctx->counters->errors++;
+	COUNTER_INC(c->ctx->counters->errors);
 	conn_stop_reading(c);
 	c->head_started = 0;
 	if (ex != NULL && ex->kind == EXCHANGE_LOCAL && ex->answer_sent > 0) {
@@ -116,7 +116,7 @@ static void classify(struct conn *c, struct exchange *ex, const struct http_head
 		extra.close = true;
 		extra.retry_after = c->ctx->conf->retry_after;
 		ex->decision = "refused busy";
-		c->ctx->counters->refused_busy++;
+		COUNTER_INC(c->ctx->counters->refused_busy);
 		conn_log(c, CONFIG_LOG_INFO,
 			 "over [proxy] max_connections or [limits] "
 			 "connections_per_address: answered 503 busy");
@@ -127,7 +127,7 @@ static void classify(struct conn *c, struct exchange *ex, const struct http_head
 		extra.allow = err.allow;
 		extra.www_authenticate = err.status == 401;
 		extra.close = closes || err.status == 400 || err.status == 413 || err.status == 431;
-		c->ctx->counters->errors++;
+		COUNTER_INC(c->ctx->counters->errors);
 		conn_log(c, CONFIG_LOG_INFO, "%.*s %.*s: %u %s: %s", (int)head->method_name.len,
 			 head->method_name.ptr, (int)head->target.len, head->target.ptr, err.status, err.code,
 			 err.reason);
@@ -140,7 +140,7 @@ static void classify(struct conn *c, struct exchange *ex, const struct http_head
 		extra.close = true;
 		extra.retry_after = c->ctx->conf->retry_after;
 		ex->decision = "refused busy";
-		c->ctx->counters->refused_busy++;
+		COUNTER_INC(c->ctx->counters->refused_busy);
 		conn_log(c, CONFIG_LOG_INFO, "over [limits] tenant_connections: answered 503 busy");
 		exchange_answer(c, ex, 503, "busy", "too many connections of this tenant; try again later",
 				&extra);
@@ -188,7 +188,7 @@ static void on_head(struct conn *c)
 		conn_doom(c, "out of memory");
 		return;
 	}
-	c->ctx->counters->requests++;
+	COUNTER_INC(c->ctx->counters->requests);
 	c->head_started = 0;
 	ex->head_method = head->method == HTTP_METHOD_HEAD;
 	exchange_push(c, ex);

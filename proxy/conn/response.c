@@ -47,11 +47,11 @@ void response_upstream_lost(struct conn *c, unsigned status, const char *code, c
 		return;
 	}
 	exchange_drop_after(c, aw);
-	c->ctx->counters->errors++;
+	COUNTER_INC(c->ctx->counters->errors);
 	if (status == 504)
-		c->ctx->counters->upstream_errors_504++;
+		COUNTER_INC(c->ctx->counters->upstream_errors_504);
 	else
-		c->ctx->counters->upstream_errors_502++;
+		COUNTER_INC(c->ctx->counters->upstream_errors_502);
 	if (aw->status != 0) {
 		/* The final answer's head went out (interim answers before it
 		 * do not count: an error answer may still follow them). */

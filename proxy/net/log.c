@@ -4,6 +4,7 @@
 #include "autoconfig.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +28,11 @@ static struct {
 	int fd;     /* file target: the open log file; else -1 */
 	char *file; /* file target: its path, for log_reopen() */
 } sink = { CONFIG_LOG_NOTICE, CONFIG_LOG_TO_STDERR, LOG_DAEMON, false, false, -1, NULL };
+
+/* Worker threads log while the main thread reloads: the sink changes and
+ * each line is written under this lock; level and requests are read
+ * atomically without it. */
+static pthread_mutex_t sink_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static const int syslog_priority[] = {
 	[CONFIG_LOG_ERROR] = LOG_ERR, [CONFIG_LOG_WARNING] = LOG_WARNING, [CONFIG_LOG_NOTICE] = LOG_NOTICE,
@@ -110,6 +116,7 @@ bool log_configure(const struct sluice_config *cfg, char *err, size_t err_size)
 			return false;
 		}
 	}
+	pthread_mutex_lock(&sink_lock);
 	if (sink.fd >= 0)
 		close(sink.fd);
 	free(sink.file);
@@ -120,14 +127,15 @@ bool log_configure(const struct sluice_config *cfg, char *err, size_t err_size)
 		closelog();
 		sink.syslog_open = false;
 	}
-	sink.level = cfg->log.level;
+	__atomic_store_n(&sink.level, cfg->log.level, __ATOMIC_RELAXED);
 	sink.target = target;
 	sink.facility = (int)cfg->log.syslog_facility;
-	sink.requests = cfg->log.requests;
+	__atomic_store_n(&sink.requests, cfg->log.requests, __ATOMIC_RELAXED);
 	if (sink.target == CONFIG_LOG_TO_SYSLOG && !sink.syslog_open) {
 		openlog("sluice", LOG_PID | LOG_NDELAY, sink.facility);
 		sink.syslog_open = true;
 	}
+	pthread_mutex_unlock(&sink_lock);
 	return true;
 }
 
@@ -143,13 +151,16 @@ void log_reopen(void)
 			strerror(errno));
 		return;
 	}
+	pthread_mutex_lock(&sink_lock);
 	close(sink.fd);
 	sink.fd = fd;
+	pthread_mutex_unlock(&sink_lock);
 	log_notice("log file reopened");
 }
 
 void log_close(void)
 {
+	pthread_mutex_lock(&sink_lock);
 	if (sink.fd >= 0)
 		close(sink.fd);
 	sink.fd = -1;
@@ -159,16 +170,17 @@ void log_close(void)
 		closelog();
 	sink.syslog_open = false;
 	sink.target = CONFIG_LOG_TO_STDERR;
+	pthread_mutex_unlock(&sink_lock);
 }
 
 bool log_enabled(enum config_log_level level)
 {
-	return level <= sink.level;
+	return level <= __atomic_load_n(&sink.level, __ATOMIC_RELAXED);
 }
 
 bool log_requests_enabled(void)
 {
-	return sink.requests;
+	return __atomic_load_n(&sink.requests, __ATOMIC_RELAXED);
 }
 
 /* Network data must not forge lines or terminal escapes. */
@@ -193,38 +205,52 @@ static size_t format_time(char *out, size_t size)
 	return n < size ? n : size - 1;
 }
 
-static void emit(int priority, const char *tag, const char *prefix, const char *fmt, va_list ap)
+/* The line: time and tag (not for syslog, which adds its own), prefix, text. */
+static size_t format_line(char *line, size_t size, bool to_syslog, const char *tag, const char *prefix,
+			  const char *fmt, va_list ap)
 {
-	char line[LOG_LINE_MAX];
 	size_t head = 0, len;
 	int n;
 
-	if (sink.target != CONFIG_LOG_TO_SYSLOG) {
-		head = format_time(line, sizeof line);
-		n = snprintf(line + head, sizeof line - head, "sluice[%ld]: %s: ", (long)getpid(), tag);
+	if (!to_syslog) {
+		head = format_time(line, size);
+		n = snprintf(line + head, size - head, "sluice[%ld]: %s: ", (long)getpid(), tag);
 		head += n > 0 ? (size_t)n : 0;
 	}
 	len = head;
-	if (prefix != NULL && len < sizeof line - 1) {
-		n = snprintf(line + len, sizeof line - len, "%s ", prefix);
+	if (prefix != NULL && len < size - 1) {
+		n = snprintf(line + len, size - len, "%s ", prefix);
 		len += n > 0 ? (size_t)n : 0;
 	}
-	if (len < sizeof line - 1) {
-		n = vsnprintf(line + len, sizeof line - len, fmt, ap);
+	if (len < size - 1) {
+		n = vsnprintf(line + len, size - len, fmt, ap);
 		len += n > 0 ? (size_t)n : 0;
 	}
-	if (len > sizeof line - 2)
-		len = sizeof line - 2; /* cut, leaving room for the newline */
+	if (len > size - 2)
+		len = size - 2; /* cut, leaving room for the newline */
 	scrub(line + head, len - head);
-	if (sink.target == CONFIG_LOG_TO_SYSLOG) {
+	return len;
+}
+
+static void emit(int priority, const char *tag, const char *prefix, const char *fmt, va_list ap)
+{
+	char line[LOG_LINE_MAX];
+	bool to_syslog;
+	size_t len;
+
+	pthread_mutex_lock(&sink_lock);
+	to_syslog = sink.target == CONFIG_LOG_TO_SYSLOG;
+	len = format_line(line, sizeof line, to_syslog, tag, prefix, fmt, ap);
+	if (to_syslog) {
 		line[len] = '\0';
 		syslog(priority, "%s", line);
-		return;
+	} else {
+		line[len++] = '\n';
+		if (write(sink.target == CONFIG_LOG_TO_FILE ? sink.fd : STDERR_FILENO, line, len) < 0) {
+			/* Nowhere left to report it. */
+		}
 	}
-	line[len++] = '\n';
-	if (write(sink.target == CONFIG_LOG_TO_FILE ? sink.fd : STDERR_FILENO, line, len) < 0) {
-		/* Nowhere left to report it. */
-	}
+	pthread_mutex_unlock(&sink_lock);
 }
 
 void log_prefixed(enum config_log_level level, const char *prefix, const char *fmt, va_list ap)
@@ -249,7 +275,7 @@ void log_access(const char *fmt, ...)
 {
 	va_list ap;
 
-	if (!sink.requests)
+	if (!log_requests_enabled())
 		return;
 	va_start(ap, fmt);
 	emit(LOG_INFO, "access", NULL, fmt, ap);

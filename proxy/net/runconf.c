@@ -194,15 +194,16 @@ void runconf_log_certificate(const struct runconf *rc, int64_t now)
 		log_warn("%s", note);
 }
 
+/* Atomic: connections of every worker thread hold references. */
 struct runconf *runconf_ref(struct runconf *rc)
 {
-	rc->refs++;
+	__atomic_add_fetch(&rc->refs, 1, __ATOMIC_RELAXED);
 	return rc;
 }
 
 void runconf_unref(struct runconf *rc)
 {
-	if (rc == NULL || --rc->refs > 0)
+	if (rc == NULL || __atomic_sub_fetch(&rc->refs, 1, __ATOMIC_ACQ_REL) > 0)
 		return;
 	config_free(rc->cfg);
 	free_parts(rc);

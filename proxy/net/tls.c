@@ -4,6 +4,7 @@
 #include "autoconfig.h"
 
 #include <arpa/inet.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +33,9 @@ struct ticket_key {
 	unsigned char hmac[TICKET_HMAC_BYTES];
 };
 
+/* Rotated by the main thread, read in handshakes on every worker's. */
 struct tls_ticket_keys {
+	pthread_rwlock_t lock;
 	struct ticket_key current;
 	struct ticket_key previous;
 	bool have_previous;
@@ -91,7 +94,10 @@ struct tls_ticket_keys *tls_ticket_keys_new(void)
 {
 	struct tls_ticket_keys *keys = calloc(1, sizeof *keys);
 
-	if (keys != NULL && !ticket_key_generate(&keys->current)) {
+	if (keys == NULL)
+		return NULL;
+	if (!ticket_key_generate(&keys->current) || pthread_rwlock_init(&keys->lock, NULL) != 0) {
+		OPENSSL_cleanse(keys, sizeof *keys);
 		free(keys);
 		return NULL;
 	}
@@ -102,6 +108,7 @@ void tls_ticket_keys_free(struct tls_ticket_keys *keys)
 {
 	if (keys == NULL)
 		return;
+	pthread_rwlock_destroy(&keys->lock);
 	OPENSSL_cleanse(keys, sizeof *keys);
 	free(keys);
 }
@@ -112,9 +119,11 @@ bool tls_ticket_keys_rotate(struct tls_ticket_keys *keys)
 
 	if (!ticket_key_generate(&fresh))
 		return false;
+	pthread_rwlock_wrlock(&keys->lock);
 	keys->previous = keys->current;
 	keys->have_previous = true;
 	keys->current = fresh;
+	pthread_rwlock_unlock(&keys->lock);
 	OPENSSL_cleanse(&fresh, sizeof fresh);
 	return true;
 }
@@ -133,17 +142,28 @@ static bool ticket_mac_init(EVP_MAC_CTX *hctx, const struct ticket_key *key)
 /* OpenSSL's ticket callback: 1 = use these keys, 2 = accepted under the
  * previous key (issue a fresh ticket), 0 = unknown key (full handshake),
  * -1 = error. */
-static int ticket_key_cb(SSL *ssl, unsigned char name[16], unsigned char *iv, EVP_CIPHER_CTX *cctx,
-			 EVP_MAC_CTX *hctx, int enc)
+/* The key to encrypt with, or the one named (1 current, 2 previous, 0 none),
+ * copied out under the lock. */
+static int ticket_key_pick(struct tls_ticket_keys *keys, int enc, const unsigned char *name,
+			   struct ticket_key *out)
 {
-	const struct tls_ticket_keys *keys = SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl));
-	const struct ticket_key *key;
 	int found = 1;
 
-	if (keys == NULL)
-		return -1;
+	pthread_rwlock_rdlock(&keys->lock);
+	if (enc || memcmp(name, keys->current.name, TICKET_NAME_BYTES) == 0)
+		*out = keys->current;
+	else if (keys->have_previous && memcmp(name, keys->previous.name, TICKET_NAME_BYTES) == 0)
+		*out = keys->previous, found = 2;
+	else
+		found = 0;
+	pthread_rwlock_unlock(&keys->lock);
+	return found;
+}
+
+static int ticket_key_use(unsigned char name[16], unsigned char *iv, EVP_CIPHER_CTX *cctx, EVP_MAC_CTX *hctx,
+			  int enc, const struct ticket_key *key, int found)
+{
 	if (enc) {
-		key = &keys->current;
 		if (RAND_bytes(iv, EVP_CIPHER_iv_length(EVP_aes_256_cbc())) != 1)
 			return -1;
 		memcpy(name, key->name, TICKET_NAME_BYTES);
@@ -151,17 +171,27 @@ static int ticket_key_cb(SSL *ssl, unsigned char name[16], unsigned char *iv, EV
 			return -1;
 		return ticket_mac_init(hctx, key) ? 1 : -1;
 	}
-	if (memcmp(name, keys->current.name, TICKET_NAME_BYTES) == 0) {
-		key = &keys->current;
-	} else if (keys->have_previous && memcmp(name, keys->previous.name, TICKET_NAME_BYTES) == 0) {
-		key = &keys->previous;
-		found = 2;
-	} else {
-		return 0;
-	}
 	if (EVP_DecryptInit_ex(cctx, EVP_aes_256_cbc(), NULL, key->aes, iv) != 1)
 		return -1;
 	return ticket_mac_init(hctx, key) ? found : -1;
+}
+
+/* OpenSSL's ticket callback: 1 = use these keys, 2 = accepted under the
+ * previous key (issue a fresh ticket), 0 = unknown key (full handshake),
+ * -1 = error. */
+static int ticket_key_cb(SSL *ssl, unsigned char name[16], unsigned char *iv, EVP_CIPHER_CTX *cctx,
+			 EVP_MAC_CTX *hctx, int enc)
+{
+	struct tls_ticket_keys *keys = SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl));
+	struct ticket_key key;
+	int found, rc;
+
+	if (keys == NULL)
+		return -1;
+	found = ticket_key_pick(keys, enc, name, &key);
+	rc = found == 0 ? 0 : ticket_key_use(name, iv, cctx, hctx, enc, &key, found);
+	OPENSSL_cleanse(&key, sizeof key);
+	return rc;
 }
 
 /* ---- the tenant side ---- */

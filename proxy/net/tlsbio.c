@@ -5,20 +5,29 @@
 #include "autoconfig.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
 #include "net/tlsbio.h"
 
-/* Created on first use and kept for the life of the process (the daemon runs
- * one thread). */
+/* Made once, by whichever worker thread needs it first, and kept for the
+ * life of the process. */
 static BIO_METHOD *tlsbio_method;
+static pthread_once_t tlsbio_method_once = PTHREAD_ONCE_INIT;
 
 /* One gather buffer kept between spans: a span is usually gathered and sent
  * within one call, so one buffer serves every connection in turn instead of
- * a 65 KiB malloc and free (and the heap trimmed and grown back) per span. */
-static unsigned char *spare;
+ * a 65 KiB malloc and free (and the heap trimmed and grown back) per span.
+ * One per thread: a worker's connections take turns with it. */
+static _Thread_local unsigned char *spare;
+
+void tlsbio_thread_end(void)
+{
+	free(spare);
+	spare = NULL;
+}
 
 static void release(struct tlsbio *tb)
 {
@@ -200,25 +209,27 @@ static int bio_destroy(BIO *bio)
 	return 1;
 }
 
+static void make_method(void)
+{
+	int index = BIO_get_new_index();
+	BIO_METHOD *m;
+
+	if (index == -1)
+		return;
+	m = BIO_meth_new(index | BIO_TYPE_SOURCE_SINK | BIO_TYPE_DESCRIPTOR, "sluice socket");
+	if (m == NULL)
+		return;
+	if (BIO_meth_set_read(m, bio_read) != 1 || BIO_meth_set_write(m, bio_write) != 1 ||
+	    BIO_meth_set_ctrl(m, bio_ctrl) != 1 || BIO_meth_set_destroy(m, bio_destroy) != 1) {
+		BIO_meth_free(m);
+		return;
+	}
+	tlsbio_method = m;
+}
+
 static const BIO_METHOD *method(void)
 {
-	int index;
-
-	if (tlsbio_method != NULL)
-		return tlsbio_method;
-	index = BIO_get_new_index();
-	if (index == -1)
-		return NULL;
-	tlsbio_method = BIO_meth_new(index | BIO_TYPE_SOURCE_SINK | BIO_TYPE_DESCRIPTOR, "sluice socket");
-	if (tlsbio_method == NULL)
-		return NULL;
-	if (BIO_meth_set_read(tlsbio_method, bio_read) != 1 ||
-	    BIO_meth_set_write(tlsbio_method, bio_write) != 1 ||
-	    BIO_meth_set_ctrl(tlsbio_method, bio_ctrl) != 1 ||
-	    BIO_meth_set_destroy(tlsbio_method, bio_destroy) != 1) {
-		BIO_meth_free(tlsbio_method);
-		tlsbio_method = NULL;
-	}
+	pthread_once(&tlsbio_method_once, make_method);
 	return tlsbio_method;
 }
 

@@ -52,6 +52,8 @@ enum tlsbio_status {
 /* A BIO over the non-blocking socket fd, with tb as its state. NULL when out
  * of memory. The socket stays open when the BIO is freed. */
 BIO *tlsbio_new(struct tlsbio *tb, int fd);
+/* A worker thread ends: free its spare gather buffer. */
+void tlsbio_thread_end(void);
 /* The state of bio (made by tlsbio_new) now lives at tb: its owner was moved
  * (a repository connection parked or taken from the pool). */
 void tlsbio_moved(BIO *bio, struct tlsbio *tb);

@@ -45,14 +45,14 @@ static void link_newest(struct upstream_pool *p, struct upstream_idle *e)
 {
 	TAILQ_INSERT_HEAD(&p->parked, e, pool_link);
 	p->count++;
-	p->stats->idle = p->count;
+	COUNTER_SET(p->stats->idle, p->count);
 }
 
 static void unlink_idle(struct upstream_pool *p, struct upstream_idle *e)
 {
 	TAILQ_REMOVE(&p->parked, e, pool_link);
 	p->count--;
-	p->stats->idle = p->count;
+	COUNTER_SET(p->stats->idle, p->count);
 }
 
 /* Unlink, close and free one parked connection; why is
@@ -61,7 +61,7 @@ static void drop(struct upstream_pool *p, struct upstream_idle *e, enum upstream
 {
 	unlink_idle(p, e);
 	if (why < UPSTREAM_IDLE_CLOSE_COUNT) {
-		p->stats->closed[why]++;
+		COUNTER_INC(p->stats->closed[why]);
 		log_debug("idle repository connection to %s closed: %s (%zu idle)", e->up.address,
 			  close_words[why], p->count);
 	}
@@ -196,7 +196,7 @@ bool upstream_pool_park(struct upstream_pool *p, struct upstream *u, uint64_t se
 	upstream_move(&e->up, u, p->loop, parked_event, e); /* watched for EV_READ */
 	e->up.reused = false;
 	link_newest(p, e);
-	p->stats->parked++;
+	COUNTER_INC(p->stats->parked);
 	arm(p);
 	return true;
 }
@@ -227,10 +227,10 @@ enum upstream_step upstream_pool_open(struct upstream_pool *p, struct upstream *
 				      endpoint_cb *cb, void *owner, char *why, size_t why_size)
 {
 	if (take(p, u, rc->serial, cb, owner)) {
-		p->stats->reused++;
+		COUNTER_INC(p->stats->reused);
 		return UPSTREAM_STEP_READY;
 	}
-	p->stats->connects++;
+	COUNTER_INC(p->stats->connects);
 	return upstream_open(u, rc, p->loop, cb, owner, why, why_size);
 }
 

@@ -40,6 +40,7 @@
 
 #include <ev.h>
 
+#include "net/counter.h"
 #include "net/runconf.h"
 #include "net/upstream.h"
 

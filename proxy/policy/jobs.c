@@ -303,6 +303,31 @@ void jobs_describe(struct job *job, const struct job_desc *desc)
 	job->learned = false;
 }
 
+/* A new task at the young end of the activity order; the job is not
+ * touched. NULL when memory is short. */
+static struct job_task *task_add(struct jobs *jobs, struct job *job, const char *task_id, double now)
+{
+	struct job_task *task = calloc(1, sizeof(*task));
+
+	if (task == NULL)
+		return NULL;
+	memcpy(task->id, task_id, strlen(task_id));
+	task->serial = ++jobs->serial;
+	task->job = job;
+	task->opened_at = now;
+	task->last_activity = now;
+	HASH_ADD_STR(job->tasks, id, task);
+	if (task->hh.tbl == NULL) {
+		free(task);
+		return NULL;
+	}
+	TAILQ_INSERT_TAIL(&jobs->task_lru, task, lru_link);
+	job->task_count++;
+	job->tenant->task_count++;
+	jobs->task_count++;
+	return task;
+}
+
 enum jobs_result jobs_open_task(struct jobs *jobs, struct job *job, const char *task_id, double now,
 				struct job_task **out)
 {
@@ -321,23 +346,9 @@ enum jobs_result jobs_open_task(struct jobs *jobs, struct job *job, const char *
 	}
 	if (jobs_tasks_full(jobs, job))
 		return JOBS_FULL;
-	task = calloc(1, sizeof(*task));
+	task = task_add(jobs, job, task_id, now);
 	if (task == NULL)
 		return JOBS_NO_MEMORY;
-	memcpy(task->id, task_id, strlen(task_id));
-	task->serial = ++jobs->serial;
-	task->job = job;
-	task->opened_at = now;
-	task->last_activity = now;
-	HASH_ADD_STR(job->tasks, id, task);
-	if (task->hh.tbl == NULL) {
-		free(task);
-		return JOBS_NO_MEMORY;
-	}
-	TAILQ_INSERT_TAIL(&jobs->task_lru, task, lru_link);
-	job->task_count++;
-	job->tenant->task_count++;
-	jobs->task_count++;
 	jobs_touch(jobs, job, NULL, now);
 	if (out != NULL)
 		*out = task;
@@ -466,6 +477,61 @@ void jobs_task_done(struct job_task *task)
 	job->done_bytes += task->bytes;
 }
 
+/* ---- restoring a saved table ---- */
+
+enum jobs_result jobs_restore_job(struct jobs *jobs, const struct job_saved *saved, struct job **out)
+{
+	struct job *job = NULL;
+	enum jobs_result result;
+
+	*out = NULL;
+	if (jobs_find(jobs, saved->tenant, saved->category, saved->id) != NULL)
+		return JOBS_EXISTS;
+	result = jobs_open(jobs, saved->tenant, saved->category, saved->id, &saved->desc,
+			   saved->last_activity, &job);
+	if (result != JOBS_OK)
+		return result;
+	if (saved->session != NULL) {
+		job->session = malloc(sizeof(*job->session));
+		if (job->session == NULL) {
+			jobs_close(jobs, job);
+			return JOBS_NO_MEMORY;
+		}
+		*job->session = *saved->session;
+	}
+	job->opened_at = saved->opened_at;
+	job->learned = saved->learned;
+	job->done_tasks = saved->done_tasks;
+	job->done_bytes = saved->done_bytes;
+	jobs_confirm(jobs, job, NULL);
+	jobs_set_job_draining(jobs, job, saved->draining);
+	*out = job;
+	return JOBS_OK;
+}
+
+enum jobs_result jobs_restore_task(struct jobs *jobs, struct job *job, const struct job_task_saved *saved)
+{
+	struct job_task *task;
+
+	if (!name_fits(saved->id, TSP_ID_MAX))
+		return JOBS_BAD_NAME;
+	if (jobs_find_task(job, saved->id) != NULL)
+		return JOBS_EXISTS;
+	if (jobs_tasks_full(jobs, job))
+		return JOBS_FULL;
+	task = task_add(jobs, job, saved->id, saved->last_activity);
+	if (task == NULL)
+		return JOBS_NO_MEMORY;
+	task->opened_at = saved->opened_at;
+	task->last_write = saved->last_write;
+	task->bytes = saved->bytes;
+	task->writes = saved->writes;
+	task->learned = saved->learned;
+	jobs_confirm(jobs, job, task);
+	jobs_set_task_draining(jobs, task, saved->draining);
+	return JOBS_OK;
+}
+
 /* ---- expiry ---- */
 
 static bool idle(const struct jobs *jobs, double last_activity, double now)
@@ -554,6 +620,22 @@ void jobs_foreach_task(const struct job *job, jobs_task_fn *fn, void *ctx)
 	const struct job_task *task;
 
 	for (task = job->tasks; task != NULL; task = task->hh.next)
+		fn(ctx, task);
+}
+
+void jobs_foreach_job_by_activity(const struct jobs *jobs, jobs_job_fn *fn, void *ctx)
+{
+	const struct job *job;
+
+	TAILQ_FOREACH(job, &jobs->job_lru, lru_link)
+		fn(ctx, job);
+}
+
+void jobs_foreach_task_by_activity(const struct jobs *jobs, jobs_task_fn *fn, void *ctx)
+{
+	const struct job_task *task;
+
+	TAILQ_FOREACH(task, &jobs->task_lru, lru_link)
 		fn(ctx, task);
 }
 

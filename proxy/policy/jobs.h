@@ -222,6 +222,34 @@ void jobs_set_tasks_draining(struct jobs *jobs, struct job *job, bool draining);
 typedef void jobs_expired_fn(void *ctx, const struct job *job, const struct job_task *task);
 size_t jobs_expire(struct jobs *jobs, double now, jobs_expired_fn *expired, void *ctx);
 
+/* Restoring a saved table (state_file.c): an entry as it was saved, into
+ * a fresh table, with its own times (opened, last active) and flags. The
+ * entry is confirmed (only confirmed entries are saved: an unconfirmed one
+ * belonged to a request that died with the process). Give jobs, then tasks,
+ * each in order of last activity, least recent first (the order of
+ * jobs_foreach_*_by_activity), so that expiry finds them in the right
+ * order. JOBS_OK; JOBS_EXISTS for a duplicate (nothing changed), JOBS_FULL
+ * when a bound of the limits is reached, JOBS_BAD_NAME, JOBS_NO_MEMORY. */
+struct job_saved {
+	const char *tenant;
+	enum tsp_category category;
+	const char *id;
+	struct job_desc desc;
+	bool learned, draining;
+	double opened_at, last_activity;
+	uint32_t done_tasks;
+	uint64_t done_bytes;
+	const struct job_session *session; /* NULL: not a session */
+};
+struct job_task_saved {
+	const char *id;
+	bool learned, draining;
+	double opened_at, last_activity, last_write;
+	uint64_t bytes, writes;
+};
+enum jobs_result jobs_restore_job(struct jobs *jobs, const struct job_saved *saved, struct job **out);
+enum jobs_result jobs_restore_task(struct jobs *jobs, struct job *job, const struct job_task_saved *saved);
+
 /* Counts, O(1). */
 size_t jobs_count(const struct jobs *jobs);
 size_t jobs_count_category(const struct jobs *jobs, enum tsp_category category);
@@ -238,6 +266,10 @@ typedef void jobs_task_fn(void *ctx, const struct job_task *task);
 void jobs_foreach_tenant(const struct jobs *jobs, jobs_tenant_fn *fn, void *ctx);
 void jobs_foreach_job(const struct jobs_tenant *tenant, jobs_job_fn *fn, void *ctx);
 void jobs_foreach_task(const struct job *job, jobs_task_fn *fn, void *ctx);
+/* Every job, and then every open task, of the table in order of last
+ * activity, least recent first (what a saved table is written in). */
+void jobs_foreach_job_by_activity(const struct jobs *jobs, jobs_job_fn *fn, void *ctx);
+void jobs_foreach_task_by_activity(const struct jobs *jobs, jobs_task_fn *fn, void *ctx);
 /* Every job of the table, mutable: the policy's marking pass. fn must not
  * add or remove entries. */
 typedef void jobs_job_mut_fn(void *ctx, struct jobs *jobs, struct job *job);

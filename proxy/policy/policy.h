@@ -369,6 +369,23 @@ typedef void policy_tenant_drain_fn(void *ctx, const char *tenant, size_t draini
 				    size_t draining_jobs);
 void policy_foreach_draining_tenant(const struct jobs *jobs, policy_tenant_drain_fn *fn, void *ctx);
 
+/* What a state file keeps of the policy beyond its settings (state_file.h).
+ * Times on the caller's clock. */
+struct policy_saved {
+	enum policy_state state;
+	double since;      /* T while on; when it went off while off */
+	double drained_at; /* DRAINED, BLOCKED: when; 0 = not drained */
+	uint64_t generation;
+	size_t cut_tasks, cut_jobs;
+};
+
+/* Put back a saved state, T and generation as they were, without marking
+ * anything: the draining flags come with the restored job table. Only on a
+ * policy fresh from policy_new() whose settings were applied with enabled
+ * off (the saved settings); the configured ones are applied afterwards as
+ * on any start, so that on -> on keeps T and on -> off ends it. */
+void policy_restore(struct policy *policy, const struct policy_saved *saved);
+
 /* Names for logs and the status endpoint: "drain", "draining",
  * "forwarded", "job open after maintenance began (R3)", ... */
 const char *policy_mode_name(enum policy_mode mode);

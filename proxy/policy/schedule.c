@@ -190,7 +190,7 @@ static size_t merge(struct interval *items, size_t n)
 void schedule_at(const struct config_window *windows, size_t count, const char *timezone, int64_t now,
 		 struct schedule_state *out)
 {
-	static struct occurrences o; /* 10 KiB: not on the stack; single-threaded */
+	static struct occurrences o; /* 10 KiB: not on the stack; the main thread or under server.lock */
 	size_t n;
 
 	memset(out, 0, sizeof *out);

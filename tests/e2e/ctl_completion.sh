@@ -20,7 +20,7 @@ complete_words() {
 tap_check "it loads and registers for sluicectl" \
 	bash -c '. "$1" && complete -p sluicectl | grep -q _sluicectl' x "$completion"
 tap_check "the commands" same commands "$(complete_words sluicectl '')" \
-	"status maintenance wait-drained reload check -c --config -V --version -h --help"
+	"status maintenance wait-drained reload check -c --config --fleet -V --version -h --help"
 tap_check "a prefix" same prefix "$(complete_words sluicectl wa)" "wait-drained"
 tap_check "maintenance: on, off or plan first" same maintenance "$(complete_words sluicectl -c x.ini maintenance '')" "on off plan"
 tap_check "maintenance plan: its options" same plan "$(complete_words sluicectl maintenance plan --)" \
@@ -33,7 +33,7 @@ tap_check "status --json, wait-drained --timeout" same others \
 
 help=$("$ctl" --help)
 missing=""
-for word in status maintenance wait-drained reload check --config --version --help --json --mode --message \
+for word in status maintenance wait-drained reload check --config --fleet --version --help --json --mode --message \
 	--retry-after --timeout plan --tenants; do
 	grep -q -e "$word" <<<"$help" || missing="$missing $word"
 done

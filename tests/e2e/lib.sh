@@ -248,10 +248,15 @@ ini_set() {
 }
 
 # e2e_start_sluice INI [NAME]: start sluice -f; sets SLUICE_PID, SLUICE_PORT,
-# SLUICE_LOG ($E2E_TMP/NAME.log, default sluice).
+# SLUICE_LOG ($E2E_TMP/NAME.log, default sluice). SLUICE_E2E_WORKERS=N sets
+# [proxy] workers = N in INI first, unless the test set it itself (CI runs
+# the suite with workers = 2 under ThreadSanitizer).
 e2e_start_sluice() {
 	local ini=$1 name=${2:-sluice}
 	SLUICE_LOG=$E2E_TMP/$name.log
+	if [ -n "${SLUICE_E2E_WORKERS:-}" ] && ! grep -q '^workers[ \t]*=' "$ini"; then
+		ini_set "$ini" proxy workers "$SLUICE_E2E_WORKERS"
+	fi
 	rm -f "$E2E_TMP/$name.ready"
 	"$SLUICE" -c "$ini" -f --ready-file "$E2E_TMP/$name.ready" >/dev/null 2>>"$SLUICE_LOG" &
 	SLUICE_PID=$!

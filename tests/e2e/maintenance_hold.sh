@@ -19,6 +19,8 @@ stack_init
 stack_tenant_add acme acme-secret
 stack_ini_set maintenance.hold_timeout 30s
 stack_ini_set log.level info # the order held requests go on in
+# Two workers: the first held is the first released across workers too.
+stack_ini_set proxy.workers 2
 stack_start
 work=$STACK_OUT
 

@@ -22,6 +22,10 @@ e2e_start_upstream up
 INI=$E2E_TMP/s.ini
 e2e_write_ini "$INI" "$PEER_ADDR"
 ini_set "$INI" timeouts handshake 30s # idle plain connections hold their descriptors
+# One worker: the checks count on connections being admitted in the order
+# they were accepted, which several workers do not keep (each admits its
+# own, concurrently), and on the descriptors of one event loop.
+ini_set "$INI" proxy workers 1
 
 # The limit applies to sluice alone (exec keeps the pid), not to this shell.
 REAL_SLUICE=$SLUICE

@@ -134,29 +134,11 @@ repository_view() {
 tenant_view > "$work/tenant.view"
 repository_view > "$work/repository.view"
 
-every_task_whole_or_refused_at_start() {
-	local bad
-	bad=$(grep -v -E " complete 8 $task_bytes\$| refused 0 503 maintenance\$" "$work/tenant.view")
-	[[ -z $bad ]] || { echo "tasks neither complete nor refused at their start:"; head -n 20 <<< "$bad"; return 1; }
-}
 tap_check "R11 every task is Success with all its blocks, or refused at its start (503 maintenance, no block)" \
-	every_task_whole_or_refused_at_start
-agree() {
-	diff <(grep ' complete ' "$work/tenant.view") "$work/repository.view" > "$work/diff" && return
-	echo "tenants (<) and sluice-repo --verify (>) disagree:"
-	head -n 30 "$work/diff"
-	return 1
-}
-tap_check "R11 --verify holds exactly the tasks the tenants saw succeed, each complete and byte-exact" agree
-refused_never_reached() {
-	local t cat job task verdict rest
-	while read -r t cat job task verdict rest; do
-		[[ $verdict == refused ]] || continue
-		repo_saw "$job" "$task" && { echo "the repository saw $t $cat $job $task"; return 1; }
-	done < "$work/tenant.view"
-	return 0
-}
-tap_check "R11 no refused task ever reached the repository" refused_never_reached
+	stack_whole_or_refused "$work/tenant.view" 8 "$task_bytes"
+tap_check "R11 --verify holds exactly the tasks the tenants saw succeed, each complete and byte-exact" \
+	stack_views_agree "$work/tenant.view" "$work/repository.view"
+tap_check "R11 no refused task ever reached the repository" stack_refused_never_reached "$work/tenant.view"
 tap_check "R11 sluice-repo --verify: nothing corrupt, nothing incomplete" \
 	eval 'same "verify exit status" "$verify_status" 0 &&
 		json_is "$work/verify.json" "\"\(.summary.corrupt) \(.summary.incomplete)\"" "0 0"'

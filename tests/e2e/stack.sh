@@ -373,3 +373,36 @@ verify_clean() {
 repo_saw() {
 	grep -q -F -e "/jobs/$1/tasks/$2 " -e "/jobs/$1/tasks/$2/" "$STACK_REPO_LOG"
 }
+
+# ---- load tests: views of every task, as "tenant category job task verdict ..."
+# lines (tests/e2e/rules_load.sh, workers_load.sh) -----------------------------
+
+# stack_whole_or_refused VIEW BLOCKS BYTES: every task of the tenants' view is
+# complete with BLOCKS blocks of BYTES in all, or refused at its start (503
+# maintenance, no block).
+stack_whole_or_refused() {
+	local bad
+	bad=$(grep -v -E " complete $2 $3\$| refused 0 503 maintenance\$" "$1")
+	[[ -z $bad ]] || { echo "tasks neither complete nor refused at their start:"; head -n 20 <<< "$bad"; return 1; }
+}
+
+# stack_views_agree TENANT_VIEW REPOSITORY_VIEW: the tasks the tenants saw
+# complete are exactly those sluice-repo --verify holds.
+stack_views_agree() {
+	diff <(grep ' complete ' "$1") "$2" > "$1.diff" && return
+	echo "tenants (<) and sluice-repo --verify (>) disagree:"
+	head -n 30 "$1.diff"
+	return 1
+}
+
+# stack_refused_never_reached VIEW: no task refused in the tenants' view
+# reached the repository, not a request and not a directory.
+stack_refused_never_reached() {
+	local t cat job task verdict rest
+	while read -r t cat job task verdict rest; do
+		[[ $verdict == refused ]] || continue
+		repo_saw "$job" "$task" && { echo "the repository saw $t $cat $job $task"; return 1; }
+		[[ -e $STACK_DATA/$t/$cat/$job/$task ]] && { echo "$STACK_DATA/$t/$cat/$job/$task exists"; return 1; }
+	done < "$1"
+	return 0
+}

@@ -25,14 +25,9 @@
 #include "profile.h"
 #include "restic.h"
 #include "tsp.h"
+#include "tests/fuzz/fuzz_check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)              \
-	do {                     \
-		if (!(cond))     \
-			abort(); \
-	} while (0)
 
 static char glob_offsite[] = "/acme/offsite*", glob_copy[] = "*/copy-*", glob_root[] = "/";
 static char *const globs[] = { glob_offsite, glob_copy, glob_root };

@@ -17,14 +17,9 @@
 #include <string.h>
 
 #include "http.h"
+#include "tests/fuzz/fuzz_check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)              \
-	do {                     \
-		if (!(cond))     \
-			abort(); \
-	} while (0)
 
 #define FUZZ_MSGS 512
 

@@ -58,6 +58,19 @@ static void removed(struct conn_context *ctx, struct conn *c)
 	f->conns_open--;
 }
 
+static bool peer_changed(struct conn_context *ctx, struct conn *c, const struct sockaddr *peer)
+{
+	struct conn_fixture *f = fixture_of(ctx);
+
+	(void)c;
+	f->peer_changes++;
+	memcpy(&f->changed_to, peer,
+	       peer->sa_family == AF_INET6  ? sizeof(struct sockaddr_in6)
+	       : peer->sa_family == AF_INET ? sizeof(struct sockaddr_in)
+					    : sizeof f->changed_to);
+	return !f->peer_full;
+}
+
 static bool admit_all(const struct conn_context *ctx, struct conn *c, const char *tenant, int limit)
 {
 	(void)ctx;
@@ -176,6 +189,7 @@ static void context_init(struct conn_fixture *f)
 		.wall_time = fake_wall_time,
 		.conn_added = added,
 		.conn_removed = removed,
+		.peer_changed = peer_changed,
 		.tenant_admit = admit_all,
 		.tenant_accepted = accepted,
 		.after_settle = settled,

@@ -44,6 +44,9 @@ struct conn_fixture {
 	struct conn *conn;                  /* the connection under test; NULL once it ended */
 	int conns_open;                     /* conn_added() minus conn_removed() */
 	unsigned settles;                   /* after_settle() calls */
+	unsigned peer_changes;              /* peer_changed() calls (a PROXY header's source) */
+	struct sockaddr_storage changed_to; /* ... the latest address given */
+	bool peer_full;                     /* peer_changed() answers false: over the per-address cap */
 };
 
 /* cmocka setup and teardown: *state is a struct conn_fixture with a

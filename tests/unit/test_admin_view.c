@@ -64,6 +64,7 @@ static int setup(void **state)
 	w.counters.reload_failures = 1;
 	w.counters.messages[TSP_CAT_BACKUP][SERVER_REFUSED_MAINTENANCE] = 7;
 	w.counters.bytes_in = 12345;
+	w.counters.proxy_header_rejected = 4;
 	w.last = (struct server_reload_log){ .happened = true, .ok = false, .at = 0, .generation = 3 };
 	snprintf(w.last.error, sizeof w.last.error, "/etc/sluice.ini:5: [maintenance] mode: bad");
 	w.view = (struct admin_view){
@@ -200,6 +201,7 @@ static void test_metrics_exposition(void **state)
 		       "\nsluice_messages_total{category=\"backup\",decision=\"refused_maintenance\"} 7\n"));
 	assert_non_null(strstr(t.data, "\nsluice_bytes_total{direction=\"in\"} 12345\n"));
 	assert_non_null(strstr(t.data, "\nsluice_tls_handshakes_total 9\n"));
+	assert_non_null(strstr(t.data, "\nsluice_proxy_header_rejected_total 4\n"));
 	assert_non_null(strstr(t.data, "\nsluice_reloads_total{result=\"failed\"} 1\n"));
 	assert_non_null(strstr(t.data, "\nsluice_config_generation 3\n"));
 	assert_non_null(strstr(t.data, "\nsluice_jobs_open{category=\"backup\"} 2\n"));

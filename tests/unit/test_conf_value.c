@@ -441,6 +441,22 @@ static void test_tenant_names(void **state)
 	assert_error_has(&err, "is not a tenant name; use 1 to 64 letters, digits, '.', '_' or '-'");
 }
 
+/* [proxy] proxy_from: addresses and prefixes, nothing past the prefix. */
+static void test_cidr_entries(void **state)
+{
+	static const char *const good[] = { "127.0.0.1", "10.0.0.0/8", "0.0.0.0/0", "::1", "2001:db8::/32" };
+	static const char *const bad[] = { "",          "localhost", "10.1.0.0/8",    "10.0.0.0/33",
+					   "10.0.0.0/", "::/129",    "127.0.0.1:443", "10.0.0.0/08" };
+	struct config_error err;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+		assert_true(config_check_cidr(good[i], &err));
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		assert_false(config_check_cidr(bad[i], &err));
+	assert_error_has(&err, "is not an IP address or prefix");
+}
+
 static void test_quote_bounds_and_sanitises(void **state)
 {
 	char q[CONFIG_QUOTE_MAX], text[200];
@@ -516,6 +532,7 @@ int main(void)
 		cmocka_unit_test(test_text_is_printable_utf8),
 		cmocka_unit_test(test_string_length_and_flavors),
 		cmocka_unit_test(test_tenant_names),
+		cmocka_unit_test(test_cidr_entries),
 		cmocka_unit_test(test_quote_bounds_and_sanitises),
 		cmocka_unit_test_setup_teardown(test_path_resolution, conf_fixture_setup,
 						conf_fixture_teardown),

@@ -13,12 +13,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "conf_fixture.h"
 #include "config.h"
+#include "window.h"
 
 #define MINIMAL CONF_MINIMAL
 
@@ -446,6 +448,51 @@ static void test_rule_other_keys(void **state)
 	assert_load_fails(*state, MINIMAL "[admin]\nlisten = 0.0.0.0:9443\n", 7, "is not a loopback address");
 }
 
+/* [maintenance] since: an instant with seconds and a zone, as the absolute
+ * [schedule] windows; not in the future beyond the allowed clock skew while
+ * enabled = on; ignored (but still well-formed) while enabled = off. */
+static void test_maintenance_since(void **state)
+{
+	struct conf_fixture *f = *state;
+	int64_t wall = 0;
+	char soon[64], later[64], text[512];
+	time_t now = time(NULL), t;
+	struct tm tm;
+
+	assert_loads(f, MINIMAL "[maintenance]\nenabled = on\nsince = 2026-01-02T03:04:05Z\n");
+	assert_true(config_maintenance_since(f->cfg, &wall));
+	assert_int_equal(wall, 1767323045);
+	assert_value(f->cfg, "maintenance", "since", "2026-01-02T03:04:05Z");
+	assert_loads(f, MINIMAL "[maintenance]\nenabled = on\nsince = 2026-01-02T04:04:05+01:00\n");
+	assert_true(config_maintenance_since(f->cfg, &wall));
+	assert_int_equal(wall, 1767323045);
+	assert_loads(f, MINIMAL "[maintenance]\nenabled = on\n");
+	assert_false(config_maintenance_since(f->cfg, &wall));
+	assert_loads(f, MINIMAL "[maintenance]\nenabled = off\nsince = 2099-01-01T00:00:00Z\n");
+	assert_false(config_maintenance_since(f->cfg, &wall)); /* ignored while off */
+
+	assert_load_fails(f, MINIMAL "[maintenance]\nsince = 2026-01-02T03:04Z\n", 7,
+			  "[maintenance] since: \"2026-01-02T03:04Z\" is not YYYY-MM-DDTHH:MM:SS");
+	assert_load_fails(f, MINIMAL "[maintenance]\nsince = 2026-01-02T03:04:05\n", 7, "needs a time zone");
+	assert_load_fails(f, MINIMAL "[maintenance]\nsince = 2026-01-02T03:04:05Z/x\n", 7,
+			  "text after the instant");
+	assert_load_fails(f, MINIMAL "[maintenance]\nsince = 2026-02-30T00:00:00Z\n", 7, "is not a date");
+	assert_load_fails(f, MINIMAL "[maintenance]\nenabled = on\nsince = 2099-01-01T00:00:00Z\n", 8,
+			  "[maintenance] since: 2099-01-01T00:00:00Z is in the future");
+
+	/* A little ahead (another host's clock) is accepted, more is not. */
+	t = now + 10;
+	gmtime_r(&t, &tm);
+	strftime(soon, sizeof soon, "[maintenance]\nenabled = on\nsince = %Y-%m-%dT%H:%M:%SZ\n", &tm);
+	t = now + CONFIG_SINCE_SKEW + 120;
+	gmtime_r(&t, &tm);
+	strftime(later, sizeof later, "[maintenance]\nenabled = on\nsince = %Y-%m-%dT%H:%M:%SZ\n", &tm);
+	snprintf(text, sizeof text, "%s%s", MINIMAL, soon);
+	assert_loads(f, text);
+	snprintf(text, sizeof text, "%s%s", MINIMAL, later);
+	assert_load_fails(f, text, 8, "is in the future");
+}
+
 /* ---- dump, diff, check_value ---- */
 
 /* cfg dumped to a string, without the comment lines (path and time). */
@@ -622,6 +669,7 @@ int main(void)
 		FIXTURE(test_rule_upstream_tls_keys),
 		FIXTURE(test_rule_upstream_required_and_not_a_listener),
 		FIXTURE(test_rule_other_keys),
+		FIXTURE(test_maintenance_since),
 		FIXTURE(test_dump_round_trips_the_example),
 		FIXTURE(test_dump_round_trips_every_changed_key),
 		FIXTURE(test_diff_reports_exactly_the_changed_keys),

@@ -9,6 +9,7 @@
  *   sluicectl [-c FILE] wait-drained [--timeout DURATION]
  *   sluicectl [-c FILE] reload [--timeout DURATION]
  *   sluicectl [-c FILE] check
+ *   sluicectl --fleet FLEET status | maintenance on|off | wait-drained [--timeout DURATION]
  *
  * Exit status: CTL_EXIT_OK, CTL_EXIT_FAILED, CTL_EXIT_USAGE.
  */
@@ -43,7 +44,15 @@ struct ctl_args {
 	const char *retry_after; /* maintenance --retry-after, as given (the loader parses it) */
 	bool timeout_set;        /* --timeout given */
 	uint64_t timeout_ms;     /* --timeout: wait-drained bound, or the reply bound */
+	const char *fleet_path;  /* --fleet: a file listing instances; NULL = the one of -c */
+	const char *since;       /* maintenance on: the [maintenance] since to write; NULL = now */
 };
+
+/* "2026-12-24T22:00:00Z" and its NUL. */
+#define CTL_SINCE_MAX 24
+
+/* Now, as [maintenance] since is written: ISO 8601, seconds, UTC. */
+void ctl_since_now(char out[CTL_SINCE_MAX]);
 
 #define CTL_ERROR_MAX 1024
 
@@ -70,5 +79,6 @@ int ctl_wait_drained(const struct ctl_args *args);
 int ctl_reload(const struct ctl_args *args);
 int ctl_maintenance(const struct ctl_args *args);
 int ctl_plan(const struct ctl_args *args);
+int ctl_fleet(const struct ctl_args *args);
 
 #endif

@@ -22,7 +22,7 @@
 #define CTL_TIMEOUT_MAX_MS (30 * CONFIG_MS_DAY)
 #define CTL_REPLY_TIMEOUT_MIN_MS CONFIG_MS_SECOND
 
-enum { OPT_JSON = 256, OPT_MODE, OPT_MESSAGE, OPT_RETRY_AFTER, OPT_TIMEOUT, OPT_TENANTS };
+enum { OPT_JSON = 256, OPT_MODE, OPT_MESSAGE, OPT_RETRY_AFTER, OPT_TIMEOUT, OPT_TENANTS, OPT_FLEET };
 
 /* Bits of the options a command allows. */
 #define ALLOW(opt) (1u << ((opt)-OPT_JSON))
@@ -37,6 +37,7 @@ static const struct option long_options[] = {
 	{ "retry-after", required_argument, NULL, OPT_RETRY_AFTER },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "tenants", required_argument, NULL, OPT_TENANTS },
+	{ "fleet", required_argument, NULL, OPT_FLEET },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -45,10 +46,11 @@ static const struct command {
 	enum ctl_command command;
 	unsigned allowed;
 } commands[] = {
-	{ "status", CTL_STATUS, ALLOW(OPT_JSON) },
+	{ "status", CTL_STATUS, ALLOW(OPT_JSON) | ALLOW(OPT_FLEET) },
 	{ "maintenance", CTL_MAINTENANCE,
-	  ALLOW(OPT_MODE) | ALLOW(OPT_MESSAGE) | ALLOW(OPT_RETRY_AFTER) | ALLOW(OPT_TIMEOUT) },
-	{ "wait-drained", CTL_WAIT_DRAINED, ALLOW(OPT_TIMEOUT) },
+	  ALLOW(OPT_MODE) | ALLOW(OPT_MESSAGE) | ALLOW(OPT_RETRY_AFTER) | ALLOW(OPT_TIMEOUT) |
+		  ALLOW(OPT_FLEET) },
+	{ "wait-drained", CTL_WAIT_DRAINED, ALLOW(OPT_TIMEOUT) | ALLOW(OPT_FLEET) },
 	{ "reload", CTL_RELOAD, ALLOW(OPT_TIMEOUT) },
 	{ "check", CTL_CHECK, 0 },
 };
@@ -70,6 +72,8 @@ static void usage(FILE *out)
 	      "  reload [--timeout DURATION]  reload FILE and report the result\n"
 	      "  check                        check FILE as `sluice -t` does\n"
 	      "  -c, --config FILE   configuration file (default " SYSCONFDIR "/sluice/sluice.ini)\n"
+	      "      --fleet FLEET   status, maintenance on|off, wait-drained: on every instance FLEET\n"
+	      "                      lists (an INI file or unix:/admin/socket a line)\n"
 	      "      --timeout D     wait-drained: give up after D (default: wait on); reload and\n"
 	      "                      maintenance: wait D for the daemon's answer (default 10s)\n"
 	      "  -V, --version       print the version and exit\n"
@@ -117,6 +121,9 @@ static bool take_option(int c, struct ctl_args *args, unsigned *given)
 	case OPT_TENANTS:
 		args->tenants = optarg;
 		return true;
+	case OPT_FLEET:
+		args->fleet_path = optarg;
+		return true;
 	default: /* getopt_long said what was wrong */
 		return false;
 	}
@@ -161,6 +168,10 @@ static bool take_command(int argc, char **argv, struct ctl_args *args, unsigned 
 		args->maintenance_on = strcmp(argv[optind + 1], "on") == 0;
 	} else if (operands != 0) {
 		fprintf(stderr, "sluicectl: unexpected argument '%s'\n", argv[optind + 1]);
+		return false;
+	}
+	if (args->fleet_path != NULL && args->json) {
+		fputs("sluicectl: --json does not apply with --fleet\n", stderr);
 		return false;
 	}
 	if (args->timeout_set && found->command != CTL_WAIT_DRAINED &&
@@ -231,6 +242,8 @@ int main(int argc, char **argv)
 
 	if (status >= 0)
 		return status;
+	if (args.fleet_path != NULL)
+		return ctl_fleet(&args);
 	switch (args.command) {
 	case CTL_STATUS:
 		return ctl_status(&args);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ctl_admin_client.h"
 #include "ctl_daemon.h"
@@ -20,7 +21,7 @@
 #include "ctl_status.h"
 #include "conf/value.h"
 
-#define MAINTENANCE_EDITS_MAX 4
+#define MAINTENANCE_EDITS_MAX 5
 
 /* One key the command sets, and the option it came from (for messages). */
 struct maintenance_edit {
@@ -44,6 +45,69 @@ static size_t collect_edits(const struct ctl_args *args, struct maintenance_edit
 	return n;
 }
 
+void ctl_since_now(char out[CTL_SINCE_MAX])
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	strftime(out, CTL_SINCE_MAX, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* Whether the file says enabled = on (a value that is no boolean: off). */
+static bool file_says_on(const struct ini_file *file)
+{
+	const char *value;
+	size_t len;
+	char word[16];
+	struct config_error ignored;
+	bool on = false;
+
+	if (!ini_edit_find(file->text, file->len, "maintenance", "enabled", &value, &len) ||
+	    len >= sizeof word)
+		return false;
+	memcpy(word, value, len);
+	word[len] = '\0';
+	return config_parse_bool(word, &on, &ignored) && on;
+}
+
+/* Turning maintenance on from off writes since = T, the same T for every
+ * instance of a fleet (args->since) or now; already on, the since of the
+ * file stays: T was taken when it went on. */
+static void add_since(const struct ctl_args *args, const struct ini_file *file,
+		      struct maintenance_edit *edits, size_t *count, char now[CTL_SINCE_MAX])
+{
+	if (!args->maintenance_on || file_says_on(file))
+		return;
+	if (args->since != NULL)
+		snprintf(now, CTL_SINCE_MAX, "%s", args->since);
+	else
+		ctl_since_now(now);
+	edits[(*count)++] = (struct maintenance_edit){ "since", now, "since" };
+}
+
+/* text without the line that sets [maintenance] since (maintenance off:
+ * a T left in the file would be a stale one the next time it goes on). */
+static void remove_since(char *text, size_t *len)
+{
+	const char *value;
+	size_t value_len, start, end;
+
+	if (!ini_edit_find(text, *len, "maintenance", "since", &value, &value_len))
+		return;
+	start = (size_t)(value - text);
+	while (start > 0 && text[start - 1] != '\n')
+		start--;
+	end = (size_t)(value - text) + value_len;
+	while (end < *len && text[end] != '\n')
+		end++;
+	/* and the line's newline */
+	if (end < *len)
+		end++;
+	memmove(text + start, text + end, *len - end + 1); /* and the NUL */
+	*len -= end - start;
+}
+
 /* Each value as the loader would take it, before the file is touched. */
 static bool check_edits(const struct maintenance_edit *edits, size_t count, const char *path)
 {
@@ -64,7 +128,7 @@ static bool check_edits(const struct maintenance_edit *edits, size_t count, cons
 
 /* The file's text with every edit applied (malloc'd). */
 static char *apply_edits(const struct ini_file *file, const struct maintenance_edit *edits, size_t count,
-			 size_t *len, struct ctl_error *err)
+			 bool drop_since, size_t *len, struct ctl_error *err)
 {
 	char *text = NULL;
 	size_t text_len = file->len;
@@ -81,6 +145,13 @@ static char *apply_edits(const struct ini_file *file, const struct maintenance_e
 		free(text);
 		text = next;
 	}
+	if (drop_since) {
+		if (text == NULL && (text = strdup(file->text)) == NULL) {
+			ctl_fail(err, "out of memory");
+			return NULL;
+		}
+		remove_since(text, &text_len);
+	}
 	*len = text_len;
 	return text;
 }
@@ -96,21 +167,25 @@ static void print_edits(const char *path, const struct maintenance_edit *edits, 
 }
 
 /* Edit, validate and replace the file; *daemon from the result. */
-static bool edit_file(const struct ctl_args *args, const struct maintenance_edit *edits, size_t count,
+static bool edit_file(const struct ctl_args *args, struct maintenance_edit *edits, size_t count,
 		      struct ctl_daemon *daemon)
 {
 	struct sluice_config *cfg = NULL;
 	struct ini_file file;
 	struct ctl_error err;
+	char since[CTL_SINCE_MAX];
 	size_t len;
 	char *text;
-	bool changed, ok = false;
+	bool changed, had_since, ok = false;
 
 	if (!ini_file_open(&file, args->config_path, &err)) {
 		ctl_warn("%s", err.message);
 		return false;
 	}
-	text = apply_edits(&file, edits, count, &len, &err);
+	add_since(args, &file, edits, &count, since);
+	had_since = ini_edit_find(file.text, file.len, "maintenance", "since", &(const char *){ NULL },
+				  &(size_t){ 0 });
+	text = apply_edits(&file, edits, count, !args->maintenance_on, &len, &err);
 	if (text == NULL) {
 		ctl_warn("%s; %s is left as it was", err.message, args->config_path);
 		goto out;
@@ -137,6 +212,8 @@ static bool edit_file(const struct ctl_args *args, const struct maintenance_edit
 		ctl_warn("%s", err.message);
 	else
 		print_edits(args->config_path, edits, count, changed);
+	if (ok && had_since && !args->maintenance_on)
+		printf("%s: [maintenance] since removed\n", args->config_path);
 out:
 	free(text);
 	ini_file_close(&file); /* unlocked before the reload, which may take a while */
