@@ -235,8 +235,14 @@ void state_store_save(struct server *s)
 	if (st == NULL)
 		return;
 	ok = state_file_write(s->policy, s->jobs, s->profile->name, server_clock(), server_wall_offset(),
-			      &data, &len) &&
-	     write_atomically(st, data, len, &step);
+			      &data, &len);
+	if (ok) {
+		/* The file's I/O (two fsyncs) touches nothing shared: the workers
+		 * go on deciding meanwhile. */
+		server_shared_release(s);
+		ok = write_atomically(st, data, len, &step);
+		server_shared_acquire(s);
+	}
 	if (!ok && !st->failing) {
 		if (step == NULL)
 			snprintf(what, sizeof what, "write it: out of memory");
