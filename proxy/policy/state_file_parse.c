@@ -160,7 +160,7 @@ static bool field_int(struct parser *p, size_t i, int min, int max, int *out)
 
 static bool field_bool(struct parser *p, size_t i, bool *out)
 {
-	int v;
+	int v = 0;
 
 	if (!field_int(p, i, 0, 1, &v))
 		return false;
@@ -318,7 +318,7 @@ static bool record_job(struct parser *p)
 {
 	char tenant[TSP_TENANT_MAX + 1], id[TSP_ID_MAX + 1];
 	struct job_saved saved = { .tenant = tenant, .id = id };
-	int category, origin, workload, operation;
+	int category = 0, origin = 0, workload = 0, operation = 0;
 	uint64_t done_tasks;
 	struct job *job;
 	enum jobs_result result;
@@ -370,7 +370,7 @@ static bool record_task(struct parser *p)
 {
 	char tenant[TSP_TENANT_MAX + 1], job_id[TSP_ID_MAX + 1], id[TSP_ID_MAX + 1];
 	struct job_task_saved saved = { .id = id };
-	int category;
+	int category = 0;
 	struct job *job;
 	enum jobs_result result;
 
@@ -418,7 +418,7 @@ static bool record(struct parser *p, const char *start, const char *end)
 static bool check_header(struct parser *p, const char *end, const char *profile)
 {
 	char name[64];
-	int version;
+	int version = 0;
 
 	p->line_no = 1;
 	if (!split_line(p, p->data, end) || p->fields != 4 || strcmp(p->field[0], STATE_FILE_MAGIC) != 0)
