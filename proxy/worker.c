@@ -55,16 +55,37 @@ static size_t idle_share(const struct worker *w, int bound)
 
 /* ---- admitting a socket (on the worker's thread) ---- */
 
+static void worker_take_conf(struct worker *w, struct runconf *rc)
+{
+	const struct sluice_config *cfg = rc->cfg;
+
+	if (!conn_spares_reset(&w->spares, rc))
+		log_warn("[limits] spare_buffers: out of memory; buffers are allocated per request");
+	upstream_pool_set(&w->upool, idle_share(w, cfg->limits.upstream_idle_connections),
+			  config_seconds(cfg->timeouts.upstream_idle_ms), rc->serial);
+	if (w->threaded)
+		runconf_unref(w->ctx.conf);
+	w->ctx.conf = rc;
+}
+
 static void admit(struct worker *w, int fd, const struct sockaddr_storage *ss, socklen_t len)
 {
 	struct server *s = w->server;
 	enum server_admission a;
+	struct runconf *current = NULL;
 
 	worker_lock(w);
 	a = server_admit(s, (const struct sockaddr *)ss);
 	if (a != SERVER_REFUSE)
 		w->admitted_address = server_reserve(s, (const struct sockaddr *)ss, a == SERVER_BUSY);
+	/* A reload swaps the server's configuration under the lock: a
+	 * connection admitted after it runs in it, whichever worker takes it
+	 * (the inbox brings it to idle workers too). */
+	if (w->threaded && s->conf != w->ctx.conf)
+		current = runconf_ref(s->conf);
 	worker_unlock(w);
+	if (current != NULL)
+		worker_take_conf(w, current);
 	if (a != SERVER_ADMIT)
 		COUNTER_INC(w->counters.connections_refused);
 	if (a == SERVER_REFUSE) {
@@ -141,19 +162,6 @@ void workers_hand_over(struct server *s, int fd, const struct sockaddr_storage *
 }
 
 /* ---- the inbox (on the worker's thread) ---- */
-
-static void worker_take_conf(struct worker *w, struct runconf *rc)
-{
-	const struct sluice_config *cfg = rc->cfg;
-
-	if (!conn_spares_reset(&w->spares, rc))
-		log_warn("[limits] spare_buffers: out of memory; buffers are allocated per request");
-	upstream_pool_set(&w->upool, idle_share(w, cfg->limits.upstream_idle_connections),
-			  config_seconds(cfg->timeouts.upstream_idle_ms), rc->serial);
-	if (w->threaded)
-		runconf_unref(w->ctx.conf);
-	w->ctx.conf = rc;
-}
 
 static void abort_conns(struct worker *w)
 {
