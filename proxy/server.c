@@ -432,8 +432,10 @@ static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)
 
 	jobs_expire(s->jobs, server_clock(), expired, s);
 	server_policy_tick(s);
-	if (s->worker_count == 1 && !s->workers[0].threaded)
-		conn_spares_trim(&s->workers[0].spares); /* threads trim their own */
+	if (s->worker_count == 1 && conn_spares_trim(&s->workers[0].spares) > 0)
+		conn_heap_trim(); /* threads trim their own spares and ask for this */
+	else if (__atomic_exchange_n(&s->heap_trim_wanted, false, __ATOMIC_ACQ_REL))
+		conn_heap_trim();
 	notify_status(s);
 }
 

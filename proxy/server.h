@@ -99,6 +99,7 @@ struct server {
 	 * (under lock) */
 	struct policy_change changes[SERVER_CHANGES_PENDING];
 	size_t changes_pending;
+	bool heap_trim_wanted; /* a worker freed spares: malloc_trim on the next tick (atomic) */
 	ev_timer tick;
 	ev_timer ticket_rotation;
 	ev_timer certificate_check; /* daily: is the served certificate expiring? */

@@ -340,7 +340,8 @@ static void on_trim(struct ev_loop *loop, ev_timer *t, int revents)
 
 	(void)loop;
 	(void)revents;
-	conn_spares_trim(&w->spares);
+	if (conn_spares_trim(&w->spares) > 0) /* the heap: by the main thread */
+		__atomic_store_n(&w->server->heap_trim_wanted, true, __ATOMIC_RELEASE);
 }
 
 static void *worker_main(void *arg)

@@ -39,18 +39,18 @@ bool conn_spares_reset(struct conn_spares *sp, const struct runconf *rc)
 	return true;
 }
 
-void conn_spares_trim(struct conn_spares *sp)
+size_t conn_spares_trim(struct conn_spares *sp)
 {
-	size_t freed = spares_trim(&sp->rings) + spares_trim(&sp->request_framers) +
-		       spares_trim(&sp->response_framers);
+	return spares_trim(&sp->rings) + spares_trim(&sp->request_framers) +
+	       spares_trim(&sp->response_framers);
+}
 
+/* free() keeps the pages of a 64 KiB ring in the middle of the heap; once
+ * the busy moment has passed, they go back to the kernel. */
+void conn_heap_trim(void)
+{
 #ifdef HAVE_MALLOC_TRIM
-	/* free() keeps the pages of a 64 KiB ring in the middle of the heap;
-	 * once the busy moment has passed, hand them back to the kernel. */
-	if (freed > 0)
-		malloc_trim(0);
-#else
-	(void)freed;
+	malloc_trim(0);
 #endif
 }
 

@@ -37,8 +37,14 @@ struct conn_spares {
 /* Empty the spares and size them for rc (at start-up and on every reload).
  * False when memory is short: the spares then keep nothing. */
 bool conn_spares_reset(struct conn_spares *sp, const struct runconf *rc);
-/* Free the spares unused since the previous trim (the server's tick). */
-void conn_spares_trim(struct conn_spares *sp);
+/* Free the spares unused since the previous trim (the server's tick);
+ * returns how many were freed. */
+size_t conn_spares_trim(struct conn_spares *sp);
+/* Hand the heap's free pages back to the kernel (malloc_trim, every arena).
+ * The main thread's: glibc sets up its allocator for whichever thread
+ * calls it first, which under a replaced malloc (AddressSanitizer) leaves
+ * a worker thread wrongly attached to the main arena at its exit. */
+void conn_heap_trim(void);
 void conn_spares_free(struct conn_spares *sp);
 
 /* Give b storage of the connection's [limits] buffer_bytes. False when

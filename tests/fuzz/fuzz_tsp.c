@@ -17,7 +17,7 @@
 
 #include "http.h"
 #include "tsp.h"
-#include "tests/fuzz/fuzz_check.h"
+#include "tests/fuzz/harness_check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
