@@ -107,15 +107,8 @@ verify_status=$?
 
 # ---- the checks ------------------------------------------------------------------------
 
-exits_ok() {
-	local job bad=""
-	for job in "${all[@]}"; do
-		[[ ${rc[$job]} == 0 || ${rc[$job]} == 1 ]] || bad+=" $job:${rc[$job]}"
-	done
-	[[ -z $bad ]] || { echo "exit status 2 (connection or local error):$bad"; grep -h . "$work"/*.err | sort | uniq -c | head; }
-	[[ -z $bad ]]
-}
-tap_check "every tenant run ended with a job status, none cut short by a connection error" exits_ok
+tap_check "every tenant run ended with a job status, none cut short by a connection error" \
+	stack_exits_ok "$work" "${all[@]}"
 
 # Each task of each backup-category job as the tenants saw it and as the
 # repository holds it: "tenant category job task verdict".

@@ -377,6 +377,21 @@ repo_saw() {
 # ---- load tests: views of every task, as "tenant category job task verdict ..."
 # lines (tests/e2e/rules_load.sh, workers_load.sh) -----------------------------
 
+# stack_exits_ok DIR JOB...: each job's sluice-tenant exit status (the
+# caller's associative array rc) is 0 or 1, a job status, never 2, a
+# connection or local error; else say which, with DIR/*.err.
+stack_exits_ok() {
+	local dir=$1 job bad=""
+	shift
+	for job in "$@"; do
+		[[ ${rc[$job]} == 0 || ${rc[$job]} == 1 ]] || bad+=" $job:${rc[$job]}"
+	done
+	[[ -z $bad ]] && return
+	echo "exit status 2 (connection or local error):$bad"
+	grep -h . "$dir"/*.err | sort | uniq -c | head
+	return 1
+}
+
 # stack_whole_or_refused VIEW BLOCKS BYTES: every task of the tenants' view is
 # complete with BLOCKS blocks of BYTES in all, or refused at its start (503
 # maintenance, no block).

@@ -123,17 +123,8 @@ verify_status=$?
 
 # ---- the checks ------------------------------------------------------------------------
 
-exits_ok() {
-	local job bad=""
-	for job in "${all[@]}"; do
-		[[ ${rc[$job]} == 0 || ${rc[$job]} == 1 ]] || bad+=" $job:${rc[$job]}"
-	done
-	[[ -z $bad ]] && return
-	echo "exit status 2 (connection or local error):$bad"
-	grep -h . "$work"/*.err | sort | uniq -c | head
-	return 1
-}
-tap_check "every tenant run ended with a job status, none cut short by a connection error" exits_ok
+tap_check "every tenant run ended with a job status, none cut short by a connection error" \
+	stack_exits_ok "$work" "${all[@]}"
 
 # What the tenants saw, read in one jq pass over their statistics:
 # tasks.view "tenant category job task verdict ..." (one line a task) and
