@@ -77,6 +77,19 @@ static time_t context_wall_time(const struct conn_context *ctx, double mono)
 
 /* ---- admission: counted under the lock when decided (worker.c) ---- */
 
+/* One more connection for the address of key (slot: its entry, NULL when
+ * it has none yet); NULL when memory is short (the address goes uncounted). */
+static struct server_peer *peer_count(struct server *s, struct server_peer *slot, const unsigned char key[17])
+{
+	if (slot == NULL && (slot = calloc(1, sizeof *slot)) != NULL) {
+		memcpy(slot->key, key, sizeof slot->key);
+		HASH_ADD(hh, s->peers, key, sizeof slot->key, slot);
+	}
+	if (slot != NULL)
+		slot->count++;
+	return slot;
+}
+
 void *server_reserve(struct server *s, const struct sockaddr *peer, bool busy)
 {
 	struct server_peer *slot;
@@ -87,13 +100,7 @@ void *server_reserve(struct server *s, const struct sockaddr *peer, bool busy)
 		s->overflow_count++;
 	peer_key(peer, key);
 	HASH_FIND(hh, s->peers, key, sizeof key, slot);
-	if (slot == NULL && (slot = calloc(1, sizeof *slot)) != NULL) {
-		memcpy(slot->key, key, sizeof key);
-		HASH_ADD(hh, s->peers, key, sizeof slot->key, slot);
-	}
-	if (slot != NULL)
-		slot->count++;
-	return slot;
+	return peer_count(s, slot, key);
 }
 
 void server_unreserve(struct server *s, void *address_count, bool busy)
@@ -143,12 +150,7 @@ static bool peer_changed(struct conn_context *ctx, struct conn *c, const struct 
 	HASH_FIND(hh, s->peers, key, sizeof key, slot);
 	room = slot == old || per_address == 0 || slot == NULL || slot->count < per_address;
 	if (room && slot != old) {
-		if (slot == NULL && (slot = calloc(1, sizeof *slot)) != NULL) {
-			memcpy(slot->key, key, sizeof key);
-			HASH_ADD(hh, s->peers, key, sizeof slot->key, slot);
-		}
-		if (slot != NULL)
-			slot->count++;
+		slot = peer_count(s, slot, key);
 		if (old != NULL && --old->count == 0) {
 			HASH_DEL(s->peers, old);
 			free(old);
