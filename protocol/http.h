@@ -127,6 +127,7 @@ struct http_head {
 	const struct http_header *headers;
 	unsigned header_count;
 
+	const char *raw;   /* the head as received, head_bytes of it */
 	size_t head_bytes; /* raw size of the head on the wire */
 };
 
@@ -182,6 +183,18 @@ bool http_framer_in_body(const struct http_framer *f);
 
 /* Case-insensitive header lookup in a head; NULL when absent. */
 const struct http_header *http_head_find(const struct http_head *head, const char *name);
+
+/* Connection is hop-by-hop (RFC 9110 7.6.1): the proxy does not forward a
+ * request's own. The lines of head->raw that carry it, each from its name to
+ * its LF, in order, when there are at most HTTP_HOP_LINES_MAX of them and
+ * every option they name is keep-alive or close; 0 otherwise (none, or an
+ * option naming another header, which the head then keeps as received). */
+#define HTTP_HOP_LINES_MAX 4
+struct http_line {
+	size_t offset; /* from the head's first byte */
+	size_t len;
+};
+size_t http_head_hop_lines(const struct http_head *head, struct http_line lines[HTTP_HOP_LINES_MAX]);
 
 /* Helpers shared by the peers and the proxy. */
 bool http_str_eq(struct http_str s, const char *literal);  /* exact */

@@ -327,6 +327,7 @@ bool http_head_scan(const char *raw, size_t len, const struct http_limits *limit
 		return false;
 	if (c.p != c.end)
 		return fail(err, "head framing disagreement (bytes after the empty line)");
+	head->raw = raw;
 	head->head_bytes = len;
 	return true;
 }

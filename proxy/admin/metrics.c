@@ -164,6 +164,10 @@ static void put_upstream(const struct admin_view *v, struct textbuf *t)
 		u->connects);
 	counter(t, "sluice_upstream_reused_total",
 		"Idle repository connections taken from the pool instead of connecting.", u->reused);
+	counter(t, "sluice_upstream_resent_total",
+		"First requests on a reused repository connection sent again on a fresh one: the "
+		"repository closed the reused one before answering.",
+		u->resent);
 	counter(t, "sluice_upstream_parked_total",
 		"Repository connections kept for reuse when their tenant connection ended.", u->parked);
 	gauge(t, "sluice_upstream_idle_connections",

@@ -129,7 +129,7 @@ static void release_upstream(struct conn *c)
 		.stray_bytes = buffer_length(&c->out) > c->out_ready, /* held or unframed */
 		.repository_closed = c->up_eof,
 		.tainted = c->up_tainted,
-		.close_requested = c->stop_after_message, /* the tenant's Connection: close, or a stop */
+		.close_requested = c->up_close_asked, /* a Connection: close the repository saw */
 	};
 	if (upstream_pool_park(c->ctx->upool, &c->up, c->rc->serial, &facts, &why))
 		conn_log(c, CONFIG_LOG_DEBUG, "repository connection to %s parked for reuse (%zu idle)",
@@ -150,6 +150,7 @@ static void conn_free(struct conn *c)
 	ev_timer_stop(loop, &c->timer);
 	conn_ring_put(c, &c->in);
 	conn_ring_put(c, &c->out);
+	replay_free(c);
 	conn_framer_put(c, HTTP_KIND_REQUEST, &c->requests);
 	conn_framer_put(c, HTTP_KIND_RESPONSE, &c->responses);
 	conn_proxy_free(c);
@@ -176,6 +177,7 @@ void conn_linger(struct conn *c)
 	release_upstream(c);
 	exchange_drop_after(c, NULL);
 	upstream_close(&c->up, c->ctx->loop);
+	replay_free(c);
 	conn_ring_put(c, &c->in);
 	conn_ring_put(c, &c->out);
 	c->in_forward = c->in_drop = c->in_held = c->out_ready = c->out_held = 0;
@@ -407,7 +409,7 @@ static void conn_watch(struct conn *c)
 	endpoint_watch(&c->tenant, loop, want_read, output_pending(c));
 	endpoint_watch(&c->up.ep, loop,
 		       up_ready && !c->up_eof && (c->out.data == NULL || buffer_room(&c->out) > 0),
-		       up_ready && c->in_forward > 0);
+		       up_ready && replay_write_wanted(c));
 }
 
 static double seconds(uint64_t ms)

@@ -12,6 +12,7 @@ static void sum_upstream(struct upstream_pool_stats *into, const struct upstream
 {
 	SUM(connects);
 	SUM(reused);
+	SUM(resent);
 	SUM(parked);
 	for (int why = 0; why < UPSTREAM_IDLE_CLOSE_COUNT; why++)
 		SUM(closed[why]);

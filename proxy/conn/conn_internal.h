@@ -109,6 +109,8 @@ struct exchange {
 	double held_since;            /* when it was first held (0: never) */
 	bool hold_closes;             /* held: a refusal would close (refusal_closes) */
 	bool has_body;                /* held: a body follows its head */
+	bool hop_close;               /* forward: the tenant's Connection: close stayed with
+				       * the proxy; its answer gets one (response.c) */
 };
 
 struct conn {
@@ -137,10 +139,19 @@ struct conn {
 	bool tenant_eof;            /* the tenant closed its side */
 	bool up_eof, up_eof_framed; /* the repository closed; the framer was told */
 	bool up_tainted;            /* the repository saw part of a request that was cut */
+	bool up_close_asked;        /* a forwarded head kept its Connection: close (http_hop.c) */
 	bool up_event;              /* the repository's watcher fired (connect/handshake may move) */
 	bool request_cut;           /* reading stopped with request bytes unread: linger at close */
-	uint64_t forwarded_total;   /* bytes framed for the repository so far */
-	uint64_t forwarded_sent;    /* ... and written to it */
+	/* On a reused repository connection (upstream_pool.h, the race): the
+	 * bytes written to it, the first request's and any behind it while
+	 * there is room, until the first byte of an answer arrives (replay.c). */
+	struct buffer replay;
+	uint64_t first_request_bytes; /* head + body of the first forwarded request (0: none yet;
+				       * UINT64_MAX: unknown) */
+	bool replay_resending;        /* replay goes out again, before `in` */
+	bool replay_used;             /* sent again once: never twice */
+	uint64_t forwarded_total;     /* bytes framed for the repository so far */
+	uint64_t forwarded_sent;      /* ... and written to it */
 
 	ev_timer timer;
 	double timer_at; /* when the timer fires (0: stopped) */
@@ -233,6 +244,42 @@ void request_fail(struct conn *c, unsigned status, const char *code, const char 
 void request_resume(struct conn *c, bool expired);
 /* Bytes of `in` that the framer has not seen yet. */
 size_t request_unframed(const struct conn *c);
+
+/* ---- replay.c ---- */
+
+/* The head of a forwarded request was decided with head_bytes on the wire:
+ * when it is the connection's first (no repository connection yet), its
+ * size is noted. */
+void replay_note_first(struct conn *c, const struct http_head *head, size_t head_bytes);
+/* May the first request go on an idle connection from the pool? */
+bool replay_may_reuse(const struct conn *c);
+/* The repository connection was just opened: on a reused one, start
+ * keeping the first request's bytes. */
+void replay_begin(struct conn *c);
+void replay_free(struct conn *c);
+/* How many of len forward bytes may be written now (0: the rest of `in`
+ * waits for the first byte of an answer). */
+size_t replay_allowed(const struct conn *c, size_t len);
+/* n bytes of `in` were written: keep a copy while keeping. */
+void replay_keep(struct conn *c, const void *bytes, size_t n);
+/* A byte of an answer arrived. */
+void replay_answered(struct conn *c);
+/* The repository's write watcher is wanted. */
+bool replay_write_wanted(const struct conn *c);
+/* The repository connection failed (what: for the log) before any byte of
+ * an answer: true when the kept request will be sent again on a fresh
+ * connection (the connection is closed and reset to UPSTREAM_NONE); false
+ * when nothing was kept or it was sent again once already. */
+bool replay_resend(struct conn *c, const char *what);
+enum replay_step {
+	REPLAY_DONE,          /* nothing to send again (or no longer) */
+	REPLAY_PROGRESS_DONE, /* the last of it was written now */
+	REPLAY_WAIT,          /* more to write; the socket is full */
+	REPLAY_PROGRESS_WAIT, /* some written, more to write */
+	REPLAY_FAILED         /* the write failed */
+};
+/* Write the kept request again, before anything of `in`. */
+enum replay_step replay_send(struct conn *c);
 
 /* ---- response.c ---- */
 

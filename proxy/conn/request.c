@@ -149,11 +149,45 @@ static void classify(struct conn *c, struct exchange *ex, const struct http_head
 	exchange_decide(c, ex, closes);
 }
 
+/* RFC 9110 7.6.1: the tenant's Connection (keep-alive or close) is for this
+ * hop only. Its lines leave the held head in `in` before the head is
+ * forwarded (the bytes after them move up; nothing before the head moves,
+ * so a pending write is untouched): the repository keeps the connection
+ * open, and it can be parked for reuse, while the tenant's close still ends
+ * the tenant's connection after the answer (stop_after_message). A
+ * Connection the head keeps (one naming another header) goes to the
+ * repository as before, and that connection is never parked. */
+static void strip_hop_lines(struct conn *c, struct exchange *ex)
+{
+	const struct http_head *head = http_framer_head(c->requests);
+	struct http_line lines[HTTP_HOP_LINES_MAX];
+	size_t count = http_head_hop_lines(head, lines), start, removed = 0;
+
+	if (count == 0 || head->head_bytes > c->in_held) {
+		c->up_close_asked |= !head->keep_alive;
+		return;
+	}
+	start = c->in_forward + c->in_held - head->head_bytes;
+	for (size_t i = count; i-- > 0;) { /* the last first: earlier offsets stay true */
+		if (!buffer_remove(&c->in, start + lines[i].offset, lines[i].len)) {
+			c->up_close_asked |= !head->keep_alive; /* (cannot happen: the head is in `in`) */
+			break;
+		}
+		removed += lines[i].len;
+	}
+	c->in_held -= removed;
+	ex->hop_close = !head->keep_alive;
+}
+
 /* The head of ex was decided (forward or answer): mark its bytes, stop
  * reading after a closing refusal, start the body's rate window. */
 static void head_decided(struct conn *c, struct exchange *ex, bool has_body)
 {
 	c->reading_forward = ex->kind == EXCHANGE_FORWARD;
+	if (c->reading_forward) {
+		strip_hop_lines(c, ex);
+		replay_note_first(c, http_framer_head(c->requests), c->in_held);
+	}
 	request_take(c, c->in_held);
 	if (ex->kind == EXCHANGE_LOCAL && ex->close_after) {
 		conn_stop_reading(c); /* nothing more is read: its body, if any, is never looked at */

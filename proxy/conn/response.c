@@ -28,6 +28,7 @@ static void abandon_upstream(struct conn *c)
 {
 	if (c->up.state != UPSTREAM_GONE)
 		upstream_close(&c->up, c->ctx->loop);
+	replay_free(c);
 	c->up_eof = c->up_eof_framed = true;
 	conn_stop_reading(c);
 	buffer_clear(&c->in); /* forward bytes have nowhere to go, and nothing more is framed */
@@ -74,10 +75,15 @@ static bool open_or_continue(struct conn *c, bool had_event)
 	struct ev_loop *loop = c->ctx->loop;
 
 	if (c->up.state == UPSTREAM_NONE) {
-		if (c->in_forward == 0)
+		if (c->in_forward == 0 && !c->replay_resending)
 			return false; /* opened on the first forwarded request */
-		step = upstream_pool_open(c->ctx->upool, &c->up, c->rc, conn_upstream_event, c, why,
-					  sizeof why);
+		if (replay_may_reuse(c))
+			step = upstream_pool_open(c->ctx->upool, &c->up, c->rc, conn_upstream_event, c, why,
+						  sizeof why);
+		else
+			step = upstream_pool_connect(c->ctx->upool, &c->up, c->rc, conn_upstream_event, c,
+						     why, sizeof why);
+		replay_begin(c);
 	} else if (upstream_connecting(&c->up) && had_event) {
 		step = upstream_continue(&c->up, c->rc, loop, conn_upstream_event, c, why, sizeof why);
 	} else {
@@ -100,6 +106,8 @@ static bool open_or_continue(struct conn *c, bool had_event)
  * is still framed; then the requests left get 502. */
 static void upstream_write_failed(struct conn *c)
 {
+	if (replay_resend(c, c->up.ep.last_errno != 0 ? strerror(c->up.ep.last_errno) : "a write failed"))
+		return;
 	conn_log(c, CONFIG_LOG_INFO, "writing to the repository at %s failed: %s", c->up.address,
 		 c->up.ep.last_errno != 0 ? strerror(c->up.ep.last_errno) : "TLS error");
 	upstream_close(&c->up, c->ctx->loop);
@@ -127,6 +135,20 @@ static bool send_forward(struct conn *c)
 	bool progress = false;
 	uint64_t sent_before = c->forwarded_sent;
 
+	switch (replay_send(c)) {
+	case REPLAY_FAILED:
+		upstream_write_failed(c);
+		return true;
+	case REPLAY_WAIT:
+		return false;
+	case REPLAY_PROGRESS_WAIT:
+		return true;
+	case REPLAY_PROGRESS_DONE:
+		progress = true;
+		break;
+	case REPLAY_DONE:
+		break;
+	}
 	while (c->in_forward > 0 && endpoint_may_write(&c->up.ep)) {
 		size_t len, n;
 		const unsigned char *p = buffer_read_span(&c->in, &len);
@@ -134,6 +156,8 @@ static bool send_forward(struct conn *c)
 
 		if (len > c->in_forward)
 			len = c->in_forward;
+		if ((len = replay_allowed(c, len)) == 0)
+			break; /* the rest waits for the first byte of an answer */
 		st = endpoint_write(&c->up.ep, p, len, &n);
 		if (st == ENDPOINT_AGAIN)
 			break;
@@ -141,6 +165,7 @@ static bool send_forward(struct conn *c)
 			upstream_write_failed(c);
 			return true;
 		}
+		replay_keep(c, p, n);
 		buffer_consume(&c->in, n);
 		c->in_forward -= n;
 		c->forwarded_sent += n;
@@ -181,8 +206,11 @@ static bool read_upstream(struct conn *c)
 		if (st == ENDPOINT_OK) {
 			buffer_commit(&c->out, n);
 			c->last_upstream = conn_now(c);
+			replay_answered(c);
 			continue;
 		}
+		if (replay_resend(c, st == ENDPOINT_ERROR ? "a read failed" : "it closed"))
+			return true;
 		if (st == ENDPOINT_ERROR)
 			tls_log_errors(CONFIG_LOG_INFO, c->prefix, "reading from the repository failed");
 		c->up_eof = true; /* what it sent is still framed */
@@ -278,6 +306,23 @@ static void announce_window(struct conn *c, struct exchange *ex)
 			 "hello answer: no room for Tsp-Maintenance-Planned; relayed without it");
 }
 
+/* The tenant asked for Connection: close, which stayed with the proxy
+ * (request.c): its final answer says so (RFC 9112 9.6), the line inserted
+ * like Tsp-Maintenance-Planned above. The repository's own close needs
+ * nothing added. */
+static void announce_close(struct conn *c, const struct exchange *ex, const struct http_head *head)
+{
+	static const char line[] = "Connection: close\r\n";
+
+	if (!ex->hop_close || !head->keep_alive || c->out_held < 4)
+		return;
+	if (buffer_insert(&c->out, c->out_ready + c->out_held - 2, line, sizeof line - 1))
+		c->out_held += sizeof line - 1;
+	else
+		conn_log(c, CONFIG_LOG_DEBUG,
+			 "no room for Connection: close in the answer; closing after it");
+}
+
 static bool on_event(struct conn *c, struct exchange *ex, const struct http_event *ev, size_t fed)
 {
 	const struct http_head *head = http_framer_head(c->responses);
@@ -291,8 +336,10 @@ static bool on_event(struct conn *c, struct exchange *ex, const struct http_even
 	case HTTP_EV_HEAD:
 		if (head->status < 200 && !interim_allowed(c, ex))
 			return true; /* answered 502; this head is not relayed */
-		if (head->status >= 200)
+		if (head->status >= 200) {
 			announce_window(c, ex);
+			announce_close(c, ex, head);
+		}
 		release(c, ex);
 		c->response_in_body = true;
 		if (head->status >= 200)

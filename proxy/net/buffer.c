@@ -246,3 +246,16 @@ bool buffer_insert(struct buffer *b, size_t offset, const void *src, size_t len)
 	b->length += len;
 	return true;
 }
+
+bool buffer_remove(struct buffer *b, size_t offset, size_t len)
+{
+	if (offset > b->length || len > b->length - offset)
+		return false;
+	/* From the first byte after the cut on, so nothing is overwritten before it moved. */
+	for (size_t i = offset + len; i < b->length; i++)
+		b->data[(b->start + i - len) % b->capacity] = b->data[(b->start + i) % b->capacity];
+	b->length -= len;
+	if (b->length == 0)
+		b->start = 0;
+	return true;
+}

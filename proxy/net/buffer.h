@@ -82,6 +82,11 @@ size_t buffer_take(struct buffer *b, void *dst, size_t len);
  * room is short or offset is past the data. O(bytes moved); for the rare
  * header the proxy adds to an answer. */
 bool buffer_insert(struct buffer *b, size_t offset, const void *src, size_t len);
+/* Remove len bytes at offset of the readable bytes, its mirror: the bytes
+ * before offset stay where they are, the ones after move len back. False,
+ * nothing changed, when offset + len is past the data. O(bytes moved); for
+ * the hop-by-hop header line the proxy takes out of a request head. */
+bool buffer_remove(struct buffer *b, size_t offset, size_t len);
 
 /* Move the readable bytes to offset 0 so that both they and the room are each
  * one contiguous span. O(capacity) when the data wraps; rarely needed. */

@@ -223,6 +223,14 @@ static bool take(struct upstream_pool *p, struct upstream *u, uint64_t serial, e
 	return false;
 }
 
+enum upstream_step upstream_pool_connect(struct upstream_pool *p, struct upstream *u,
+					 const struct runconf *rc, endpoint_cb *cb, void *owner, char *why,
+					 size_t why_size)
+{
+	COUNTER_INC(p->stats->connects);
+	return upstream_open(u, rc, p->loop, cb, owner, why, why_size);
+}
+
 enum upstream_step upstream_pool_open(struct upstream_pool *p, struct upstream *u, const struct runconf *rc,
 				      endpoint_cb *cb, void *owner, char *why, size_t why_size)
 {
@@ -230,8 +238,7 @@ enum upstream_step upstream_pool_open(struct upstream_pool *p, struct upstream *
 		COUNTER_INC(p->stats->reused);
 		return UPSTREAM_STEP_READY;
 	}
-	COUNTER_INC(p->stats->connects);
-	return upstream_open(u, rc, p->loop, cb, owner, why, why_size);
+	return upstream_pool_connect(p, u, rc, cb, owner, why, why_size);
 }
 
 void upstream_pool_close(struct upstream_pool *p)

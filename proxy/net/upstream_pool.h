@@ -22,13 +22,17 @@
  * the repository has not closed it since the last event, and connects only
  * when none is left.
  *
- * The race no pool avoids: the repository may close a parked connection
- * while the first request taken onto it is on its way. That request then
- * gets what a repository closing early gives today, 502 upstream-unavailable
- * (no byte of an answer went out), and the tenant retries as after any 502.
- * The proxy does not retry by itself: it keeps no copy of forwarded bytes,
- * and only bodiless reads (the hello, restore block reads) could be repeated
- * without the risk of applying a request twice.
+ * The race no peek avoids: the repository may close a parked connection
+ * while the first request taken onto it is on its way (its idle timeout
+ * fired as the request arrived). The tenant connection handles it, the way
+ * HAProxy's `http-reuse safe` does (conn/response.c): only a first request
+ * that fits in [limits] buffer_bytes goes on a reused connection (a larger
+ * one gets a fresh connection); its bytes are kept as they are written and
+ * nothing after them is sent until the first byte of an answer arrives; if
+ * the connection turns out closed before that byte, the request is sent
+ * again, once, on a fresh connection (sluice_upstream_resent_total). A
+ * repository that closed without a byte of an answer did not answer it, so
+ * the tenant sees one answer, never a 502 for that race.
  */
 #ifndef SLUICE_UPSTREAM_POOL_H
 #define SLUICE_UPSTREAM_POOL_H
@@ -55,6 +59,8 @@ enum upstream_idle_close {
 struct upstream_pool_stats {
 	uint64_t connects;                          /* repository connections begun (connects) */
 	uint64_t reused;                            /* taken from the pool instead of connecting */
+	uint64_t resent;                            /* first requests sent again: the reused
+						     * connection closed before answering */
 	uint64_t parked;                            /* put in the pool when their tenant connection ended */
 	uint64_t closed[UPSTREAM_IDLE_CLOSE_COUNT]; /* parked ones closed, by why */
 	size_t idle;                                /* parked now (a gauge) */
@@ -111,6 +117,12 @@ bool upstream_pool_park(struct upstream_pool *p, struct upstream *u, uint64_t se
  * Counts connects and reuses. */
 enum upstream_step upstream_pool_open(struct upstream_pool *p, struct upstream *u, const struct runconf *rc,
 				      endpoint_cb *cb, void *owner, char *why, size_t why_size);
+
+/* A fresh repository connection for u (upstream_open), never an idle one;
+ * counted as a connect. */
+enum upstream_step upstream_pool_connect(struct upstream_pool *p, struct upstream *u,
+					 const struct runconf *rc, endpoint_cb *cb, void *owner, char *why,
+					 size_t why_size);
 
 /* Close what was parked before now - [timeouts] upstream_idle (the expiry
  * timer calls this with ev_now()). */

@@ -9,12 +9,19 @@
 #   1. sequential tenant connections share one repository connection;
 #   2. a repository restart: the dead idle connection is dropped, the next
 #      request is answered by the new process, no 502;
-#   3. Connection: close and a request cut short leave nothing parked;
+#   3. a tenant's Connection: close is hop-by-hop: it ends the tenant
+#      connection (its answer says so) but is not forwarded, and the
+#      repository connection is parked again; a request cut short leaves
+#      nothing parked;
 #   4. a reload to another repository closes the old idle connection;
 #   5. upstream_idle_connections = 0: one connect per tenant connection;
 #   6. [timeouts] upstream_idle closes an idle connection;
-#   7. upstream_tls: the TLS session moves with the connection; a request
-#      with Connection: close is not parked even when the answer omits it.
+#   7. upstream_tls: the TLS session moves with the connection; a
+#      repository that would close after a request with Connection: close
+#      never sees the tenant's, so its connection is parked again;
+#   8. the reuse race (a repository closing a kept-alive connection as a
+#      request arrives): the request is sent again on a fresh connection,
+#      once, and the tenant gets its answer, never a 502.
 set -u -o pipefail
 . "${SLUICE_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/e2e/stack.sh"
 
@@ -27,7 +34,7 @@ e2e_make_ca
 e2e_make_cert server 127.0.0.1
 stack_repo_start -v
 stack_proxy_start
-tap_plan 25
+tap_plan 28
 work=$STACK_OUT
 repo_log=$STACK_REPO_LOG
 
@@ -163,20 +170,21 @@ tap_check "... the dead idle connection was dropped and counted, and a connect m
 	    "delta connects sluice_upstream_connects_total $c0 1"
 tap_check "... and no 502 went out" file_lacks "$SLUICE_LOG" 'status=502'
 
-# ---- 3. Connection: close and a cut request are not parked -----------------
+# ---- 3. Connection: close is hop-by-hop; a cut request is not parked -------
 wait_until "$STACK_TIMEOUT" metric_is sluice_upstream_idle_connections 1 ||
 	stack_fail "the job open's repository connection was not parked"
 p0=$(metric sluice_upstream_parked_total) r0=$(metric sluice_upstream_reused_total)
+before=$(up_sockets "$STACK_REPO_ADDR")
 code=$(hello close -H 'Connection: close')
 settled
-tap_check "a request with Connection: close is answered (200) on the idle connection" \
-	all "same status '$code' 200" "delta reuses sluice_upstream_reused_total $r0 1"
-tap_check "... which is closed, not parked again" \
-	all "delta parked sluice_upstream_parked_total $p0 0" "metric_is sluice_upstream_idle_connections 0" \
-	    "sockets_to_are $STACK_REPO_ADDR 0"
+tap_check "a request with Connection: close is answered (200) on the idle connection, with Connection: close" \
+	all "same status '$code' 200" "delta reuses sluice_upstream_reused_total $r0 1" \
+	    "same 'Connection header' \"\$(stack_header '$work/close' Connection)\" close"
+tap_check "... the tenant connection ended; the repository's, which never saw the close, is parked again" \
+	all "delta parked sluice_upstream_parked_total $p0 1" "metric_is sluice_upstream_idle_connections 1" \
+	    "same connections \"\$(up_sockets '$STACK_REPO_ADDR')\" '$before'"
 
-hello_from warm sluice-repo > /dev/null || stack_fail "no hello before the cut request"
-settled
+p0=$(metric sluice_upstream_parked_total) r0=$(metric sluice_upstream_reused_total)
 p0=$(metric sluice_upstream_parked_total) r0=$(metric sluice_upstream_reused_total)
 job=$(stack_job cut)
 cut_block_write "$job" "$work/cut.go" > "$work/cut.out" 2>&1 &
@@ -254,14 +262,44 @@ tap_check "... over one TLS connection: one connect, two reuses, one established
 	    "sockets_to_are $PEER_ADDR 1"
 tap_check "... and the repository got the three requests" \
 	same requests "$(grep -c '^GET /tsp/1/session ' "$E2E_TMP/tlsup.log")" 3
-# This repository closes after a request with Connection: close without
-# saying so in its answer: the request alone keeps the connection out.
+# This repository closes after a request with Connection: close: the
+# tenant's stays with sluice, so the connection is parked again.
 p0=$(metric sluice_upstream_parked_total)
 code=$(hello tls-close -H 'Connection: close')
 settled
-tap_check "... a request with Connection: close, answered without it, leaves nothing parked" \
-	all "same status '$code' 200" "delta parked sluice_upstream_parked_total $p0 0" \
-	    "metric_is sluice_upstream_idle_connections 0"
+tap_check "... the tenant's Connection: close is not forwarded: answered, and the connection parked again" \
+	all "same status '$code' 200" "delta parked sluice_upstream_parked_total $p0 1" \
+	    "metric_is sluice_upstream_idle_connections 1" "sockets_to_are $PEER_ADDR 1" \
+	    "same 'Connection header' \"\$(stack_header '$work/tls-close' Connection)\" close"
+
+# ---- 8. the reuse race: the repository closes as the request arrives -------
+# This repository answers the first request of each connection and closes
+# on the next one without answering: every reused connection is closed
+# just after the request went out, the race no peek can see coming.
+e2e_start_upstream race --mode close-reused
+stack_ini_unset proxy.upstream_ca
+reload_with proxy.upstream="$PEER_ADDR" proxy.upstream_tls=off
+hello_from race-warm test-upstream > /dev/null || stack_fail "no hello through the racing repository"
+settled
+s0=$(metric sluice_upstream_resent_total) e0=$(metric 'sluice_upstream_errors_total{status="502"}')
+r0=$(metric sluice_upstream_reused_total)
+code=$(job_open "$work/race-open" race1)
+tap_check "the repository closes a reused connection as a job open arrives: the tenant gets 201, no 502" \
+	all "same status '$code' 201" "json_is '$work/race-open.body' .job race1" \
+	    "delta reuses sluice_upstream_reused_total $r0 1" "delta resent sluice_upstream_resent_total $s0 1" \
+	    "delta 502s 'sluice_upstream_errors_total{status=\"502\"}' $e0 0"
+tap_check "... the repository read it twice: unanswered on the reused connection, then answered" \
+	same "job open lines" "$(grep -c '^POST /tsp/1/backup/jobs/race1 0 ' "$E2E_TMP/race.log")/$(grep -c '^POST /tsp/1/backup/jobs/race1 0 .* unanswered$' "$E2E_TMP/race.log")" "2/1"
+settled
+head -c 3000 /dev/urandom > "$work/race.block"
+sum=$(sha256sum "$work/race.block" | cut -d' ' -f1)
+code=$(stack_curl "$work/race-put" acme PUT /tsp/1/backup/jobs/race1/tasks/t1/blocks/4 \
+	-H "Tsp-Digest: sha256=$sum" --data-binary "@$work/race.block")
+tap_check "a block write raced the same way is stored once, byte for byte, and answered 201" \
+	all "same status '$code' 201" "delta resent sluice_upstream_resent_total $s0 2" \
+	    "same 'PUT lines' \"\$(grep -c '^PUT /tsp/1/backup/jobs/race1/tasks/t1/blocks/4 3000 $sum' '$E2E_TMP/race.log')\" 2" \
+	    "delta 502s 'sluice_upstream_errors_total{status=\"502\"}' $e0 0" \
+	    "file_lacks '$SLUICE_LOG' 'status=502'"
 
 stack_proxy_stop > "$work/stop" 2>&1
 tap_status "sluice stops cleanly with an idle connection parked" $? "$work/stop"

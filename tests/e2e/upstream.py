@@ -19,6 +19,11 @@ reads, so bodies can be checked both ways.
                   stderr when the connection is closed
   --mode continue-slow    answer as normal, but send --interims interim
                   answers, --interim-gap seconds apart, before each answer
+  --mode close-reused    answer the first request of each connection; read
+                  every later one whole, log it with " unanswered" and close the
+                  connection without a byte of an answer: a repository whose
+                  idle timeout fires just as a request arrives on a kept-alive
+                  connection (the reuse race, [limits] upstream_idle_connections)
   --tls-cert F --tls-key F   speak TLS ([proxy] upstream_tls tests)
 
 A block write to a job named "early-close" is answered 413 with
@@ -53,8 +58,8 @@ interim_gap = 0.05
 CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 
 
-def log_request(method, path, body):
-    line = "%s %s %d %s\n" % (method, path, len(body), hashlib.sha256(body).hexdigest())
+def log_request(method, path, body, note=""):
+    line = "%s %s %d %s%s\n" % (method, path, len(body), hashlib.sha256(body).hexdigest(), note)
     with lock:
         log_file.write(line)
         log_file.flush()
@@ -121,6 +126,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if method == "PUT" and "/jobs/early-close/" in self.path:
             return self.answer_early_and_close(method)
         body = self.read_body()
+        self.requests_read = getattr(self, "requests_read", 0) + 1
+        if mode == "close-reused" and self.requests_read > 1:
+            log_request(method, self.path, body, " unanswered")
+            self.close_connection = True
+            return
         log_request(method, self.path, body)
         if mode == "silent":
             self.close_connection = False
@@ -180,7 +190,7 @@ def main():
     ap.add_argument("--listen", default="127.0.0.1:0")
     ap.add_argument("--ready-file", required=True)
     ap.add_argument("--log", required=True)
-    ap.add_argument("--mode", choices=("normal", "silent", "continue-flood", "continue-slow"),
+    ap.add_argument("--mode", choices=("normal", "silent", "continue-flood", "continue-slow", "close-reused"),
                     default="normal")
     ap.add_argument("--interims", type=int, default=interims)
     ap.add_argument("--interim-gap", type=float, default=interim_gap)

@@ -5,6 +5,7 @@
 #include "autoconfig.h"
 
 #include <errno.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -203,7 +204,7 @@ int conn_fixture_setup(void **state)
 	if (f == NULL)
 		return -1;
 	*state = f;
-	f->tenant_fd = f->repo_fd = -1;
+	f->tenant_fd = f->repo_fd = f->listen_fd = -1;
 	f->clock = 1000.0;
 	f->loop = ev_loop_new(EVFLAG_AUTO);
 	f->rc = plain_runconf();
@@ -234,6 +235,8 @@ int conn_fixture_teardown(void **state)
 		close(f->tenant_fd);
 	if (f->repo_fd >= 0)
 		close(f->repo_fd);
+	if (f->listen_fd >= 0)
+		close(f->listen_fd);
 	policy_free(f->policy);
 	jobs_free(f->jobs);
 	request_stats_free(&f->request_stats);
@@ -293,6 +296,43 @@ void fx_disable_tenant(struct conn_fixture *f, const char *tenant)
 }
 
 /* ---- moving bytes ---- */
+
+void fx_listen_repository(struct conn_fixture *f)
+{
+	struct runconf_address *a = &f->rc->upstream[0];
+	struct sockaddr_in *in = (struct sockaddr_in *)&a->addr;
+
+	memset(a, 0, sizeof *a);
+	in->sin_family = AF_INET;
+	in->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	f->listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	assert_true(f->listen_fd >= 0);
+	a->len = sizeof *in;
+	assert_int_equal(bind(f->listen_fd, (struct sockaddr *)in, a->len), 0);
+	assert_int_equal(listen(f->listen_fd, 8), 0);
+	assert_int_equal(getsockname(f->listen_fd, (struct sockaddr *)in, &a->len), 0);
+	snprintf(a->text, sizeof a->text, "127.0.0.1:%u", (unsigned)ntohs(in->sin_port));
+	f->rc->upstream_count = 1;
+}
+
+bool fx_accept_repository(struct conn_fixture *f)
+{
+	for (int i = 0; i < QUIET_STEPS; i++) {
+		int fd;
+
+		fx_run(f, 1);
+		fd = accept4(f->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			assert_true(errno == EAGAIN || errno == EWOULDBLOCK);
+			continue;
+		}
+		if (f->repo_fd >= 0)
+			close(f->repo_fd);
+		f->repo_fd = fd;
+		return true;
+	}
+	return false;
+}
 
 void fx_run(struct conn_fixture *f, int n)
 {

@@ -41,6 +41,7 @@ struct conn_fixture {
 	int tenant_fd;                      /* the test's end of the tenant socket (-1: closed) */
 	int repo_fd;                        /* the test's end of the repository socket (-1: none) */
 	int proxy_tenant_fd, proxy_repo_fd; /* the proxy's ends (owned by the connection or the pool) */
+	int listen_fd;                      /* fx_listen_repository(): where fresh connects go (-1: none) */
 	struct conn *conn;                  /* the connection under test; NULL once it ended */
 	int conns_open;                     /* conn_added() minus conn_removed() */
 	unsigned settles;                   /* after_settle() calls */
@@ -58,6 +59,13 @@ int conn_fixture_teardown(void **state);
 /* Shrink both ends' socket buffers to FX_SOCKET_BYTES: of the tenant pair
  * (tenant) or of the repository pair. */
 void fx_shrink(struct conn_fixture *f, bool tenant);
+
+/* Give the configuration a repository address: a TCP listener on
+ * 127.0.0.1, so a connection that does not take the pooled pair connects
+ * there; fx_accept_repository() then makes the accepted socket repo_fd
+ * (closing the previous one), false when no connect came. */
+void fx_listen_repository(struct conn_fixture *f);
+bool fx_accept_repository(struct conn_fixture *f);
 
 /* Maintenance on in block mode, or a tenant disabled (policy_apply with the
  * fake clock). */

@@ -450,6 +450,41 @@ static void test_insert_wrapped(void **state)
 	buffer_fini(&b);
 }
 
+/* buffer_remove in a wrapped ring, the mirror of buffer_insert: the bytes
+ * before the cut stay at their addresses, the ones after it move back, the
+ * result reads back in order; a cut past the data changes nothing. */
+static void test_remove_wrapped(void **state)
+{
+	static const char head[] = "HEAD\r\nConnection: close\r\n\r\nbody";
+	struct buffer b;
+	char out[48];
+	size_t len;
+	const unsigned char *first;
+
+	(void)state;
+	assert_true(buffer_init(&b, 40));
+	for (size_t i = 0; i < 36; i++)
+		assert_int_equal(buffer_append(&b, "x", 1), 1);
+	buffer_consume(&b, 30);
+	assert_int_equal(buffer_append(&b, head, sizeof head - 1), sizeof head - 1);
+	buffer_consume(&b, 6); /* the head starts 4 bytes before the end of the storage */
+	assert_true(b.start + b.length > b.capacity); /* wrapped */
+	first = buffer_read_span(&b, &len);
+	assert_false(buffer_remove(&b, 10, 30)); /* past the data */
+	assert_false(buffer_remove(&b, 40, 0));
+	assert_int_equal(buffer_length(&b), sizeof head - 1);
+	assert_true(buffer_remove(&b, 6, 19));
+	assert_ptr_equal(buffer_read_span(&b, &len), first); /* the bytes before the cut did not move */
+	assert_int_equal(buffer_length(&b), 12);
+	assert_int_equal(buffer_take(&b, out, sizeof out), 12);
+	assert_memory_equal(out, "HEAD\r\n\r\nbody", 12);
+	assert_int_equal(buffer_append(&b, "abc", 3), 3);
+	assert_true(buffer_remove(&b, 0, 3)); /* all of it: the ring starts over */
+	assert_true(buffer_empty(&b));
+	assert_int_equal(b.start, 0);
+	buffer_fini(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -467,6 +502,7 @@ int main(void)
 		cmocka_unit_test(test_random_iov_against_model),
 		cmocka_unit_test(test_adopt_release),
 		cmocka_unit_test(test_insert_wrapped),
+		cmocka_unit_test(test_remove_wrapped),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -560,6 +560,67 @@ static int group_teardown(void **state)
 	return 0;
 }
 
+/* ---- hop-by-hop lines (http_hop.c) ---- */
+
+/* The Connection lines of head s, spelled out "offset+len,..." ("" for none). */
+static void hop_lines_of(const char *s, char *out, size_t size)
+{
+	struct http_framer *f = framer(HTTP_KIND_REQUEST, NULL);
+	struct http_line lines[HTTP_HOP_LINES_MAX];
+	size_t n, used = 0;
+
+	expect_event(f, s, HTTP_EV_HEAD);
+	out[0] = '\0';
+	n = http_head_hop_lines(http_framer_head(f), lines);
+	for (size_t i = 0; i < n; i++) {
+		assert_memory_equal(s + lines[i].offset, http_framer_head(f)->raw + lines[i].offset,
+				    lines[i].len);
+		used += (size_t)snprintf(out + used, size - used, "%s%zu+%zu", i ? "," : "", lines[i].offset,
+					 lines[i].len);
+	}
+	http_framer_free(f);
+}
+
+#define HOP_HEAD(lines) "GET /tsp/1/hello HTTP/1.1\r\nHost: h\r\n" lines "\r\n"
+
+/* Connection lines whose options are keep-alive or close are found whole
+ * (name to LF); one naming another header, or more than the bound, leave the
+ * head as it is; taking the lines out leaves a head that frames the same. */
+static void test_hop_lines(void **state)
+{
+	char got[128];
+	char cut[256];
+	const char *s = HOP_HEAD("Connection: close\r\nX-A: 1\r\n");
+	struct http_framer *f;
+
+	(void)state;
+	hop_lines_of(s, got, sizeof got);
+	assert_string_equal(got, "36+19");
+	assert_memory_equal(s + 36, "Connection: close\r\n", 19);
+	hop_lines_of(HOP_HEAD("connection:keep-alive ,  CLOSE\t\r\n"), got, sizeof got);
+	assert_string_equal(got, "36+33");
+	hop_lines_of(HOP_HEAD("Connection: close\r\nX-A: 1\r\nConnection: keep-alive\r\n"), got, sizeof got);
+	assert_string_equal(got, "36+19,63+24");
+	hop_lines_of(HOP_HEAD("Connection: close, X-A\r\nX-A: 1\r\n"), got, sizeof got);
+	assert_string_equal(got, ""); /* names a header: forwarded as received */
+	hop_lines_of(HOP_HEAD("X-Connection: close\r\n"), got, sizeof got);
+	assert_string_equal(got, "");
+	hop_lines_of(HOP_HEAD("Connection: close\r\nConnection: close\r\nConnection: close\r\n"
+			      "Connection: close\r\nConnection: close\r\n"),
+		     got, sizeof got);
+	assert_string_equal(got, ""); /* over HTTP_HOP_LINES_MAX */
+
+	/* The head without the line frames as the same request, one header less. */
+	snprintf(cut, sizeof cut, "%.36s%s", s, s + 36 + 19);
+	f = framer(HTTP_KIND_REQUEST, NULL);
+	expect_event(f, cut, HTTP_EV_HEAD);
+	assert_int_equal(http_framer_head(f)->header_count, 2);
+	assert_null(http_head_find(http_framer_head(f), "Connection"));
+	assert_true(http_framer_head(f)->keep_alive);
+	assert_int_equal(http_framer_head(f)->head_bytes, strlen(s) - 19);
+	http_framer_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -587,6 +648,7 @@ int main(void)
 		cmocka_unit_test(test_target_bytes),
 		cmocka_unit_test(test_large_length_body),
 		cmocka_unit_test(test_huge_length_and_chunk_size),
+		cmocka_unit_test(test_hop_lines),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, group_teardown);
