@@ -24,6 +24,12 @@
 #define TICKET_AES_BYTES 32  /* AES-256-CBC, as OpenSSL's own tickets */
 #define TICKET_HMAC_BYTES 32 /* HMAC-SHA256 */
 #define SESSION_ID_CONTEXT "sluice"
+/* OpenSSL's read buffer (read_ahead is on): room for four full records, so
+ * one recv(2) takes up to 64 KiB of an upload instead of one 16 KiB record.
+ * SSL_MODE_RELEASE_BUFFERS frees it whenever it is empty, so an idle
+ * connection holds none of it. */
+#define TLS_READ_BUFFER_BYTES \
+	(4 * (SSL3_RT_HEADER_LENGTH + SSL3_RT_MAX_PLAIN_LENGTH + SSL3_RT_MAX_ENCRYPTED_OVERHEAD))
 
 static const unsigned char alpn_http11[] = { 8, 'h', 't', 't', 'p', '/', '1', '.', '1' };
 
@@ -304,6 +310,7 @@ SSL_CTX *tls_server_ctx_new(const struct sluice_config *cfg, struct tls_ticket_k
 	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION);
 	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_RELEASE_BUFFERS);
 	SSL_CTX_set_read_ahead(ctx, 1);
+	SSL_CTX_set_default_read_buffer_len(ctx, TLS_READ_BUFFER_BYTES);
 	SSL_CTX_set_dh_auto(ctx, 1);
 	SSL_CTX_set_alpn_select_cb(ctx, alpn_select_cb, NULL);
 	if (!server_ctx_ciphers(ctx, cfg, err, err_size) || !server_ctx_identity(ctx, cfg, err, err_size) ||
