@@ -98,15 +98,27 @@ void endpoint_move(struct endpoint *to, struct endpoint *from)
 
 enum endpoint_status endpoint_handshake(struct endpoint *ep)
 {
-	bool wr = false, ww = false;
+	bool wr = false, ww = false, gathering;
 	enum endpoint_status st;
 	int ret;
 
 	if (!ep->own_bio && SSL_in_before(ep->ssl))
 		install_bio(ep);
+	/* A flight (ServerHello to Finished) is several records, each written
+	 * and flushed by OpenSSL on its own: gathered, they leave in one
+	 * send(2). What the socket does not take stays held (EV_WRITE). */
+	gathering = ep->own_bio && tlsbio_held(&ep->bio) == 0 && tlsbio_gather_begin(&ep->bio);
 	ERR_clear_error();
 	errno = 0;
 	ret = SSL_do_handshake(ep->ssl);
+	if (gathering) {
+		int handshake_errno = errno; /* for ssl_failure(), whatever the send sets */
+
+		tlsbio_gather_end(&ep->bio);
+		if (flush_held(ep) == ENDPOINT_ERROR)
+			return ENDPOINT_ERROR;
+		errno = handshake_errno;
+	}
 	if (ret == 1) {
 		ep->handshake_wants = 0;
 		ep->readable = true; /* the peer's first bytes may have come with the handshake */
@@ -327,9 +339,9 @@ void endpoint_watch(struct endpoint *ep, struct ev_loop *loop, bool want_read, b
 			events |= EV_WRITE;
 		if (want_write)
 			events |= ep->write_wants_read ? EV_READ : EV_WRITE;
-		if (holds_bytes(ep))
-			events |= EV_WRITE; /* endpoint_on_event sends them */
 	}
+	if (holds_bytes(ep))
+		events |= EV_WRITE; /* endpoint_on_event sends them (a handshake flight too) */
 	if (events == ep->events)
 		return;
 	ev_io_stop(loop, &ep->io);
