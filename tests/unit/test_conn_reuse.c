@@ -117,9 +117,9 @@ static void test_closed_reused_connection_is_retried(void **state)
 	fx_expect(f, f->repo_fd, FX_RESTORE_READ(2));
 }
 
-/* Until the first byte of an answer nothing is sent beyond the copy's
- * room, and once a byte came nothing is retried: a close then ends the
- * tenant connection as before. */
+/* Once a byte of an answer came, the connection is proven alive and
+ * nothing is sent again: a close then ends the tenant connection after
+ * what was framed, as before. */
 static void test_no_retry_after_an_answer_began(void **state)
 {
 	struct conn_fixture *f = *state;
