@@ -49,21 +49,39 @@ double conn_now(const struct conn *c)
 	return ev_now(c->ctx->loop);
 }
 
+void conn_prefix(const struct conn *c, char out[CONN_PREFIX_MAX])
+{
+	if (c->tenant_name[0] == '\0')
+		snprintf(out, CONN_PREFIX_MAX, "[%s]", c->peer);
+	else
+		snprintf(out, CONN_PREFIX_MAX, "[%s %s]", c->peer, c->tenant_name);
+}
+
 void conn_log(const struct conn *c, enum config_log_level level, const char *fmt, ...)
 {
+	char prefix[CONN_PREFIX_MAX];
 	va_list ap;
 
+	if (!log_enabled(level))
+		return;
+	conn_prefix(c, prefix);
 	va_start(ap, fmt);
-	log_prefixed(level, c->prefix, fmt, ap);
+	log_prefixed(level, prefix, fmt, ap);
 	va_end(ap);
+}
+
+void conn_log_tls_errors(const struct conn *c, enum config_log_level level, const char *what)
+{
+	char prefix[CONN_PREFIX_MAX];
+
+	conn_prefix(c, prefix);
+	tls_log_errors(level, prefix, what);
 }
 
 void conn_set_tenant(struct conn *c, const char *tenant)
 {
-	if (strcmp(c->tenant_name, tenant) == 0)
-		return;
-	snprintf(c->tenant_name, sizeof c->tenant_name, "%s", tenant);
-	snprintf(c->prefix, sizeof c->prefix, "[%s %s]", c->peer, c->tenant_name);
+	if (strcmp(c->tenant_name, tenant) != 0)
+		snprintf(c->tenant_name, sizeof c->tenant_name, "%s", tenant);
 }
 
 /* ---- the state ---- */
@@ -226,7 +244,7 @@ static bool tenant_handshake(struct conn *c)
 		return false;
 	if (st != ENDPOINT_OK) {
 		COUNTER_INC(c->ctx->counters->handshake_failures);
-		tls_log_errors(CONFIG_LOG_INFO, c->prefix, "TLS handshake failed");
+		conn_log_tls_errors(c, CONFIG_LOG_INFO, "TLS handshake failed");
 		conn_doom(c, "TLS handshake failed");
 		return false;
 	}
@@ -245,7 +263,7 @@ static void tenant_failed(struct conn *c, enum endpoint_status st, const char *w
 		conn_log(c, CONFIG_LOG_INFO, "%s the tenant failed: %s", what,
 			 strerror(c->tenant.last_errno));
 	else if (st == ENDPOINT_ERROR)
-		tls_log_errors(CONFIG_LOG_INFO, c->prefix, what);
+		conn_log_tls_errors(c, CONFIG_LOG_INFO, what);
 	conn_doom(c, "the tenant's socket failed");
 }
 
@@ -680,7 +698,6 @@ bool conn_accept(struct conn_context *ctx, int fd, const struct sockaddr *peer, 
 	upstream_init(&c->up);
 	c->tenant.fd = -1;
 	runconf_format_address(peer, peer_len, c->peer, sizeof c->peer);
-	snprintf(c->prefix, sizeof c->prefix, "[%s]", c->peer);
 	if (peer->sa_family != AF_UNIX)
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 	ev_init(&c->timer, timer_event);

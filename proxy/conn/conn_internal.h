@@ -42,6 +42,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/queue.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include <ev.h>
@@ -61,7 +62,11 @@
 #define CONN_LINGER_SECONDS 2.0      /* reading and dropping after a closing answer */
 #define CONN_LINGER_BYTES (1u << 20) /* at least; [limits] discard_bytes when larger */
 #define CONN_ROUNDS_MAX 64           /* work per event before other connections get a turn */
-#define CONN_PREFIX_MAX (RUNCONF_ADDRESS_TEXT + TSP_TENANT_MAX + 4)
+/* A tenant's address as text: "[v6]:port" at most (a tenant on a unix
+ * socket has no name: "unix:"); every idle connection keeps one. */
+#define CONN_PEER_TEXT 64
+_Static_assert(CONN_PEER_TEXT >= sizeof "[]:65535" + INET6_ADDRSTRLEN, "an IPv6 peer fits");
+#define CONN_PREFIX_MAX (CONN_PEER_TEXT + TSP_TENANT_MAX + 4)
 
 enum conn_state {
 	CONN_HANDSHAKE, /* the tenant's TLS handshake is in progress */
@@ -165,9 +170,8 @@ struct conn {
 	/* While a PROXY header is awaited (conn_proxy.c), in CONN_HANDSHAKE
 	 * before TLS; else NULL. */
 	struct conn_proxy *proxy;
-	char peer[RUNCONF_ADDRESS_TEXT]; /* the tenant: the socket's peer, or a PROXY header's source */
+	char peer[CONN_PEER_TEXT]; /* the tenant: the socket's peer, or a PROXY header's source */
 	char tenant_name[TSP_TENANT_MAX + 1];
-	char prefix[CONN_PREFIX_MAX]; /* "[peer tenant]" for log lines */
 };
 
 /* ---- conn.c ---- */
@@ -180,6 +184,11 @@ static inline bool conn_is_doomed(const struct conn *c)
 }
 void conn_log(const struct conn *c, enum config_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* "[peer tenant]" ("[peer]" before a tenant is known) for log lines: made
+ * when a line is logged, not kept (an idle connection holds less). */
+void conn_prefix(const struct conn *c, char out[CONN_PREFIX_MAX]);
+/* OpenSSL's queued errors, logged with the prefix (tls_log_errors). */
+void conn_log_tls_errors(const struct conn *c, enum config_log_level level, const char *what);
 /* The tenant named by the latest classified request (log prefix). */
 void conn_set_tenant(struct conn *c, const char *tenant);
 /* ev_now() of the connection's loop. */

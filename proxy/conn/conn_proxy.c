@@ -97,7 +97,6 @@ static bool take_source(struct conn *c, const struct proxy_header *h)
 	}
 	snprintf(was, sizeof was, "%s", c->peer);
 	runconf_format_address(source, h->address_len, c->peer, sizeof c->peer);
-	snprintf(c->prefix, sizeof c->prefix, "[%s]", c->peer);
 	conn_log(c, CONFIG_LOG_DEBUG, "PROXY v%d header from %s", h->version, was);
 	if (c->ctx->peer_changed != NULL && !c->ctx->peer_changed(c->ctx, c, source)) {
 		COUNTER_INC(c->ctx->counters->connections_refused);

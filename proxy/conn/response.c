@@ -212,7 +212,7 @@ static bool read_upstream(struct conn *c)
 		if (replay_resend(c, st == ENDPOINT_ERROR ? "a read failed" : "it closed"))
 			return true;
 		if (st == ENDPOINT_ERROR)
-			tls_log_errors(CONFIG_LOG_INFO, c->prefix, "reading from the repository failed");
+			conn_log_tls_errors(c, CONFIG_LOG_INFO, "reading from the repository failed");
 		c->up_eof = true; /* what it sent is still framed */
 		break;
 	}
