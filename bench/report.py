@@ -35,12 +35,17 @@ import sys
 
 RAW_FIELDS = ["workload", "system", "rep", "status", "wall", "cpu", "units", "conns",
               "p50", "p99", "rss_rest", "rss_loaded", "detail", "client_cpu"]
-SYSTEM_ORDER = ["direct", "sluice", "sluice-b", "sluice-maint", "haproxy", "haproxy64k", "nginx"]
-PEERS = ["haproxy", "haproxy64k", "nginx", "direct"]
+SYSTEM_ORDER = ["direct", "sluice", "sluice-b", "sluice-maint", "haproxy", "haproxy64k", "nginx", "nginx-b", "hitch"]
+PEERS = ["haproxy", "haproxy64k", "nginx", "hitch", "direct"]
 RESTIC_WORKLOADS = {"restic-backup", "restic-restore"}
-BYTES_WORKLOADS = {"upload-1m", "upload-8m", "download-1m"} | RESTIC_WORKLOADS
+BYTES_WORKLOADS = {"upload-1m", "upload-8m", "upload-pipe", "download-1m"} | RESTIC_WORKLOADS
 MIB, GIB = 1 << 20, 1 << 30
 NAN = float("nan")
+
+
+def base(workload):
+    """upload-1m@nginx (bench/run --upstream repo,nginx): upload-1m."""
+    return workload.split("@")[0]
 
 
 def is_workers(system):
@@ -85,8 +90,8 @@ def run_figures(workload, r):
     if workload == "idle":
         conns, rest, loaded = number(r["conns"]), number(r["rss_rest"]), number(r["rss_loaded"])
         return {"idle": (loaded - rest) / conns, "rest": rest / 1024}
-    scale = MIB if workload in BYTES_WORKLOADS else 1
-    per_cost = GIB if workload in BYTES_WORKLOADS else 10000
+    scale = MIB if base(workload) in BYTES_WORKLOADS else 1
+    per_cost = GIB if base(workload) in BYTES_WORKLOADS else 10000
     f = {"rate": units / scale / wall if wall > 0 else NAN,
          "per_cpu": units / scale / cpu if cpu > 0 else NAN,
          "cost": cpu / (units / per_cost) if units > 0 else NAN,
@@ -115,6 +120,9 @@ def ratios(summary, workloads):
     """[(workload, "sluice/peer", {figure: ratio})], plus the maintenance cost."""
     out = []
     for w in workloads:
+        nb, ng = summary.get((w, "nginx-b")), summary.get((w, "nginx"))
+        if nb and ng and w != "idle":
+            out.append((w, "nginx-b/nginx", {k: nb.get(k, NAN) / ng.get(k, NAN) for k in ("rate", "per_cpu")}))
         ours = summary.get((w, "sluice-maint" if w == "refuse" else "sluice"))
         if not ours:
             continue
@@ -168,7 +176,7 @@ def fmt(value, digits=0):
 
 
 def units_of(workload):
-    if workload in BYTES_WORKLOADS:
+    if base(workload) in BYTES_WORKLOADS:
         return "MiB/s", "MiB/CPU-s", "CPU-s/GiB"
     return "req/s", "req/CPU-s", "CPU-s/10k"
 
@@ -315,9 +323,9 @@ def summary_lines(path):
             if r["workload"] in ("", "ratio") or "/" in r["system"]:
                 continue
             rows[(r["workload"], r["system"])] = r
-    peers = ["direct", "sluice", "haproxy", "haproxy64k", "nginx"]
-    names = ["direct", "sluice", "HAProxy", "HAProxy 64k", "nginx"]
-    lines = [f"{'workload':<16}" + "".join(f"{n:>14}" for n in names) + "  s/HAP s/64k s/ngx"]
+    peers = ["direct", "sluice", "haproxy", "haproxy64k", "nginx", "hitch"]
+    names = ["direct", "sluice", "HAProxy", "HAProxy 64k", "nginx", "hitch"]
+    lines = [f"{'workload':<16}" + "".join(f"{n:>14}" for n in names) + "  s/HAP s/64k s/ngx s/hit"]
     workloads = list(dict.fromkeys(w for w, _ in rows))
     for w in workloads:
         ours = rows.get((w, "sluice-maint" if w == "refuse" else "sluice"))

@@ -14,6 +14,11 @@
 #   haproxy     HAProxy, one thread, tune.bufsize at its default (16 KiB)
 #   haproxy64k  the same with tune.bufsize 65536
 #   nginx       nginx proxy_pass, one worker, proxy_request_buffering off
+#   nginx-b     nginx with BENCH_NGINX_B's directives added to its location
+#               (not in the default set): `--systems nginx,nginx-b` weighs a
+#               tuning in one invocation
+#   hitch       hitch, TLS termination only (a TCP relay, no HTTP parsing), one
+#               worker; one upstream connection per client connection (no pool)
 #
 # All terminate TLS with the same ECDSA P-256 certificate, TLS 1.2 and 1.3,
 # the same cipher lists (Mozilla intermediate, sluice's defaults).
@@ -34,8 +39,8 @@ ECHO_MODULE=/usr/lib/nginx/modules/ngx_http_echo_module.so
 REFUSAL_MESSAGE='Service provider is currently undergoing scheduled maintenance.'
 REFUSAL_BODY="{\"error\":\"maintenance\",\"message\":\"$REFUSAL_MESSAGE\"}"
 
-ALL_SYSTEMS="direct sluice sluice-maint haproxy haproxy64k nginx"
-KNOWN_SYSTEMS="$ALL_SYSTEMS sluice-b"
+ALL_SYSTEMS="direct sluice sluice-maint haproxy haproxy64k nginx hitch"
+KNOWN_SYSTEMS="$ALL_SYSTEMS sluice-b nginx-b"
 PROFILE_WRAP=()
 
 # certificates_make DIR: one self-signed ECDSA P-256 pair for 127.0.0.1;
@@ -56,6 +61,36 @@ static_upstream_start() {
 	mkdir -p "$SYS_DIR"
 	nginx_start nginx-origin.conf.in plain
 	STATIC_ADDR=$SYS_ADDR
+}
+
+# nginx_upstream_start: the --upstream nginx of the byte workloads: plain
+# HTTP, block writes read whole and dropped (204), restore reads from the
+# www/ tree; it logs each request's length and status (nginx-upstream.log) so
+# that bench/run can check it read every byte. Sets NGINX_UPSTREAM,
+# NGINX_UPSTREAM_LOG. It stays up for the run.
+nginx_upstream_start() {
+	local W_RESUME=on W_REFUSE=0 W_UPSTREAM=none
+	SYS_DIR=$BENCH_TMP/nginx-upstream
+	mkdir -p "$SYS_DIR"
+	local action="client_body_buffer_size 16m; echo_read_request_body; echo_status 204;"
+	# BENCH_UPSTREAM_EARLY_204=1: answer before reading the body (return 204;
+	# nginx then discards the body), to see what that does to the proxies.
+	[[ ${BENCH_UPSTREAM_EARLY_204:-0} == 1 ]] && action="return 204;"
+	nginx_start nginx-upstream.conf.in plain "" "$action"
+	NGINX_UPSTREAM=$SYS_ADDR NGINX_UPSTREAM_LOG=$SYS_DIR/access.log NGINX_UPSTREAM_PID=$SYS_PID
+}
+
+# nginx_upstream_check: every block write the nginx upstream answered was
+# answered 204 and every read 200 (its access log). That it read each body
+# whole is checked per run (measure_requests: the bytes it read).
+nginx_upstream_check() {
+	local other
+	other=$(awk '!(($1 == "PUT" && $2 == 204) || ($1 == "GET" && $2 == 200))' "$NGINX_UPSTREAM_LOG" | wc -l)
+	echo "bench/run: nginx upstream: $(awk '$1 == "PUT" { n++ } END { printf "%d block writes", n }' "$NGINX_UPSTREAM_LOG")," \
+		"$(awk '$1 == "GET" { n++; b += $4 } END { printf "%d reads (%.0f bytes sent)", n, b }' "$NGINX_UPSTREAM_LOG")," \
+		"$other answers neither 204 to a PUT nor 200 to a GET" >&2
+	# wrk stops with requests in flight: their bodies are cut short (400, 499)
+	[[ $other == 0 || $GENERATOR == wrk ]]
 }
 
 # repo_start NAME [ARGS...]: sluice-repo on a free port; sets REPO_ADDR.
@@ -84,6 +119,8 @@ system_start() {
 	haproxy) haproxy_start "" ;;
 	haproxy64k) haproxy_start "tune.bufsize 65536" ;;
 	nginx) nginx_start nginx-proxy.conf.in ssl ;;
+	nginx-b) nginx_start nginx-proxy.conf.in ssl "${BENCH_NGINX_B:?nginx-b needs BENCH_NGINX_B='directive value; ...'}" ;;
+	hitch) hitch_start ;;
 	*) die "unknown system $name (known: $ALL_SYSTEMS)" ;;
 	esac
 }
@@ -135,7 +172,25 @@ haproxy_start() {
 	SYS_ADDR=127.0.0.1:$port
 }
 
-# nginx_start TEMPLATE ssl|plain
+# hitch_start: hitch in front of W_UPSTREAM, one worker, in the foreground.
+# Started as root it insists on dropping to an unprivileged user after it
+# has read the key and bound its socket (the Debian package's _hitch).
+hitch_start() {
+	local port user_line=""
+	port=$(free_port)
+	[[ $(id -u) == 0 ]] && user_line='user = "_hitch"'
+	fill_template "$BENCH_CONF/hitch.conf.in" PORT="$port" UPSTREAM_HOST="${W_UPSTREAM%:*}" \
+		UPSTREAM_PORT="${W_UPSTREAM##*:}" PEM="$PEM" CIPHERS="$CIPHERS" CIPHERSUITES="$CIPHERSUITES" \
+		DIR="$SYS_DIR" USER_LINE="$user_line" > "$SYS_DIR/hitch.conf"
+	hitch --config="$SYS_DIR/hitch.conf" > "$SYS_DIR/log" 2>&1 &
+	SYS_PID=$!
+	bench_track "$SYS_PID"
+	peer_wait "$port" hitch
+	SYS_ADDR=127.0.0.1:$port
+}
+
+# nginx_start TEMPLATE ssl|plain [DIRECTIVES [BACKUP_ACTION]]: DIRECTIVES for
+# nginx-b, BACKUP_ACTION for the nginx upstream's block writes.
 nginx_start() {
 	local port user_line="" tickets=on cache=none action="proxy_pass http://repository;" tls=""
 	port=$(free_port)
@@ -146,7 +201,8 @@ nginx_start() {
 	fill_template "$BENCH_CONF/$1" PORT="$port" UPSTREAM="$W_UPSTREAM" DIR="$SYS_DIR" WWW="$BENCH_TMP/www" \
 		CERT="$CERT" KEY="$KEY" CIPHERS="$CIPHERS" CIPHERSUITES="$CIPHERSUITES" TICKETS=$tickets \
 		SESSION_CACHE=$cache USER_LINE="$user_line" NOFILE="$NOFILE" WORKER_CONNECTIONS=$((2 * MAXCONN + 64)) \
-		ECHO_MODULE="$ECHO_MODULE" ACTION="$action" LISTEN_TLS="$tls" > "$SYS_DIR/nginx.conf"
+		ECHO_MODULE="$ECHO_MODULE" ACTION="$action" LISTEN_TLS="$tls" EXTRA="${3:-}" \
+		BACKUP_ACTION="${4:-}" > "$SYS_DIR/nginx.conf"
 	nginx -c "$SYS_DIR/nginx.conf" -e "$SYS_DIR/error.log" > "$SYS_DIR/log" 2>&1 &
 	SYS_PID=$!
 	bench_track "$SYS_PID"

@@ -4,6 +4,9 @@
 #
 #   upload-1m    PUT of a 1 MiB block (valid TSP block write, Tsp-Digest), 8 connections
 #   upload-8m    the same with an 8 MiB block
+#   upload-pipe  1 MiB block PUTs from 32 connections, 4 in flight on each
+#                (HTTP/1.1 pipelining: h2load -m 4; wrk: 4 requests per write),
+#                the shape of a provider's backup traffic
 #   download-1m  GET of a 1 MiB block of a restore (repository's restore read), 8 connections
 #   small        GET of a 48-byte block of the same restore: a task-open-sized
 #                request and answer, 64 keep-alive connections
@@ -22,10 +25,19 @@
 #                restic`, sluice with [proxy] profile = restic; two rows per run,
 #                restic-backup and restic-restore (systems.sh: restic_*, rclone_*)
 #
+# The load generator (bench/run --generator): h2load (the default: -n
+# requests, every one counted) or wrk (-d seconds; bench/conf/wrk.lua sends
+# the same method, URL, headers and body and prints the count; the answers it
+# counts are those completed in the duration, and a request in flight at the
+# end is left unanswered and not counted). The upstream of the byte workloads
+# (bench/run --upstream): repo (sluice-repo, the default) or nginx (plain
+# HTTP: block writes read whole and dropped with a 204, restore reads served
+# from the www/ tree; bench/conf/nginx-upstream.conf.in).
+#
 # Block writes repeat one block number: the repository (--discard) answers an
 # identical rewrite 204, which PROTOCOL.md 4.4 makes valid (an idempotent retry).
 
-ALL_WORKLOADS="upload-1m upload-8m download-1m small hs-tls13 hs-tls12 idle refuse"
+ALL_WORKLOADS="upload-1m upload-8m upload-pipe download-1m small hs-tls13 hs-tls12 idle refuse"
 # Asked for by name only (--workloads restic): they need restic and rclone and
 # take minutes.
 EXTRA_WORKLOADS="restic"
@@ -35,13 +47,17 @@ KNOWN_WORKLOADS="$ALL_WORKLOADS $EXTRA_WORKLOADS"
 # per run (quick, full); for idle W_N is the number of connections.
 workload_set() {
 	W_NAME=$1 W_BODY="" W_SIZE=0 W_RESUME=on W_REFUSE=0 W_EXPECT=2 W_CLIENT_CONF=""
-	W_UPSTREAM=$REPO_STORE W_METHOD="" W_HEADERS=() W_CONNECTION="" W_PROFILE=tsp
-	W_SYSTEMS="direct sluice sluice-b haproxy haproxy64k nginx"
+	W_UPSTREAM=$REPO_STORE W_METHOD="" W_HEADERS=() W_CONNECTION="" W_PROFILE=tsp W_PIPELINE=1
+	W_SYSTEMS="direct sluice sluice-b haproxy haproxy64k nginx nginx-b hitch"
+	W_SECONDS=$(pick "${BENCH_WRK_QUICK_SECONDS:-3}" "${BENCH_WRK_SECONDS:-8}")
 	case $1 in
-	upload-1m | upload-8m)
-		W_KIND=bytes W_CONNS=8 W_UPSTREAM=$REPO_DISCARD W_METHOD=PUT
+	upload-1m | upload-8m | upload-pipe)
+		W_KIND=bytes W_CONNS=8 W_UPSTREAM=$(upstream_of write) W_METHOD=PUT
 		if [[ $1 == upload-1m ]]; then
 			W_BODY=$BENCH_TMP/block-1m W_N=$(pick 512 2048) W_URL=$UPLOAD_TASK/blocks/0
+		elif [[ $1 == upload-pipe ]]; then
+			W_BODY=$BENCH_TMP/block-1m W_N=$(pick 1024 4096) W_URL=$UPLOAD_TASK/blocks/0 W_CONNS=32 W_PIPELINE=4
+			W_SYSTEMS="sluice sluice-b haproxy haproxy64k nginx nginx-b hitch"
 		else
 			W_BODY=$BENCH_TMP/block-8m W_N=$(pick 64 256) W_URL=$UPLOAD_TASK/blocks/1
 		fi
@@ -50,11 +66,12 @@ workload_set() {
 		;;
 	download-1m)
 		W_KIND=bytes W_CONNS=8 W_N=$(pick 768 3072) W_URL=$RESTORE_TASK/blocks/0 W_SIZE=1048576
-		W_SYSTEMS="direct sluice sluice-b sluice-maint haproxy haproxy64k nginx"
+		W_UPSTREAM=$(upstream_of read)
+		W_SYSTEMS="direct sluice sluice-b sluice-maint haproxy haproxy64k nginx nginx-b hitch"
 		;;
 	small)
 		W_KIND=requests W_CONNS=64 W_N=$(pick 40000 120000) W_URL=$RESTORE_TASK/blocks/1
-		W_SYSTEMS="direct sluice sluice-b sluice-maint haproxy haproxy64k nginx"
+		W_SYSTEMS="direct sluice sluice-b sluice-maint haproxy haproxy64k nginx nginx-b hitch"
 		;;
 	hs-tls13 | hs-tls12)
 		W_KIND=requests W_CONNS=16 W_N=$(pick 2000 6000) W_URL=$RESTORE_TASK/blocks/1
@@ -66,8 +83,8 @@ workload_set() {
 		;;
 	refuse)
 		W_KIND=requests W_CONNS=64 W_N=$(pick 40000 120000) W_URL=/tsp/1/backup/jobs/bench-refused/tasks/t1
-		W_METHOD=POST W_REFUSE=1 W_EXPECT=5 W_SYSTEMS="sluice-maint haproxy haproxy64k nginx"
-		;;
+		W_METHOD=POST W_REFUSE=1 W_EXPECT=5 W_SYSTEMS="sluice-maint haproxy haproxy64k nginx nginx-b"
+		;; # not hitch: a TCP relay cannot answer a request itself
 	restic)
 		# W_N: bytes backed up and restored (restic_data_make; divided for
 		# callgrind there); W_CONNS: restic's rest.connections. The upstream
@@ -85,22 +102,34 @@ workload_set() {
 	return 0
 }
 
+# upstream_of write|read: the upstream of block writes or restore reads for
+# the byte workloads (--upstream repo or nginx).
+upstream_of() {
+	if [[ $UPSTREAM_KIND == nginx ]]; then
+		echo "$NGINX_UPSTREAM"
+	elif [[ $1 == write ]]; then
+		echo "$REPO_DISCARD"
+	else
+		echo "$REPO_STORE"
+	fi
+}
+
 # pick QUICK FULL
 pick() {
 	if [[ $QUICK == 1 ]]; then echo "$1"; else echo "$2"; fi
 }
 
-# h2load_run N CONNS LOG: the workload's h2load invocation (the same for every
+# h2load_run N CONNS LOG [IN-FLIGHT]: the workload's h2load invocation (the same for every
 # system) against SYS_ADDR; its output in $LOG.out, per-request times in $LOG.
 h2load_run() {
-	local args=(--h1 -n "$1" -c "$2" -m 1 -H "Authorization: Basic $AUTH" --log-file "$3") h
+	local args=(--h1 -n "$1" -c "$2" -m "${4:-$W_PIPELINE}" -H "Authorization: Basic $AUTH" --log-file "$3") h
 	[[ -n $W_BODY ]] && args+=(-d "$W_BODY")
 	[[ -n $W_METHOD ]] && args+=(-H ":method: $W_METHOD")
 	[[ -n $W_CONNECTION ]] && args+=(-H "Connection: $W_CONNECTION")
 	for h in "${W_HEADERS[@]}"; do
 		args+=(-H "$h")
 	done
-	OPENSSL_CONF=${W_CLIENT_CONF:-${OPENSSL_CONF:-}} h2load "${args[@]}" "https://$SYS_ADDR$W_URL" > "$3.out" 2>&1
+	OPENSSL_CONF=${W_CLIENT_CONF:-${OPENSSL_CONF:-}} "${CLIENT_WRAP[@]}" h2load "${args[@]}" "https://$SYS_ADDR$W_URL" > "$3.out" 2>&1
 }
 
 # h2load_check OUT N: every request done (h2load counts a 5xx as done but
@@ -136,24 +165,164 @@ row() {
 	echo "$*" >> "$RAW"
 }
 
-# measure_requests SYSTEM REP: one h2load run of a bytes or requests workload.
-measure_requests() {
-	local log=$BENCH_TMP/run/$W_NAME.$1.$2 t0 t1 secs lat units
-	h2load_run "$W_CONNS" "$W_CONNS" "$log.warm" || true # warm-up: one request per connection
-	profile_begin "$1"
-	t0=$(cpu_ticks "$SYS_PID")
-	h2load_run "$W_N" "$W_CONNS" "$log"
-	t1=$(cpu_ticks "$SYS_PID")
-	profile_end
-	if ! h2load_check "$log.out" "$W_N"; then
-		echo "bench/run: $W_NAME on $1 failed: $(grep -E '^(requests|status codes):' "$log.out" | tr '\n' ' ')" >&2
-		row "$W_NAME" "$1" "$2" error 0 0 0 "$W_CONNS" - - - - "h2load: $(grep -E '^requests:' "$log.out")"
-		return
+# wrk_run SECONDS CONNS LOG: the workload's requests from wrk for SECONDS
+# (bench/conf/wrk.lua: the same method, URL, headers and body as h2load; W_PIPELINE
+# requests per write) against SYS_ADDR; its output in $LOG.out.
+wrk_run() {
+	local headers="Authorization: Basic $AUTH" h
+	[[ -n $W_CONNECTION ]] && headers+=$'\n'"Connection: $W_CONNECTION"
+	for h in "${W_HEADERS[@]}"; do
+		headers+=$'\n'"$h"
+	done
+	OPENSSL_CONF=${W_CLIENT_CONF:-${OPENSSL_CONF:-}} WRK_METHOD=${W_METHOD:-GET} WRK_BODY=$W_BODY \
+		WRK_HEADERS=$headers WRK_EXPECT=$W_EXPECT WRK_PIPELINE=$W_PIPELINE \
+		"${CLIENT_WRAP[@]}" wrk -t 1 -c "$2" -d "$1s" --timeout 30s -s "$BENCH_CONF/wrk.lua" "https://$SYS_ADDR$W_URL" > "$3.out" 2>&1
+}
+
+# wrk_field OUT NAME: one count of wrk.lua's result line.
+wrk_field() {
+	sed -n "s/^wrk-result.* $2=\([0-9]*\).*/\1/p" "$1"
+}
+
+# wrk_check OUT: wrk answered, no answer had another status class than the
+# workload's, and wrk saw no socket error. Two counts: wrk's own (a status
+# above 399 is an error: every answer of refuse, none of the others) and
+# response()'s (bad; wrk calls it only for an answer with at least one
+# header: sluice-repo's 204 has none, so "answered" may be below requests).
+wrk_check() {
+	local f n
+	grep -q '^wrk-result ' "$1" || return 1
+	n=$(wrk_field "$1" requests)
+	((n > 0)) || return 1
+	[[ $(wrk_field "$1" bad) == 0 ]] || return 1
+	# BENCH_WRK_ALLOW_ERRORS=1: socket errors are said but do not fail the run
+	# (what a harness that reads only wrk's request count measures).
+	for f in connect read write timeout; do
+		[[ $(wrk_field "$1" $f) == 0 || ${BENCH_WRK_ALLOW_ERRORS:-0} == 1 ]] || return 1
+	done
+	if [[ ${BENCH_WRK_ALLOW_ERRORS:-0} == 1 ]]; then
+		echo "bench/run: $W_NAME: wrk socket errors allowed: $(grep -o 'connect=.*timeout=[0-9]*' "$1")" >&2
 	fi
-	secs=$(h2load_seconds "$log.out")
-	lat=$(latency_ms "$log")
-	units=$W_N
-	[[ $W_KIND == bytes ]] && units=$((W_N * W_SIZE))
+	if [[ $W_EXPECT == 5 ]]; then
+		[[ $(wrk_field "$1" status) == "$n" ]]
+	else
+		[[ $(wrk_field "$1" status) == 0 ]]
+	fi
+}
+
+# upstream_whole_bodies FROM N [count]: the nginx upstream's access log, past
+# its first FROM lines, has N block writes answered 204 after a body of
+# W_SIZE bytes at least (count: print how many it has).
+upstream_whole_bodies() {
+	local got
+	got=$(tail -n +$(($1 + 1)) "$NGINX_UPSTREAM_LOG" | awk -v size="$W_SIZE" '$1 == "PUT" && $2 == 204 && $3 >= size' | wc -l)
+	if [[ ${3:-} == count ]]; then echo "$got"; else ((got >= $2)); fi
+}
+
+# listener_pid HOST:PORT: the process listening there (nginx: its worker's
+# parent or the worker; what ss names).
+listener_pid() {
+	ss -ltnpH "sport = :${1##*:}" | sed -n 's/.*pid=\([0-9]*\).*/\1/p' | head -n 1
+}
+
+# trace_begin SYSTEM LOG / trace_end: BENCH_TRACE=strace or perfstat, for
+# looking into one run (the CPU figures of a traced run are not the
+# proxy's alone: read them as nothing). strace: the client's writes (its
+# command is prefixed, CLIENT_WRAP), the proxy's and the upstream's reads
+# and writes, one file each ($LOG.client, .proxy, .upstream: strace -f -o);
+# perfstat: context switches and CPU migrations of the proxy and of the
+# upstream ($LOG.proxy.perfstat, .upstream.perfstat).
+CLIENT_WRAP=() TRACE_PIDS=()
+trace_begin() {
+	local pids upstream pid
+	CLIENT_WRAP=() TRACE_PIDS=()
+	[[ -n ${BENCH_TRACE:-} ]] || return 0
+	pids=$(pid_tree "$SYS_PID" | paste -sd,)
+	upstream=$(pid_tree "$(listener_pid "$W_UPSTREAM")" | paste -sd,)
+	case $BENCH_TRACE in
+	strace)
+		# shellcheck disable=SC2054 # strace's list of calls, one word
+		CLIENT_WRAP=(strace -f -qq -e trace=write,writev,sendto,sendmsg -o "$2.client")
+		strace -f -qq -e trace=read,readv,recvfrom,recvmsg,write,writev,sendto,sendmsg,epoll_wait -p "$pids" -o "$2.proxy" 2> /dev/null &
+		TRACE_PIDS+=("$!")
+		strace -f -qq -e trace=read,readv,recvfrom,recvmsg,epoll_wait -p "$upstream" -o "$2.upstream" 2> /dev/null &
+		TRACE_PIDS+=("$!")
+		;;
+	perfstat)
+		perf stat -x, -e context-switches,cpu-migrations,task-clock -p "$pids" -o "$2.proxy.perfstat" &
+		TRACE_PIDS+=("$!")
+		perf stat -x, -e context-switches,cpu-migrations,task-clock -p "$upstream" -o "$2.upstream.perfstat" &
+		TRACE_PIDS+=("$!")
+		;;
+	*) die "BENCH_TRACE takes strace or perfstat" ;;
+	esac
+	for pid in "${TRACE_PIDS[@]}"; do bench_track "$pid"; done
+	sleep 0.5 # attached
+}
+
+trace_end() {
+	local pid
+	for pid in "${TRACE_PIDS[@]}"; do
+		kill -INT "$pid" 2> /dev/null || true
+		poll "$BENCH_WAIT" eval "! kill -0 $pid 2> /dev/null" || true
+		bench_stop "$pid"
+	done
+	TRACE_PIDS=()
+}
+
+# measure_requests SYSTEM REP: one run (h2load or wrk) of a bytes or requests workload.
+measure_requests() {
+	local log=$BENCH_TMP/run/$W_NAME.$1.$2 t0 t1 secs lat units n r0=0 r1=0
+	CLIENT_WRAP=()
+	h2load_run "$W_CONNS" "$W_CONNS" "$log.warm" 1 || true # warm-up: one request per connection
+	profile_begin "$1"
+	trace_begin "$1" "$log"
+	[[ $UPSTREAM_KIND == nginx ]] && r0=$(wc -l < "$NGINX_UPSTREAM_LOG")
+	t0=$(cpu_ticks "$SYS_PID")
+	if [[ $GENERATOR == wrk ]]; then
+		wrk_run "$W_SECONDS" "$W_CONNS" "$log" || true
+	else
+		h2load_run "$W_N" "$W_CONNS" "$log" || true
+	fi
+	t1=$(cpu_ticks "$SYS_PID")
+	trace_end
+	profile_end
+	if [[ $GENERATOR == wrk ]]; then
+		if ! wrk_check "$log.out"; then
+			echo "bench/run: $W_NAME on $1 failed (wrk): $(grep -E '^(wrk-result|Non-2xx|  Socket errors)' "$log.out" | tr '\n' ' ')" >&2
+			row "$W_NAME" "$1" "$2" error 0 0 0 "$W_CONNS" - - - - "wrk: $(grep -E '^wrk-result' "$log.out")"
+			return
+		fi
+		n=$(wrk_field "$log.out" requests)
+		secs=$(awk -v us="$(wrk_field "$log.out" duration_us)" 'BEGIN { print us / 1e6 }')
+		lat=$(awk -v a="$(wrk_field "$log.out" p50_us)" -v b="$(wrk_field "$log.out" p99_us)" \
+			'BEGIN { printf "%.3f %.3f\n", a / 1000, b / 1000 }')
+	else
+		if ! h2load_check "$log.out" "$W_N"; then
+			echo "bench/run: $W_NAME on $1 failed: $(grep -E '^(requests|status codes):' "$log.out" | tr '\n' ' ')" >&2
+			row "$W_NAME" "$1" "$2" error 0 0 0 "$W_CONNS" - - - - "h2load: $(grep -E '^requests:' "$log.out")"
+			return
+		fi
+		n=$W_N
+		secs=$(h2load_seconds "$log.out")
+		lat=$(latency_ms "$log")
+	fi
+	units=$n
+	[[ $W_KIND == bytes ]] && units=$((n * W_SIZE))
+	# The nginx upstream reads each block write's whole body (and drops it)
+	# before its 204, and logs the request's length: as many whole bodies as
+	# answers counted, in the lines it logged during the run.
+	if [[ $UPSTREAM_KIND == nginx && $W_METHOD == PUT && $W_UPSTREAM == "$NGINX_UPSTREAM" &&
+		${BENCH_UPSTREAM_EARLY_204:-0} != 1 ]]; then
+		poll 2 upstream_whole_bodies "$r0" "$n" || true
+		r1=$(upstream_whole_bodies "$r0" "$n" count)
+		note "$W_NAME on $1: the nginx upstream read $r1 whole bodies for $n answers"
+		if ((r1 < n)); then
+			echo "bench/run: $W_NAME on $1: the nginx upstream read $r1 whole bodies for $n answers" >&2
+			row "$W_NAME" "$1" "$2" error 0 0 0 "$W_CONNS" - - - - "upstream: $r1 whole bodies for $n answers"
+			return
+		fi
+	fi
 	row "$W_NAME" "$1" "$2" ok "$secs" "$(awk -v t=$((t1 - t0)) -v hz="$HZ" 'BEGIN { print t / hz }')" \
 		"$units" "$W_CONNS" "${lat% *}" "${lat#* }" - - ""
 }
