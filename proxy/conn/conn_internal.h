@@ -280,15 +280,10 @@ bool replay_write_wanted(const struct conn *c);
  * connection (the connection is closed and reset to UPSTREAM_NONE); false
  * when nothing was kept or it was sent again once already. */
 bool replay_resend(struct conn *c, const char *what);
-enum replay_step {
-	REPLAY_DONE,          /* nothing to send again (or no longer) */
-	REPLAY_PROGRESS_DONE, /* the last of it was written now */
-	REPLAY_WAIT,          /* more to write; the socket is full */
-	REPLAY_PROGRESS_WAIT, /* some written, more to write */
-	REPLAY_FAILED         /* the write failed */
-};
-/* Write the kept request again, before anything of `in`. */
-enum replay_step replay_send(struct conn *c);
+/* Write the kept copy again, before anything of `in` (while
+ * replay_resending); *progress set when bytes went. False when the write
+ * failed. */
+bool replay_send(struct conn *c, bool *progress);
 
 /* ---- response.c ---- */
 

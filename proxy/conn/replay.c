@@ -42,7 +42,7 @@ bool replay_may_reuse(const struct conn *c)
 
 void replay_begin(struct conn *c)
 {
-	if (!c->up.reused || c->first_request_bytes == 0 || c->first_request_bytes == UINT64_MAX)
+	if (!c->up.reused) /* (taken from the pool only when replay_may_reuse said so) */
 		return;
 	if (!conn_ring_get(c, &c->replay))
 		conn_log(c, CONFIG_LOG_WARNING,
@@ -104,10 +104,8 @@ bool replay_resend(struct conn *c, const char *what)
 	return true;
 }
 
-enum replay_step replay_send(struct conn *c)
+bool replay_send(struct conn *c, bool *progress)
 {
-	bool progress = false;
-
 	while (c->replay_resending && endpoint_may_write(&c->up.ep)) {
 		size_t len, n;
 		const unsigned char *p = buffer_read_span(&c->replay, &len);
@@ -116,14 +114,12 @@ enum replay_step replay_send(struct conn *c)
 		if (st == ENDPOINT_AGAIN)
 			break;
 		if (st != ENDPOINT_OK)
-			return REPLAY_FAILED;
+			return false;
 		buffer_consume(&c->replay, n);
 		c->forwarded_sent += n;
-		progress = true;
+		*progress = true;
 		if (buffer_empty(&c->replay))
 			replay_free(c);
 	}
-	if (c->replay_resending)
-		return progress ? REPLAY_PROGRESS_WAIT : REPLAY_WAIT;
-	return progress ? REPLAY_PROGRESS_DONE : REPLAY_DONE;
+	return true;
 }

@@ -135,20 +135,12 @@ static bool send_forward(struct conn *c)
 	bool progress = false;
 	uint64_t sent_before = c->forwarded_sent;
 
-	switch (replay_send(c)) {
-	case REPLAY_FAILED:
+	if (!replay_send(c, &progress)) {
 		upstream_write_failed(c);
 		return true;
-	case REPLAY_WAIT:
-		return false;
-	case REPLAY_PROGRESS_WAIT:
-		return true;
-	case REPLAY_PROGRESS_DONE:
-		progress = true;
-		break;
-	case REPLAY_DONE:
-		break;
 	}
+	if (c->replay_resending)
+		return progress; /* the rest of the copy first */
 	while (c->in_forward > 0 && endpoint_may_write(&c->up.ep)) {
 		size_t len, n;
 		const unsigned char *p = buffer_read_span(&c->in, &len);
@@ -287,6 +279,17 @@ void response_interim_expired(struct conn *c)
  * after it move up (nothing before that point moves, so a pending write is
  * untouched). Only a full ring, which a hello answer does not fill, lets
  * the answer go out as it came, and that is logged. */
+/* A header line into the held answer head, before its final CRLF; the
+ * body bytes behind it move along (nothing before that point moves, so a
+ * pending write is untouched). False when the ring has no room. */
+static bool insert_head_line(struct conn *c, const char *line, size_t n)
+{
+	if (!buffer_insert(&c->out, c->out_ready + c->out_held - 2, line, n))
+		return false;
+	c->out_held += n;
+	return true;
+}
+
 static void announce_window(struct conn *c, struct exchange *ex)
 {
 	const struct conn_context *ctx = c->ctx;
@@ -298,10 +301,7 @@ static void announce_window(struct conn *c, struct exchange *ex)
 	    !ctx->planned(ctx, &planned.planned_start, &planned.planned_end) || c->out_held < 4)
 		return;
 	n = respond_planned_header(line, sizeof line, planned.planned_start, planned.planned_end);
-	/* Before the head's final CRLF; the body bytes behind it move along. */
-	if (n > 0 && buffer_insert(&c->out, c->out_ready + c->out_held - 2, line, n))
-		c->out_held += n;
-	else if (n > 0)
+	if (n > 0 && !insert_head_line(c, line, n))
 		conn_log(c, CONFIG_LOG_INFO,
 			 "hello answer: no room for Tsp-Maintenance-Planned; relayed without it");
 }
@@ -316,9 +316,7 @@ static void announce_close(struct conn *c, const struct exchange *ex, const stru
 
 	if (!ex->hop_close || !head->keep_alive || c->out_held < 4)
 		return;
-	if (buffer_insert(&c->out, c->out_ready + c->out_held - 2, line, sizeof line - 1))
-		c->out_held += sizeof line - 1;
-	else
+	if (!insert_head_line(c, line, sizeof line - 1))
 		conn_log(c, CONFIG_LOG_DEBUG,
 			 "no room for Connection: close in the answer; closing after it");
 }

@@ -40,6 +40,15 @@ static void repository_closes(struct conn_fixture *f)
 	f->repo_fd = -1;
 }
 
+/* A fresh connect has somewhere to go, and a restore read went out on the
+ * pooled connection. */
+static void first_read_on_pooled(struct conn_fixture *f)
+{
+	fx_listen_repository(f);
+	fx_send_text(f, f->tenant_fd, FX_RESTORE_READ(0));
+	fx_expect(f, f->repo_fd, FX_RESTORE_READ(0));
+}
+
 /* Exactly text arrives on fd, then EOF. */
 static void expect_last(struct conn_fixture *f, int fd, const char *text)
 {
@@ -127,9 +136,7 @@ static void test_no_retry_after_an_answer_began(void **state)
 	bool eof;
 	size_t got;
 
-	fx_listen_repository(f);
-	fx_send_text(f, f->tenant_fd, FX_RESTORE_READ(0));
-	fx_expect(f, f->repo_fd, FX_RESTORE_READ(0));
+	first_read_on_pooled(f);
 	fx_send_text(f, f->repo_fd, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nab");
 	fx_run(f, 4);
 	repository_closes(f);
@@ -149,9 +156,7 @@ static void test_retried_once_only(void **state)
 	bool eof;
 	size_t got;
 
-	fx_listen_repository(f);
-	fx_send_text(f, f->tenant_fd, FX_RESTORE_READ(0));
-	fx_expect(f, f->repo_fd, FX_RESTORE_READ(0));
+	first_read_on_pooled(f);
 	repository_closes(f);
 	assert_true(fx_accept_repository(f));
 	fx_expect(f, f->repo_fd, FX_RESTORE_READ(0));
